@@ -1,0 +1,112 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.api.serializers import (
+    AuthTokensSerializer,
+    LoginInputSerializer,
+    MessageSerializer,
+    ProfileSerializer,
+    ProfileUpdateInputSerializer,
+    RefreshTokenInputSerializer,
+    RegisterInputSerializer,
+    VerifyEmailInputSerializer,
+)
+from agendazap.http import client_ip
+
+
+def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response({"user": ProfileSerializer(user).data, **tokens}, status=status_code)
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=RegisterInputSerializer, responses={201: AuthTokensSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return _tokens_response(user, services.tokens_issue(user=user), status_code=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=LoginInputSerializer, responses={200: AuthTokensSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.login_authenticate(**data.validated_data, ip_address=client_ip(request))
+        return _tokens_response(user, services.tokens_issue(user=user))
+
+
+class RefreshView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RefreshTokenInputSerializer, responses={200: AuthTokensSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = RefreshTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, tokens = services.tokens_refresh(refresh_token=data.validated_data["refresh_token"])
+        return _tokens_response(user, tokens)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=RefreshTokenInputSerializer, responses={200: MessageSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = RefreshTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.tokens_revoke(
+            user=request.user, refresh_token=data.validated_data["refresh_token"], access_token=request.auth
+        )
+        return Response({"message": _("Logged out.")})
+
+
+class VerifyEmailView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=VerifyEmailInputSerializer, responses={200: ProfileSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = VerifyEmailInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_verify(token=data.validated_data["token"])
+        return Response(ProfileSerializer(user).data)
+
+
+class ResendVerificationView(APIView):
+    @extend_schema(request=None, responses={200: MessageSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        if request.user.is_verified:
+            return Response({"message": _("Your email is already verified.")})
+        services.email_verification_send(user=request.user)
+        return Response({"message": _("We sent a new confirmation link to your email.")})
+
+
+class ProfileView(APIView):
+    @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
+    def get(self, request: Request) -> Response:
+        return Response(ProfileSerializer(request.user).data)
+
+    @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer}, tags=["users"])
+    def put(self, request: Request) -> Response:
+        data = ProfileUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_profile_update(user=request.user, data=data.validated_data)
+        return Response(ProfileSerializer(user).data)
+
+    @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer}, tags=["users"])
+    def patch(self, request: Request) -> Response:
+        return self.put(request)

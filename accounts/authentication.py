@@ -1,0 +1,16 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt import authentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from accounts.models import RevokedAccessToken
+
+
+class JWTAuthentication(authentication.JWTAuthentication):
+    """simplejwt's bearer authentication that also refuses access tokens ended by logout."""
+
+    def get_validated_token(self, raw_token):
+        token = super().get_validated_token(raw_token)
+        if RevokedAccessToken.objects.filter(jti=token.get(jwt_settings.JTI_CLAIM)).exists():
+            raise InvalidToken({"detail": _("This session has ended. Log in again."), "code": "token_revoked"})
+        return token

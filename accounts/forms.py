@@ -1,0 +1,40 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TemplateType
+
+
+class SignUpForm(forms.Form):
+    business_name = forms.CharField(label=_("Business name"), max_length=255)
+    email = forms.EmailField(label=_("Email"), max_length=255)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, with letters and digits."),
+    )
+    template_type = forms.ChoiceField(
+        label=_("How do you work?"),
+        choices=TemplateType.choices,
+        initial=TemplateType.SERVICE_TABLE,
+        widget=forms.RadioSelect,
+    )
+    whatsapp_number = forms.CharField(
+        label=_("WhatsApp (optional)"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "(11) 98888-8888"}),
+    )
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), max_length=255, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,0 +1,128 @@
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
+
+
+class TemplateType(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    SERVICE_TABLE = "service_table", _("Service table")
+
+
+class PlanType(models.TextChoices):
+    FREE = "free", _("Free")
+    STARTER = "starter", _("Starter")
+    PRO = "pro", _("Pro")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email=self.normalize_email_address(email))
+
+    @staticmethod
+    def normalize_email_address(email: str) -> str:
+        """Return the email as stored: trimmed and lowercased, so login ignores case."""
+        return (email or "").strip().lower()
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An email is required")
+        user = self.model(email=self.normalize_email_address(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("is_verified", True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. A user with a `business_slug` owns a business (the tenant); staff may not."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("email"), max_length=255, unique=True)
+    business_name = models.CharField(_("business name"), max_length=255, blank=True)
+    business_slug = models.SlugField(
+        _("business slug"),
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Address of the public booking page: /b/<slug>/"),
+    )
+    template_type = models.CharField(
+        _("template type"), max_length=20, choices=TemplateType.choices, default=TemplateType.SERVICE_TABLE
+    )
+    whatsapp_number = models.CharField(_("WhatsApp number"), max_length=20, blank=True, help_text=_("E.164"))
+    address = models.TextField(_("address"), blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIMEZONE)
+    plan_type = models.CharField(_("plan"), max_length=20, choices=PlanType.choices, default=PlanType.FREE)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_verified = models.BooleanField(_("email verified"), default=False)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["-created_at"]
+        constraints = [
+            # Email is case-insensitive: it is only ever stored lowercased.
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
+        ]
+
+    def __str__(self):
+        return self.business_name or self.email
+
+
+class LoginAttempt(models.Model):
+    """A login attempt that failed (or is being checked), counted against its email and IP.
+
+    Kept as rows, not cache counters: the database is shared by every web process and
+    counting rows is exact under concurrency (DRF's cache throttles are not atomic). A
+    successful login deletes its email's rows, so only consecutive failures count.
+    """
+
+    email = models.CharField(max_length=255, db_index=True)
+    ip_address = models.GenericIPAddressField(db_index=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+
+    def __str__(self):
+        return f"{self.email} from {self.ip_address} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RevokedAccessToken(models.Model):
+    """An access token ended by logout before its expiry (simplejwt only blacklists refresh tokens)."""
+
+    jti = models.CharField(max_length=255, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="revoked_access_tokens")
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("revoked access token")
+        verbose_name_plural = _("revoked access tokens")
+
+    def __str__(self):
+        return self.jti

@@ -1,0 +1,298 @@
+"""Account writes: registration, profile, email verification, login and JWT lifecycle.
+
+Both the HTML views and the API views call these functions; they raise
+`ValidationError` for bad input and `agendazap.errors` for the other outcomes.
+"""
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts.models import LoginAttempt, RevokedAccessToken, TemplateType, User
+from accounts.validators import validate_timezone
+from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
+from agendazap.phones import phone_to_e164
+
+EMAIL_VERIFICATION_SALT = "accounts.email-verification"
+# Paths of the site that a business slug must not shadow.
+RESERVED_SLUGS = frozenset({"admin", "api", "b", "static", "media", "health", "accounts", "dashboard", "www"})
+PROFILE_FIELDS = ("email", "business_name", "business_slug", "template_type", "whatsapp_number", "address", "timezone")
+
+
+# --- Registration and profile ---------------------------------------------------------
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    template_type: str = TemplateType.SERVICE_TABLE,
+    business_name: str = "",
+    whatsapp_number: str = "",
+) -> User:
+    """Create a business owner's account and send the email verification link."""
+    email = User.objects.normalize_email_address(email)
+    business_name = (business_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(email=email).exists():
+        errors["email"] = [_("An account with this email already exists.")]
+    if template_type not in TemplateType.values:
+        errors["template_type"] = [_("Choose consultation or service_table.")]
+    try:
+        whatsapp_number = phone_to_e164(whatsapp_number) if whatsapp_number else ""
+    except ValidationError as exc:
+        errors["whatsapp_number"] = exc.messages
+    user = User(email=email, business_name=business_name, template_type=template_type, whatsapp_number=whatsapp_number)
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+    user.set_password(password)
+    user.business_slug = _available_slug(business_name or email.split("@")[0])
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Two sign-ups with one email at the same instant: the unique index decides.
+        raise ValidationError({"email": [_("An account with this email already exists.")]}) from exc
+    email_verification_send(user=user)
+    return user
+
+
+def _available_slug(text: str) -> str:
+    base = slugify(text)[:50].strip("-") or "negocio"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-agenda"
+    taken = set(User.objects.filter(business_slug__startswith=base).values_list("business_slug", flat=True))
+    candidate, suffix = base, 2
+    while candidate in taken:
+        candidate, suffix = f"{base}-{suffix}", suffix + 1
+    return candidate
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
+    """Apply a partial profile update; a new email must be verified again."""
+    errors: dict[str, list[str]] = {}
+    changed: dict[str, Any] = {}
+    for field in PROFILE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        try:
+            value = _clean_profile_value(user, field, value)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+            continue
+        if value != getattr(user, field):
+            changed[field] = value
+    if errors:
+        raise ValidationError(errors)
+    if not changed:
+        return user
+
+    for field, value in changed.items():
+        setattr(user, field, value)
+    if "email" in changed:
+        user.is_verified = False
+        changed["is_verified"] = False
+    try:
+        with transaction.atomic():
+            user.save(update_fields=[*changed, "updated_at"])
+    except IntegrityError as exc:
+        field = "email" if "email" in changed else "business_slug"
+        raise ValidationError({field: [_("This value is already in use.")]}) from exc
+    if "email" in changed:
+        email_verification_send(user=user)
+    return user
+
+
+def _clean_profile_value(user: User, field: str, value: Any) -> Any:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Must be text."))
+    value = value.strip()
+    if field == "email":
+        value = User.objects.normalize_email_address(value)
+        if not value:
+            raise ValidationError(_("This field may not be blank."))
+        if User.objects.filter(email=value).exclude(pk=user.pk).exists():
+            raise ValidationError(_("An account with this email already exists."))
+    elif field == "business_slug":
+        value = value.lower()
+        if not value or slugify(value) != value:
+            raise ValidationError(_("Use only lowercase letters, digits and hyphens."))
+        if value in RESERVED_SLUGS:
+            raise ValidationError(_("This address is reserved. Choose another."))
+        if User.objects.filter(business_slug=value).exclude(pk=user.pk).exists():
+            raise ValidationError(_("This address is already in use."))
+    elif field == "template_type":
+        if value not in TemplateType.values:
+            raise ValidationError(_("Choose consultation or service_table."))
+    elif field == "whatsapp_number":
+        value = phone_to_e164(value) if value else ""
+    elif field == "timezone":
+        validate_timezone(value)
+    return value
+
+
+# --- Email verification -----------------------------------------------------------------
+def email_verification_token(user: User) -> str:
+    # The email is part of the payload, so a link sent to an old address dies when it changes.
+    return signing.dumps({"user": str(user.pk), "email": user.email}, salt=EMAIL_VERIFICATION_SALT)
+
+
+def email_verification_send(*, user: User) -> None:
+    """Email the verification link once the surrounding transaction commits."""
+    url = settings.PUBLIC_BASE_URL + reverse("accounts:verify-email", args=[email_verification_token(user)])
+    context = {"user": user, "url": url, "max_age_days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
+    subject = _("Confirm your email on AgendaZap")
+    body = render_to_string("accounts/email/verify_email.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+
+
+def email_verify(*, token: str) -> User:
+    """Mark the account whose signed link this is as verified."""
+    max_age = timedelta(days=settings.EMAIL_VERIFICATION_MAX_AGE_DAYS)
+    try:
+        payload = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise ValidationError({"token": [_("This link has expired. Ask for a new one.")]}) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError({"token": [_("This link is invalid.")]}) from exc
+    user = User.objects.filter(pk=payload.get("user"), email=payload.get("email")).first()
+    if user is None:
+        raise ValidationError({"token": [_("This link is invalid.")]})
+    if not user.is_verified:
+        user.is_verified = True
+        user.save(update_fields=["is_verified", "updated_at"])
+    return user
+
+
+# --- Login ------------------------------------------------------------------------------
+def login_authenticate(*, email: str, password: str, ip_address: str) -> User:
+    """Check credentials, refusing with 429 after too many failures per email or per IP.
+
+    The attempt is recorded *before* the password is checked and the count includes it, so
+    concurrent attempts cannot all slip under the limit.
+    """
+    email = User.objects.normalize_email_address(email)
+    now = timezone.now()
+    window = timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    since = now - window
+    attempt = LoginAttempt.objects.create(email=email, ip_address=ip_address, created_at=now)
+    recent = LoginAttempt.objects.filter(created_at__gte=since)
+    for rows, limit in (
+        (recent.filter(email=email), settings.LOGIN_MAX_FAILURES_PER_EMAIL),
+        (recent.filter(ip_address=ip_address), settings.LOGIN_MAX_FAILURES_PER_IP),
+    ):
+        if rows.count() > limit:
+            attempt.delete()
+            # One more attempt is allowed once enough of the oldest failures leave the window.
+            times = list(rows.order_by("created_at").values_list("created_at", flat=True))
+            oldest_to_expire = times[max(len(times) - limit, 0)]
+            retry_after = math.ceil((oldest_to_expire + window - now).total_seconds())
+            raise TooManyAttempts(retry_after=max(retry_after, 1))
+
+    user = authenticate(username=email, password=password)
+    if user is None:
+        raise InvalidCredentials()
+    LoginAttempt.objects.filter(email=email).delete()
+    update_last_login(None, user)
+    return user
+
+
+# --- JWT lifecycle ------------------------------------------------------------------------
+def tokens_issue(*, user: User) -> dict[str, Any]:
+    refresh = RefreshToken.for_user(user)
+    return {
+        "access_token": str(refresh.access_token),
+        "refresh_token": str(refresh),
+        "token_type": "bearer",
+        "expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+    }
+
+
+def tokens_refresh(*, refresh_token: str) -> tuple[User, dict[str, Any]]:
+    """Trade a refresh token for a new pair. Each refresh token works exactly once."""
+    token = _parse_refresh_token(refresh_token)
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise InvalidToken()
+    outstanding = _outstanding_for(token, user)
+    try:
+        with transaction.atomic():
+            # The one-to-one unique index lets exactly one concurrent refresh win; simplejwt's
+            # own blacklist() uses get_or_create and would let both through.
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as exc:
+        raise InvalidToken(_("This refresh token has already been used.")) from exc
+    return user, tokens_issue(user=user)
+
+
+@transaction.atomic
+def tokens_revoke(*, user: User, refresh_token: str, access_token: AccessToken) -> None:
+    """End a session: the refresh token and the access token used both stop working."""
+    try:
+        token = RefreshToken(refresh_token)
+    except TokenError as exc:
+        raise ValidationError({"refresh_token": [_("Token is invalid or expired.")]}) from exc
+    if str(token.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise ValidationError({"refresh_token": [_("Token is invalid or expired.")]})
+    BlacklistedToken.objects.get_or_create(token=_outstanding_for(token, user))
+    RevokedAccessToken.objects.get_or_create(
+        jti=access_token[jwt_settings.JTI_CLAIM],
+        defaults={"user": user, "expires_at": datetime_from_epoch(access_token["exp"])},
+    )
+
+
+def _parse_refresh_token(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)
+    except TokenError as exc:
+        raise InvalidToken() from exc
+
+
+def _outstanding_for(token: RefreshToken, user: User) -> OutstandingToken:
+    outstanding, _created = OutstandingToken.objects.get_or_create(
+        jti=token[jwt_settings.JTI_CLAIM],
+        defaults={
+            "user": user,
+            "token": str(token),
+            "created_at": datetime_from_epoch(token["iat"]) if "iat" in token else timezone.now(),
+            "expires_at": datetime_from_epoch(token["exp"]),
+        },
+    )
+    return outstanding
+
+
+def auth_records_purge() -> dict[str, int]:
+    """Delete login attempts past their window and revoked tokens past their expiry."""
+    now = timezone.now()
+    window = timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    attempts, _details = LoginAttempt.objects.filter(created_at__lt=now - window).delete()
+    revoked, _details = RevokedAccessToken.objects.filter(expires_at__lt=now).delete()
+    outstanding, _details = OutstandingToken.objects.filter(expires_at__lt=now).delete()
+    return {"login_attempts": attempts, "revoked_access_tokens": revoked, "outstanding_tokens": outstanding}

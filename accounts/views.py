@@ -1,0 +1,91 @@
+import math
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import LoginForm, SignUpForm
+from agendazap.errors import InvalidCredentials, TooManyAttempts
+from agendazap.forms import add_service_errors
+from agendazap.http import client_ip
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(**form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            messages.success(request, _("Welcome! We sent a link to %(email)s to confirm it.") % {"email": user.email})
+            return redirect("dashboard:home")
+    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    if request.user.is_authenticated:
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    form = LoginForm(request.POST or None)
+    status, retry_after = 200, None
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_authenticate(**form.cleaned_data, ip_address=client_ip(request))
+        except InvalidCredentials:
+            form.add_error(None, _("Email or password is wrong."))
+        except TooManyAttempts as exc:
+            minutes = math.ceil(exc.retry_after / 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many failed attempts. Try again in %(minutes)d minute.",
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            status, retry_after = 429, exc.retry_after
+        else:
+            login(request, user, backend=MODEL_BACKEND)
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    if form.errors and status == 200:
+        status = 400
+    response = render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.email_verify(token=token)
+    except ValidationError as exc:
+        return render(request, "accounts/verify_email_failed.html", {"errors": exc.messages}, status=400)
+    messages.success(request, _("Your email is confirmed. Thank you!"))
+    return redirect("dashboard:home" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_verified:
+        services.email_verification_send(user=request.user)
+        messages.info(request, _("We sent a new confirmation link to %(email)s.") % {"email": request.user.email})
+    return redirect("dashboard:home")

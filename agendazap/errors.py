@@ -1,0 +1,38 @@
+"""Domain errors raised by services and mapped to HTTP answers in one place.
+
+Services raise `django.core.exceptions.ValidationError` for bad input (400) and these for
+the other outcomes a client must be able to tell apart.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status_code = 400
+    default_detail = _("The request could not be processed.")
+
+    def __init__(self, detail=None, **extra):
+        self.detail = detail if detail is not None else self.default_detail
+        self.extra = extra
+        super().__init__(str(self.detail))
+
+
+class InvalidCredentials(DomainError):
+    status_code = 401
+    default_detail = _("Invalid email or password.")
+
+
+class InvalidToken(DomainError):
+    status_code = 401
+    default_detail = _("Token is invalid or expired.")
+
+
+class TooManyAttempts(DomainError):
+    """Too many attempts; `retry_after` says in how many seconds to try again."""
+
+    status_code = 429
+    default_detail = _("Too many failed attempts. Try again later.")
+
+    def __init__(self, detail=None, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after

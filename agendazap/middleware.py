@@ -1,0 +1,48 @@
+import logging
+import re
+import time
+import uuid
+
+logger = logging.getLogger("agendazap.requests")
+
+# URL keyword arguments that carry secrets (signed links, reset tokens): never logged.
+SECRET_URL_KWARGS = frozenset({"token", "uidb64"})
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestLogMiddleware:
+    """Log one line per request: method, path, status, duration and request id.
+
+    The path is logged without its query string (which may hold phone numbers or emails)
+    and with secret URL segments masked; headers and bodies are never logged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        response["X-Request-ID"] = request.request_id
+        logger.info(
+            "%s %s %s %.1fms request_id=%s",
+            request.method,
+            _loggable_path(request),
+            response.status_code,
+            duration_ms,
+            request.request_id,
+        )
+        return response
+
+
+def _loggable_path(request) -> str:
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        for name, value in match.kwargs.items():
+            if name in SECRET_URL_KWARGS and value:
+                path = path.replace(str(value), "***")
+    return path

@@ -1,0 +1,8 @@
+"""Test settings: the real settings, made fast and hermetic."""
+
+from agendazap.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PUBLIC_BASE_URL = "http://testserver"

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from agendazap import views
+
+api_patterns = [
+    path("", include("accounts.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+urlpatterns = [
+    re_path(r"^health/?$", views.health, name="health"),
+    path("api/", include(api_patterns)),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("dashboard/", include("agendazap.dashboard_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", views.landing, name="landing"),
+]

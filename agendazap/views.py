@@ -1,0 +1,56 @@
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+HEALTH_TIMEOUT_SECONDS = 2
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Report whether the database and (when configured) Redis answer; 503 names what does not."""
+    checks = {"database": _database_status(), "redis": _redis_status()}
+    healthy = all(value in ("ok", "not configured") for value in checks.values())
+    body = {"status": "ok" if healthy else "unavailable", **checks}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _database_status() -> str:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any failure means "down"; the detail stays in our logs
+        return "unavailable"
+    return "ok"
+
+
+def _redis_status() -> str:
+    if not settings.REDIS_URL:
+        return "not configured"
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS, socket_timeout=HEALTH_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    except redis.RedisError:
+        return "unavailable"
+    finally:
+        client.close()
+    return "ok"
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    return render(request, "landing.html")
+
+
+@login_required
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "dashboard/home.html")
