@@ -148,6 +148,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Every periodic task, declared once; DatabaseScheduler copies these rows into the database
+# (editable in the admin under "Periodic tasks").
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-auth-records": {
+        "task": "accounts.purge_expired_auth_records_task",
+        "schedule": timedelta(hours=1),
+    },
+}
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -209,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    "PREPROCESSING_HOOKS": ["agendazap.api.routing.drop_trailing_slash_twins"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets ship with the sidecar package: the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -245,9 +254,7 @@ WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 SMTP_SERVER = env_str("SMTP_SERVER")
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if SMTP_SERVER
-    else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if SMTP_SERVER else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = SMTP_SERVER or "localhost"
 EMAIL_PORT = env_int("SMTP_PORT", 587)

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import TemplateType, User
+from accounts.validators import validate_timezone
 
 
 class RegisterInputSerializer(serializers.Serializer):
@@ -65,7 +66,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     template_type = serializers.ChoiceField(choices=TemplateType.choices, required=False)
     whatsapp_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    timezone = serializers.CharField(max_length=64, required=False)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
 
 
 class AuthTokensSerializer(serializers.Serializer):

@@ -1,14 +1,14 @@
-from django.urls import re_path
-
 from accounts.api import views
+from agendazap.api.routing import slash_optional
 
-# Each path answers with and without a trailing slash, without a redirect (a POST cannot follow one).
 urlpatterns = [
-    re_path(r"^auth/register/?$", views.RegisterView.as_view(), name="auth-register"),
-    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
-    re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="auth-refresh"),
-    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
-    re_path(r"^auth/verify-email/?$", views.VerifyEmailView.as_view(), name="auth-verify-email"),
-    re_path(r"^auth/resend-verification/?$", views.ResendVerificationView.as_view(), name="auth-resend-verification"),
-    re_path(r"^users/profile/?$", views.ProfileView.as_view(), name="users-profile"),
+    *slash_optional("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    *slash_optional("auth/login", views.LoginView.as_view(), name="auth-login"),
+    *slash_optional("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
+    *slash_optional("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    *slash_optional("auth/verify-email", views.VerifyEmailView.as_view(), name="auth-verify-email"),
+    *slash_optional(
+        "auth/resend-verification", views.ResendVerificationView.as_view(), name="auth-resend-verification"
+    ),
+    *slash_optional("users/profile", views.ProfileView.as_view(), name="users-profile"),
 ]

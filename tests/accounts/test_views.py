@@ -1,0 +1,123 @@
+"""The HTML account pages: sign-up, log-in, log-out, password reset, email verification."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP_FORM = {
+    "business_name": "Clínica Sorriso",
+    "email": "Contato@Sorriso.com.br",
+    "password": "Dente-2026-ok",
+    "template_type": "consultation",
+    "whatsapp_number": "(21) 97777-1234",
+}
+
+
+def test_pages_render_in_portuguese(client):
+    for url in ("/", "/accounts/signup/", "/accounts/login/", "/accounts/password-reset/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert 'lang="pt-br"' in response.content.decode()
+
+
+def test_signup_creates_the_business_and_opens_the_dashboard(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/signup/", SIGNUP_FORM, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/dashboard/"
+    assert "Clínica Sorriso" in response.content.decode()
+    user = User.objects.get()
+    assert (user.email, user.template_type, user.whatsapp_number) == (
+        "contato@sorriso.com.br",
+        "consultation",
+        "+5521977771234",
+    )
+    assert mail.outbox[0].to == ["contato@sorriso.com.br"]
+
+
+def test_signup_with_bad_input_shows_errors_and_creates_nothing(client):
+    response = client.post("/accounts/signup/", {**SIGNUP_FORM, "password": "123", "whatsapp_number": "1"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Esta senha é muito curta" in content
+    assert not User.objects.exists()
+
+
+def test_dashboard_needs_login(client):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_login_logout_round_trip(client, owner, owner_password):
+    response = client.post("/accounts/login/", {"email": owner.email.upper(), "password": owner_password})
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_login_honours_a_safe_next_and_ignores_an_external_one(client, owner, owner_password):
+    form = {"email": owner.email, "password": owner_password}
+    assert client.post("/accounts/login/?next=/dashboard/", form)["Location"] == "/dashboard/"
+    client.logout()
+    assert client.post("/accounts/login/?next=https://evil.example/", form)["Location"] == "/dashboard/"
+
+
+def test_wrong_password_shows_an_error(client, owner):
+    response = client.post("/accounts/login/", {"email": owner.email, "password": "errada-123"})
+    assert response.status_code == 400
+    assert "incorretos" in response.content.decode()
+
+
+def test_login_page_is_throttled_like_the_api(client, owner):
+    for _ in range(10):
+        client.post("/accounts/login/", {"email": owner.email, "password": "errada-123"})
+    response = client.post("/accounts/login/", {"email": owner.email, "password": "errada-123"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+
+
+def test_password_reset_by_email_link(client, owner):
+    response = client.post("/accounts/password-reset/", {"email": owner.email.upper()})
+    assert response.status_code == 302
+    link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    set_password_url = form_page.redirect_chain[-1][0]
+    response = client.post(set_password_url, {"new_password1": "Nova-senha-2026", "new_password2": "Nova-senha-2026"})
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("Nova-senha-2026")
+
+
+def test_verification_link_marks_the_email_verified(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", SIGNUP_FORM)
+    link = re.search(r"https?://[^/]+(/accounts/verify-email/\S+/)", mail.outbox[0].body).group(1)
+
+    response = client.get(link)
+    assert response.status_code == 302
+    assert User.objects.get().is_verified
+
+
+def test_broken_verification_link_is_a_clear_400(client):
+    response = client.get("/accounts/verify-email/not-a-token/")
+    assert response.status_code == 400
+
+
+def test_admin_lists_users_for_staff(client, owner):
+    staff = User.objects.create_superuser("staff@agendazap.local", "Staff-2026-senha")
+    client.force_login(staff)
+    response = client.get("/admin/accounts/user/?q=" + owner.email)
+    assert response.status_code == 200
+    assert owner.email in response.content.decode()

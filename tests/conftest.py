@@ -1,0 +1,68 @@
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.services import tokens_issue
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+# CI sets this: a test that needs a real service must run, not skip.
+REQUIRE_SERVICES = os.environ.get("AGENDAZAP_REQUIRE_SERVICES") == "1"
+
+
+def _redis_answers() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis  # imported here: only needed when a Redis test runs
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    missing = None
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        missing = "needs PostgreSQL: set DATABASE_URL=postgresql://..."
+    elif item.get_closest_marker("redis") and not _redis_answers():
+        missing = "needs Redis: set REDIS_URL=redis://... to a running server"
+    if missing:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{missing} (AGENDAZAP_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
+        pytest.skip(missing)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters live in the cache; each test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def owner_password() -> str:
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def auth_client(owner) -> APIClient:
+    """An API client logged in as `owner` with a real access token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=owner)['access_token']}")
+    return client
