@@ -207,6 +207,8 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER", "30/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Prices are JSON numbers, as in the seed (`"price": 50.0`).
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")

@@ -1,0 +1,233 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Professional(models.Model):
+    """Someone who performs services. A record, not a login; the owner is the first one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professionals", verbose_name=_("business")
+    )
+    name = models.CharField(_("name"), max_length=255)
+    is_owner = models.BooleanField(_("is the owner"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    # The services this professional performs. A service nobody is assigned to is performed by all.
+    services = models.ManyToManyField("catalog.Service", related_name="professionals", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("professional")
+        verbose_name_plural = _("professionals")
+        ordering = ["-is_owner", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=models.Q(is_owner=True), name="professional_one_owner_per_business"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """One interval of a professional's week; several per day make breaks."""
+
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="working_hours", verbose_name=_("professional")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["professional", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")), name="hours_start_before_end"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="hours_weekday_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """A closed period: a holiday, a vacation, a half day. Without a professional, the whole business closes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("business")
+    )
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="time_off",
+        verbose_name=_("professional"),
+    )
+    start_time = models.DateTimeField(_("from"))
+    end_time = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("time off")
+        verbose_name_plural = _("time off")
+        ordering = ["start_time"]
+        indexes = [models.Index(fields=["owner", "start_time"], name="timeoff_owner_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")), name="timeoff_start_before_end"
+            ),
+        ]
+
+    def __str__(self):
+        return self.reason or f"{self.start_time:%Y-%m-%d %H:%M}"
+
+
+class OnlineBookingStatus(models.TextChoices):
+    PENDING = "pending", _("Pending (I confirm each booking)")
+    CONFIRMED = "confirmed", _("Confirmed at once")
+
+
+class BookingRules(models.Model):
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="booking_rules",
+        verbose_name=_("business"),
+    )
+    slot_interval_minutes = models.PositiveIntegerField(
+        _("slot interval (minutes)"), null=True, blank=True, help_text=_("Empty: the service's duration.")
+    )
+    buffer_minutes = models.PositiveIntegerField(_("buffer after each appointment (minutes)"), default=0)
+    min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=60)
+    max_days_ahead = models.PositiveIntegerField(_("bookable up to (days ahead)"), default=90)
+    cancellation_notice_hours = models.PositiveIntegerField(
+        _("clients may cancel or reschedule online up to (hours before)"), default=24
+    )
+    online_booking_status = models.CharField(
+        _("online bookings start as"),
+        max_length=20,
+        choices=OnlineBookingStatus.choices,
+        default=OnlineBookingStatus.CONFIRMED,
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("booking rules")
+        verbose_name_plural = _("booking rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slot_interval_minutes__isnull=True) | models.Q(slot_interval_minutes__gte=5),
+                name="rules_slot_interval_min",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.owner)
+
+
+class AppointmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class AppointmentSource(models.TextChoices):
+    API = "api", _("API")
+    DASHBOARD = "dashboard", _("Dashboard")
+    PUBLIC = "public", _("Public booking page")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class Appointment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("business")
+    )
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service")
+    )
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("professional")
+    )
+    client_name = models.CharField(_("client name"), max_length=255)
+    client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))
+    client_email = models.EmailField(_("client email"), max_length=255, blank=True)
+    start_time = models.DateTimeField(_("start"))
+    end_time = models.DateTimeField(_("end"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"))
+    buffer_minutes = models.PositiveIntegerField(_("buffer after (minutes)"), default=0)
+    # end_time plus the buffer: the range the professional is busy, guarded against overlap.
+    blocks_until = models.DateTimeField(_("busy until"))
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.PENDING
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    internal_notes = models.TextField(_("internal notes"), blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=AppointmentSource.choices, default=AppointmentSource.API
+    )
+    custom_fields = models.JSONField(_("custom fields"), null=True, blank=True)
+    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start_time"]
+        indexes = [
+            models.Index(fields=["owner", "start_time"], name="appointment_owner_start_idx"),
+            models.Index(fields=["professional", "start_time"], name="appointment_prof_start_idx"),
+        ]
+        # The no-overlap guarantee on PostgreSQL is an exclusion constraint added by migration
+        # 0002 (it cannot be created on SQLite); see scheduling.services.appointment_book.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_time__lt=models.F("end_time")), name="appointment_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocks_until__gte=models.F("end_time")), name="appointment_blocks_after_end"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client_name} {self.start_time:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == AppointmentStatus.CANCELLED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == AppointmentStatus.COMPLETED
