@@ -31,6 +31,7 @@ from accounts.models import LoginAttempt, RevokedAccessToken, TemplateType, User
 from accounts.validators import validate_timezone
 from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
 from agendazap.phones import phone_to_e164
+from scheduling.services import business_setup
 
 EMAIL_VERIFICATION_SALT = "accounts.email-verification"
 # Paths of the site that a business slug must not shadow.
@@ -76,6 +77,7 @@ def user_register(
     except IntegrityError as exc:
         # Two sign-ups with one email at the same instant: the unique index decides.
         raise ValidationError({"email": [_("An account with this email already exists.")]}) from exc
+    business_setup(owner=user)
     email_verification_send(user=user)
     return user
 

@@ -36,3 +36,10 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail=None, *, retry_after: int):
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Conflict(DomainError):
+    """The request collides with existing rows; `conflicts` lists them for the client."""
+
+    status_code = 409
+    default_detail = _("This time conflicts with another appointment.")

@@ -1,0 +1,134 @@
+"""The availability engine: which start times a professional can take on a date.
+
+Pure functions over data loaded once per request (one query per kind of row, never per slot
+or per professional). Availability and booking share `slot_refusal`, so a slot that is
+offered is bookable and a slot that is left out is refused — by construction.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
+
+
+def local_datetime(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """Return the instant at wall-clock `clock` on `day` in `tz`.
+
+    On a day the clocks jump forward a wall time inside the gap resolves to the instant just
+    after it (fold=0 takes the earlier offset), so hours that start in the gap start late
+    rather than vanish. Stepping between instants is then done in absolute time.
+    """
+    return datetime.combine(day, clock, tzinfo=tz)
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the instants at which `day` starts and ends in `tz` (23 or 25 hours apart on DST days)."""
+    return local_datetime(day, time.min, tz), local_datetime(day + timedelta(days=1), time.min, tz)
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A range the professional cannot take: [start, until), with the appointment's id."""
+
+    start: datetime
+    until: datetime
+    appointment_id: object
+    end_time: datetime
+
+
+@dataclass
+class ProfessionalDay:
+    """What one professional's date looks like: working intervals, time off and busy ranges."""
+
+    professional_id: object
+    work: list[tuple[datetime, datetime]] = field(default_factory=list)
+    closed: list[tuple[datetime, datetime]] = field(default_factory=list)
+    busy: list[Busy] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Rules:
+    slot_interval: timedelta | None
+    buffer: timedelta
+    min_notice: timedelta
+    max_days_ahead: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a start time cannot be booked; `conflicts` is set when other appointments are in the way."""
+
+    reason: str
+    conflicts: tuple[Busy, ...] = ()
+
+
+def slot_grid(day: ProfessionalDay, duration: timedelta, rules: Rules) -> Iterator[datetime]:
+    """Yield candidate starts: from the start of each working interval, every slot interval,
+    while the service still ends within the interval."""
+    step = rules.slot_interval or duration
+    for work_start, work_end in day.work:
+        start = work_start
+        while start + duration <= work_end:
+            yield start
+            start += step
+
+
+def conflicts_with(day: ProfessionalDay, start: datetime, duration: timedelta, buffer: timedelta) -> tuple[Busy, ...]:
+    """Return the busy ranges that [start, start + duration + buffer) overlaps."""
+    until = start + duration + buffer
+    return tuple(busy for busy in day.busy if busy.start < until and start < busy.until)
+
+
+def slot_refusal(
+    day: ProfessionalDay,
+    start: datetime,
+    duration: timedelta,
+    rules: Rules,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    on_grid: bool | None = None,
+) -> Refusal | None:
+    """Return why `start` cannot be booked with this professional, or None when it can.
+
+    `on_grid` is computed from the slot grid unless the caller already knows it.
+    """
+    if start < now:
+        return Refusal(_("This time is in the past."))
+    if start < now + rules.min_notice:
+        minutes = int(rules.min_notice.total_seconds() // 60)
+        return Refusal(_("Bookings need at least %(minutes)d minutes' notice.") % {"minutes": minutes})
+    last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
+    if start.astimezone(tz).date() > last_day:
+        return Refusal(_("Bookings open up to %(days)d days ahead.") % {"days": rules.max_days_ahead})
+    end = start + duration
+    if not any(work_start <= start and end <= work_end for work_start, work_end in day.work):
+        return Refusal(_("This time is outside working hours."))
+    if any(closed_start < end and start < closed_end for closed_start, closed_end in day.closed):
+        return Refusal(_("Closed at this time."))
+    if on_grid is None:
+        on_grid = start in set(slot_grid(day, duration, rules))
+    if not on_grid:
+        return Refusal(_("Choose one of the available times."))
+    conflicts = conflicts_with(day, start, duration, rules.buffer)
+    if conflicts:
+        return Refusal(_("This time is already taken."), conflicts)
+    return None
+
+
+def free_starts(
+    day: ProfessionalDay, duration: timedelta, rules: Rules, *, now: datetime, tz: ZoneInfo
+) -> list[datetime]:
+    """Return every start on the grid that `slot_refusal` accepts."""
+    return [
+        start
+        for start in slot_grid(day, duration, rules)
+        if slot_refusal(day, start, duration, rules, now=now, tz=tz, on_grid=True) is None
+    ]
+
+
+def merge_starts(per_professional: Iterable[list[datetime]]) -> list[datetime]:
+    """Starts free for at least one professional, in order, without repeats."""
+    return sorted({start for starts in per_professional for start in starts})

@@ -1,0 +1,210 @@
+"""Scheduling reads: availability, appointment lists and figures, professionals, hours and rules."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agendazap.ids import as_uuid
+from catalog.models import Service
+from scheduling.availability import Busy, ProfessionalDay, Rules, day_bounds, free_starts, local_datetime, merge_starts
+from scheduling.filters import AppointmentFilter
+from scheduling.models import Appointment, AppointmentStatus, BookingRules, Professional, TimeOff, WorkingHours
+
+
+def business_timezone(owner: User) -> ZoneInfo:
+    return ZoneInfo(owner.timezone)
+
+
+# --- Rules, professionals, hours ---------------------------------------------------------
+def booking_rules_get(*, owner: User) -> BookingRules:
+    rules, _created = BookingRules.objects.get_or_create(owner=owner)
+    return rules
+
+
+def rules_for(booking_rules: BookingRules) -> Rules:
+    interval = booking_rules.slot_interval_minutes
+    return Rules(
+        slot_interval=timedelta(minutes=interval) if interval else None,
+        buffer=timedelta(minutes=booking_rules.buffer_minutes),
+        min_notice=timedelta(minutes=booking_rules.min_notice_minutes),
+        max_days_ahead=booking_rules.max_days_ahead,
+    )
+
+
+def professional_list(*, owner: User, include_inactive: bool = False) -> QuerySet[Professional]:
+    professionals = Professional.objects.filter(owner=owner).prefetch_related("working_hours", "services")
+    return professionals if include_inactive else professionals.filter(is_active=True)
+
+
+def professional_get(*, owner: User, professional_id) -> Professional:
+    professional = Professional.objects.filter(owner=owner, pk=as_uuid(professional_id)).first()
+    if professional is None:
+        raise Http404
+    return professional
+
+
+def professionals_for_service(*, owner: User, service: Service) -> list[Professional]:
+    """Active professionals who perform `service`: those assigned to it, or all when none is."""
+    professionals = Professional.objects.filter(owner=owner, is_active=True)
+    assigned = professionals.filter(services=service)
+    return list(assigned) or list(professionals)
+
+
+def time_off_list(*, owner: User) -> QuerySet[TimeOff]:
+    return TimeOff.objects.filter(owner=owner).select_related("professional")
+
+
+def time_off_get(*, owner: User, time_off_id) -> TimeOff:
+    row = TimeOff.objects.filter(owner=owner, pk=as_uuid(time_off_id)).select_related("professional").first()
+    if row is None:
+        raise Http404
+    return row
+
+
+# --- Availability -----------------------------------------------------------------------------
+def professional_days(
+    *,
+    owner: User,
+    professionals: list[Professional],
+    day: date,
+    tz: ZoneInfo,
+    buffer: timedelta,
+    exclude_appointment_id=None,
+) -> dict[object, ProfessionalDay]:
+    """Load `day` for these professionals in three queries: hours, time off, appointments."""
+    ids = [professional.pk for professional in professionals]
+    days = {pk: ProfessionalDay(professional_id=pk) for pk in ids}
+    day_start, day_end = day_bounds(day, tz)
+
+    for hours in WorkingHours.objects.filter(professional__in=ids, weekday=day.weekday()).order_by("start_time"):
+        start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
+        if start < end:
+            days[hours.professional_id].work.append((start, end))
+
+    closed_rows = TimeOff.objects.filter(owner=owner, start_time__lt=day_end, end_time__gt=day_start).filter(
+        Q(professional__isnull=True) | Q(professional__in=ids)
+    )
+    for row in closed_rows.values_list("professional_id", "start_time", "end_time"):
+        professional_id, start, end = row
+        for pk in [professional_id] if professional_id else ids:
+            days[pk].closed.append((start, end))
+
+    # A booking's range reaches `buffer` past its end, so look that far past the day.
+    busy_rows = (
+        Appointment.objects.filter(professional__in=ids, start_time__lt=day_end + buffer, blocks_until__gt=day_start)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=exclude_appointment_id)
+        .values_list("professional_id", "start_time", "blocks_until", "pk", "end_time")
+    )
+    for professional_id, start, until, pk, end_time in busy_rows:
+        days[professional_id].busy.append(Busy(start=start, until=until, appointment_id=pk, end_time=end_time))
+    return days
+
+
+@dataclass(frozen=True)
+class Availability:
+    day: date
+    service: Service
+    slots: list[datetime]
+    busy: list[Busy]
+
+
+def availability_get(
+    *,
+    owner: User,
+    service: Service,
+    day: date,
+    professional: Professional | None = None,
+    duration_minutes: int | None = None,
+    now: datetime | None = None,
+) -> Availability:
+    """Free start times for `service` on `day` (business time zone), for one professional or any."""
+    tz = business_timezone(owner)
+    rules = rules_for(booking_rules_get(owner=owner))
+    professionals = [professional] if professional else professionals_for_service(owner=owner, service=service)
+    duration = timedelta(minutes=duration_minutes or service.duration)
+    days = professional_days(owner=owner, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
+    now = now or timezone.now()
+    slots = merge_starts(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in days.values())
+    day_start, day_end = day_bounds(day, tz)
+    busy = sorted(
+        (b for pro_day in days.values() for b in pro_day.busy if b.start < day_end and day_start < b.end_time),
+        key=lambda b: b.start,
+    )
+    return Availability(day=day, service=service, slots=slots, busy=busy)
+
+
+# --- Appointments ------------------------------------------------------------------------------
+def appointment_list(*, owner: User, filters: dict | None = None) -> QuerySet[Appointment]:
+    appointments = Appointment.objects.filter(owner=owner).select_related("service", "professional")
+    filterset = AppointmentFilter(filters or {}, queryset=appointments, tz=business_timezone(owner))
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
+
+
+def appointment_get(*, owner: User, appointment_id) -> Appointment:
+    appointment = (
+        Appointment.objects.filter(owner=owner, pk=as_uuid(appointment_id))
+        .select_related("service", "professional")
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def appointment_conflicts(*, appointment_ids) -> list[Appointment]:
+    return list(Appointment.objects.filter(pk__in=list(appointment_ids)).order_by("start_time"))
+
+
+def appointment_stats(*, owner: User, date_from: date | None = None, date_to: date | None = None) -> dict:
+    """Figures over a date range (business time zone, both ends inclusive; default: this month)."""
+    tz = business_timezone(owner)
+    today = timezone.now().astimezone(tz).date()
+    date_from = date_from or today.replace(day=1)
+    date_to = date_to or (date_from.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if date_to < date_from:
+        raise ValidationError({"date_to": [_("Must be on or after date_from.")]})
+    start, _unused = day_bounds(date_from, tz)
+    _unused, end = day_bounds(date_to, tz)
+    appointments = Appointment.objects.filter(owner=owner, start_time__gte=start, start_time__lt=end)
+
+    by_status = {status: 0 for status in AppointmentStatus.values}
+    by_status.update(dict(appointments.values_list("status").annotate(n=Count("pk")).order_by()))
+    by_day = {
+        day.isoformat(): n
+        for day, n in appointments.annotate(day=TruncDate("start_time", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    }
+    by_service = [
+        {"service_id": str(service_id), "name": name, "count": n}
+        for service_id, name, n in appointments.values_list("service_id", "service__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "service__name")
+    ]
+    revenue = appointments.filter(status=AppointmentStatus.COMPLETED).aggregate(total=Sum("price"))["total"]
+    attended_or_missed = by_status[AppointmentStatus.COMPLETED] + by_status[AppointmentStatus.NO_SHOW]
+    return {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_day": by_day,
+        "by_service": by_service,
+        "revenue": float(revenue or Decimal("0")),
+        "no_show_rate": round(by_status[AppointmentStatus.NO_SHOW] / attended_or_missed, 4)
+        if attended_or_missed
+        else 0.0,
+    }
