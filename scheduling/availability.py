@@ -7,20 +7,20 @@ offered is bookable and a slot that is left out is refused — by construction.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
 
 def local_datetime(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """Return the instant at wall-clock `clock` on `day` in `tz`.
+    """Return the instant at wall-clock `clock` on `day` in `tz`, in UTC.
 
-    On a day the clocks jump forward a wall time inside the gap resolves to the instant just
-    after it (fold=0 takes the earlier offset), so hours that start in the gap start late
-    rather than vanish. Stepping between instants is then done in absolute time.
+    UTC because Python adds timedeltas to aware datetimes in wall-clock time: 01:00 + 1 h on
+    a spring-forward day would give the non-existent 02:00. All arithmetic here is on instants.
+    A wall time inside the gap resolves with the earlier offset (fold=0), i.e. just after it.
     """
-    return datetime.combine(day, clock, tzinfo=tz)
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -95,6 +95,7 @@ def slot_refusal(
 
     `on_grid` is computed from the slot grid unless the caller already knows it.
     """
+    start = start.astimezone(UTC)
     if start < now:
         return Refusal(_("This time is in the past."))
     if start < now + rules.min_notice:

@@ -59,6 +59,26 @@ def professionals_for_service(*, owner: User, service: Service) -> list[Professi
     return list(assigned) or list(professionals)
 
 
+def service_bookable_get(*, owner: User, service_id) -> Service:
+    """The business's active service named in a request body or query (400 when it is not one)."""
+    service = Service.objects.filter(
+        owner=owner, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True
+    ).first()
+    if service is None:
+        raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
+    return service
+
+
+def professional_bookable_get(*, owner: User, professional_id, service: Service | None = None) -> Professional:
+    """The business's active professional named in a request (400 when not one, or not doing `service`)."""
+    professional = Professional.objects.filter(owner=owner, pk=as_uuid(professional_id), is_active=True).first()
+    if professional is None:
+        raise ValidationError({"professional_id": [_("Professional not found.")]})
+    if service is not None and professional not in professionals_for_service(owner=owner, service=service):
+        raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
+    return professional
+
+
 def time_off_list(*, owner: User) -> QuerySet[TimeOff]:
     return TimeOff.objects.filter(owner=owner).select_related("professional")
 

@@ -6,7 +6,7 @@ guard (its IntegrityError becomes a 409); on SQLite the transaction is IMMEDIATE
 are serialized and the check cannot be raced.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -172,7 +172,9 @@ def _apply_time_off(row: TimeOff, *, start_time: datetime, end_time: datetime, p
         raise ValidationError({"end_time": [_("Must be after the start.")]})
     row.start_time, row.end_time = start_time, end_time
     row.professional = (
-        _owner_professional(row.owner, professional_id, field="professional_id") if professional_id else None
+        selectors.professional_bookable_get(owner=row.owner, professional_id=professional_id)
+        if professional_id
+        else None
     )
 
 
@@ -222,7 +224,7 @@ def appointment_book(
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken)."""
     tz = selectors.business_timezone(owner)
-    service = _bookable_service(owner, service_id)
+    service = selectors.service_bookable_get(owner=owner, service_id=service_id)
     errors: dict[str, list[str]] = {}
     try:
         client_name = _required_text(client_name, "client_name")
@@ -260,7 +262,9 @@ def appointment_book(
     }
     with transaction.atomic():
         if professional_id:
-            candidates = [_owner_professional(owner, professional_id, field="professional_id", service=service)]
+            candidates = [
+                selectors.professional_bookable_get(owner=owner, professional_id=professional_id, service=service)
+            ]
         else:
             candidates = selectors.professionals_for_service(owner=owner, service=service)
         appointment = Appointment(**fields)
@@ -304,7 +308,11 @@ def appointment_update(*, appointment: Appointment, data: dict[str, Any], now: d
     if move_keys:
         if appointment.status not in ACTIVE_STATUSES:
             raise ValidationError({"start_time": [_("Only pending or confirmed appointments can be moved.")]})
-        service = _bookable_service(owner, data["service_id"]) if "service_id" in data else appointment.service
+        service = (
+            selectors.service_bookable_get(owner=owner, service_id=data["service_id"])
+            if "service_id" in data
+            else appointment.service
+        )
         if "duration" in data:
             duration_minutes = _duration(data["duration"], service)
         elif "service_id" in data:
@@ -313,7 +321,11 @@ def appointment_update(*, appointment: Appointment, data: dict[str, Any], now: d
             duration_minutes = appointment.duration_minutes
         start = _aware(data["start_time"], tz) if "start_time" in data else appointment.start_time
         if "professional_id" in data and data["professional_id"]:
-            candidates = [_owner_professional(owner, data["professional_id"], field="professional_id", service=service)]
+            candidates = [
+                selectors.professional_bookable_get(
+                    owner=owner, professional_id=data["professional_id"], service=service
+                )
+            ]
         else:
             candidates = [appointment.professional]
         appointment.service = service
@@ -444,24 +456,6 @@ def _conflict_list(busy, tz) -> list[dict[str, str]]:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def _bookable_service(owner: User, service_id) -> Service:
-    service = Service.objects.filter(
-        owner=owner, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True
-    ).first()
-    if service is None:
-        raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
-    return service
-
-
-def _owner_professional(owner: User, professional_id, *, field: str, service: Service | None = None) -> Professional:
-    professional = Professional.objects.filter(owner=owner, pk=as_uuid(professional_id), is_active=True).first()
-    if professional is None:
-        raise ValidationError({field: [_("Professional not found.")]})
-    if service is not None and professional not in selectors.professionals_for_service(owner=owner, service=service):
-        raise ValidationError({field: [_("This professional does not perform this service.")]})
-    return professional
-
-
 def _owner_services(owner: User, service_ids: list) -> list[Service]:
     ids = {as_uuid(service_id) for service_id in service_ids}
     services = list(Service.objects.filter(owner=owner, pk__in=[i for i in ids if i]))
@@ -488,5 +482,7 @@ def _required_text(value: Any, field: str) -> str:
 
 
 def _aware(value: datetime, tz) -> datetime:
-    """Read a naive datetime in the business's time zone (CONTRACT.md)."""
-    return timezone.make_aware(value, tz) if timezone.is_naive(value) else value
+    """Read a naive datetime in the business's time zone (CONTRACT.md); return it in UTC,
+    where adding minutes is exact also across a clock change."""
+    aware = timezone.make_aware(value, tz) if timezone.is_naive(value) else value
+    return aware.astimezone(UTC)

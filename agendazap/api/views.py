@@ -1,0 +1,21 @@
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from rest_framework.views import APIView
+
+
+class BusinessAPIView(APIView):
+    """An API view scoped to the authenticated business.
+
+    Datetimes are written out in the business's time zone and naive ones are read in it
+    (CONTRACT.md), by activating that zone for the request.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            timezone.activate(ZoneInfo(request.user.timezone))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)

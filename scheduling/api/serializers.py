@@ -1,0 +1,233 @@
+"""Shapes of the scheduling API. Rules live in scheduling.services and scheduling.selectors."""
+
+from rest_framework import serializers
+
+from catalog.models import MAX_DURATION_MINUTES
+from scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    BookingRules,
+    OnlineBookingStatus,
+    Professional,
+    TimeOff,
+    Weekday,
+    WorkingHours,
+)
+
+
+class CustomFieldsField(serializers.JSONField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value is not None and not isinstance(value, dict):
+            raise serializers.ValidationError(self.error_messages["invalid"])
+        return value
+
+
+class AppointmentServiceSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    duration = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+
+
+class AppointmentProfessionalSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField()
+    service = AppointmentServiceSerializer()
+    professional = AppointmentProfessionalSerializer()
+    is_confirmed = serializers.BooleanField()
+    is_cancelled = serializers.BooleanField()
+    is_completed = serializers.BooleanField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "service_id",
+            "service",
+            "professional_id",
+            "professional",
+            "client_name",
+            "client_whatsapp",
+            "client_email",
+            "start_time",
+            "end_time",
+            "duration_minutes",
+            "buffer_minutes",
+            "price",
+            "status",
+            "is_confirmed",
+            "is_cancelled",
+            "is_completed",
+            "notes",
+            "internal_notes",
+            "source",
+            "custom_fields",
+            "cancellation_reason",
+            "cancelled_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AppointmentCreateInputSerializer(serializers.Serializer):
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+    client_name = serializers.CharField(max_length=255)
+    client_whatsapp = serializers.CharField(max_length=32)
+    client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
+    start_time = serializers.DateTimeField()
+    duration = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_DURATION_MINUTES, help_text="Minutes; default: the service's."
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    custom_fields = CustomFieldsField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=[AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED], required=False)
+
+
+class AppointmentUpdateInputSerializer(serializers.Serializer):
+    """Every field optional: PUT and PATCH both take only what changed."""
+
+    service_id = serializers.UUIDField(required=False)
+    professional_id = serializers.UUIDField(required=False)
+    client_name = serializers.CharField(max_length=255, required=False)
+    client_whatsapp = serializers.CharField(max_length=32, required=False)
+    client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
+    start_time = serializers.DateTimeField(required=False)
+    duration = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DURATION_MINUTES)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    custom_fields = CustomFieldsField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+    cancellation_reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class AppointmentCancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    service_id = serializers.UUIDField()
+    date = serializers.DateField()
+    duration = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DURATION_MINUTES)
+    professional_id = serializers.UUIDField(required=False)
+
+
+class ConflictSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField()
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(allow_null=True)
+    duration = serializers.IntegerField()
+    available_slots = serializers.ListField(child=serializers.DateTimeField())
+    conflicts = ConflictSerializer(many=True, help_text="Appointments already on this day.")
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+
+class AppointmentStatsSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    total = serializers.IntegerField()
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    by_day = serializers.DictField(child=serializers.IntegerField())
+    by_service = serializers.ListField(child=serializers.DictField())
+    revenue = serializers.FloatField()
+    no_show_rate = serializers.FloatField()
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    weekday = serializers.ChoiceField(choices=Weekday.choices)
+    start_time = serializers.TimeField(format="%H:%M")
+    end_time = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "start_time", "end_time"]
+
+
+class WorkingHoursInputSerializer(serializers.Serializer):
+    intervals = WorkingHoursSerializer(many=True, allow_empty=True)
+
+
+class ProfessionalSerializer(serializers.ModelSerializer):
+    service_ids = serializers.SerializerMethodField()
+    working_hours = WorkingHoursSerializer(many=True)
+
+    class Meta:
+        model = Professional
+        fields = ["id", "name", "is_owner", "is_active", "service_ids", "working_hours", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_service_ids(self, professional) -> list[str]:
+        return [str(service.pk) for service in professional.services.all()]
+
+
+class ProfessionalInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255, required=False)
+    is_active = serializers.BooleanField(required=False)
+    service_ids = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+
+class ProfessionalCreateInputSerializer(ProfessionalInputSerializer):
+    name = serializers.CharField(max_length=255)
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    professional_id = serializers.UUIDField(allow_null=True)
+
+    class Meta:
+        model = TimeOff
+        fields = ["id", "professional_id", "start_time", "end_time", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class TimeOffInputSerializer(serializers.Serializer):
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+    start_time = serializers.DateTimeField(required=False)
+    end_time = serializers.DateTimeField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class TimeOffCreateInputSerializer(TimeOffInputSerializer):
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField()
+
+
+class BookingRulesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BookingRules
+        fields = [
+            "slot_interval_minutes",
+            "buffer_minutes",
+            "min_notice_minutes",
+            "max_days_ahead",
+            "cancellation_notice_hours",
+            "online_booking_status",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class BookingRulesInputSerializer(serializers.Serializer):
+    slot_interval_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=5, max_value=1440)
+    buffer_minutes = serializers.IntegerField(required=False, min_value=0, max_value=1440)
+    min_notice_minutes = serializers.IntegerField(required=False, min_value=0, max_value=60 * 24 * 60)
+    max_days_ahead = serializers.IntegerField(required=False, min_value=1, max_value=730)
+    cancellation_notice_hours = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60)
+    online_booking_status = serializers.ChoiceField(choices=OnlineBookingStatus.choices, required=False)

@@ -1,0 +1,21 @@
+from agendazap.api.routing import slash_optional
+from scheduling.api import views
+
+urlpatterns = [
+    *slash_optional("appointments", views.AppointmentListView.as_view(), name="appointment-list"),
+    *slash_optional("appointments/availability", views.AvailabilityView.as_view(), name="appointment-availability"),
+    *slash_optional("appointments/stats", views.AppointmentStatsView.as_view(), name="appointment-stats"),
+    *slash_optional(
+        "appointments/<uuid:appointment_id>", views.AppointmentDetailView.as_view(), name="appointment-detail"
+    ),
+    *slash_optional("professionals", views.ProfessionalListView.as_view(), name="professional-list"),
+    *slash_optional(
+        "professionals/<uuid:professional_id>", views.ProfessionalDetailView.as_view(), name="professional-detail"
+    ),
+    *slash_optional(
+        "professionals/<uuid:professional_id>/hours", views.WorkingHoursView.as_view(), name="professional-hours"
+    ),
+    *slash_optional("time-off", views.TimeOffListView.as_view(), name="time-off-list"),
+    *slash_optional("time-off/<uuid:time_off_id>", views.TimeOffDetailView.as_view(), name="time-off-detail"),
+    *slash_optional("booking-rules", views.BookingRulesView.as_view(), name="booking-rules"),
+]

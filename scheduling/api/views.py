@@ -1,0 +1,290 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agendazap.api.pagination import paginate
+from agendazap.api.views import BusinessAPIView
+from scheduling import selectors, services
+from scheduling.api.serializers import (
+    AppointmentCancelInputSerializer,
+    AppointmentCreateInputSerializer,
+    AppointmentSerializer,
+    AppointmentStatsSerializer,
+    AppointmentUpdateInputSerializer,
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    BookingRulesInputSerializer,
+    BookingRulesSerializer,
+    ProfessionalCreateInputSerializer,
+    ProfessionalInputSerializer,
+    ProfessionalSerializer,
+    StatsQuerySerializer,
+    TimeOffCreateInputSerializer,
+    TimeOffInputSerializer,
+    TimeOffSerializer,
+    WorkingHoursInputSerializer,
+    WorkingHoursSerializer,
+)
+from scheduling.models import AppointmentSource
+
+PAGE_PARAMS = [
+    OpenApiParameter("page", int, description="1-based page number"),
+    OpenApiParameter("per_page", int, description="Rows per page (max 100)"),
+]
+
+
+def _valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- Appointments --------------------------------------------------------------------------------
+class AppointmentListView(BusinessAPIView):
+    @extend_schema(
+        parameters=[
+            *PAGE_PARAMS,
+            OpenApiParameter("status", str, many=True),
+            OpenApiParameter("date_from", str, description="YYYY-MM-DD, inclusive, business time zone"),
+            OpenApiParameter("date_to", str, description="YYYY-MM-DD, inclusive, business time zone"),
+            OpenApiParameter("service_id", str),
+            OpenApiParameter("professional_id", str),
+            OpenApiParameter("query", str, description="Client name, email, WhatsApp digits, notes, service"),
+        ],
+        responses={200: AppointmentSerializer(many=True)},
+        tags=["appointments"],
+    )
+    def get(self, request: Request) -> Response:
+        appointments = selectors.appointment_list(owner=request.user, filters=request.query_params)
+        return Response(
+            paginate(
+                appointments,
+                request.query_params,
+                key="appointments",
+                serialize=lambda rows: AppointmentSerializer(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(
+        request=AppointmentCreateInputSerializer, responses={201: AppointmentSerializer}, tags=["appointments"]
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(AppointmentCreateInputSerializer, request.data)
+        appointment = services.appointment_book(owner=request.user, source=AppointmentSource.API, **data)
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+
+class AppointmentDetailView(BusinessAPIView):
+    @extend_schema(responses={200: AppointmentSerializer}, tags=["appointments"])
+    def get(self, request: Request, appointment_id) -> Response:
+        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        return Response(AppointmentSerializer(appointment).data)
+
+    @extend_schema(
+        request=AppointmentUpdateInputSerializer, responses={200: AppointmentSerializer}, tags=["appointments"]
+    )
+    def put(self, request: Request, appointment_id) -> Response:
+        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        data = _valid(AppointmentUpdateInputSerializer, request.data)
+        appointment = services.appointment_update(appointment=appointment, data=data)
+        return Response(AppointmentSerializer(appointment).data)
+
+    @extend_schema(
+        request=AppointmentUpdateInputSerializer, responses={200: AppointmentSerializer}, tags=["appointments"]
+    )
+    def patch(self, request: Request, appointment_id) -> Response:
+        return self.put(request, appointment_id)
+
+    @extend_schema(
+        request=AppointmentCancelInputSerializer,
+        responses={200: AppointmentSerializer},
+        tags=["appointments"],
+        description="Cancel the appointment (the row stays, with status `cancelled`).",
+    )
+    def delete(self, request: Request, appointment_id) -> Response:
+        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        data = _valid(AppointmentCancelInputSerializer, request.data or {})
+        appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason", ""))
+        return Response(AppointmentSerializer(appointment).data)
+
+
+class AvailabilityView(BusinessAPIView):
+    @extend_schema(
+        parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer}, tags=["appointments"]
+    )
+    def get(self, request: Request) -> Response:
+        query = _valid(AvailabilityQuerySerializer, request.query_params)
+        service = selectors.service_bookable_get(owner=request.user, service_id=query["service_id"])
+        professional = None
+        if query.get("professional_id"):
+            professional = selectors.professional_bookable_get(
+                owner=request.user, professional_id=query["professional_id"], service=service
+            )
+        availability = selectors.availability_get(
+            owner=request.user,
+            service=service,
+            day=query["date"],
+            professional=professional,
+            duration_minutes=query.get("duration"),
+        )
+        body = {
+            "date": availability.day,
+            "service_id": service.pk,
+            "professional_id": professional.pk if professional else None,
+            "duration": query.get("duration") or service.duration,
+            "available_slots": availability.slots,
+            "conflicts": [
+                {"id": busy.appointment_id, "start_time": busy.start, "end_time": busy.end_time}
+                for busy in availability.busy
+            ],
+        }
+        return Response(AvailabilitySerializer(body).data)
+
+
+class AppointmentStatsView(BusinessAPIView):
+    @extend_schema(
+        parameters=[StatsQuerySerializer], responses={200: AppointmentStatsSerializer}, tags=["appointments"]
+    )
+    def get(self, request: Request) -> Response:
+        query = _valid(StatsQuerySerializer, request.query_params)
+        return Response(selectors.appointment_stats(owner=request.user, **query))
+
+
+# --- Professionals and hours ------------------------------------------------------------------------
+class ProfessionalListView(BusinessAPIView):
+    @extend_schema(
+        parameters=[*PAGE_PARAMS, OpenApiParameter("include_inactive", bool)],
+        responses={200: ProfessionalSerializer(many=True)},
+        tags=["professionals"],
+    )
+    def get(self, request: Request) -> Response:
+        include_inactive = request.query_params.get("include_inactive") in ("1", "true", "True")
+        professionals = selectors.professional_list(owner=request.user, include_inactive=include_inactive)
+        return Response(
+            paginate(
+                professionals,
+                request.query_params,
+                key="professionals",
+                serialize=lambda rows: ProfessionalSerializer(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(
+        request=ProfessionalCreateInputSerializer, responses={201: ProfessionalSerializer}, tags=["professionals"]
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ProfessionalCreateInputSerializer, request.data)
+        professional = services.professional_create(
+            owner=request.user, name=data["name"], service_ids=data.get("service_ids")
+        )
+        professional = selectors.professional_get(owner=request.user, professional_id=professional.pk)
+        return Response(ProfessionalSerializer(professional).data, status=status.HTTP_201_CREATED)
+
+
+class ProfessionalDetailView(BusinessAPIView):
+    @extend_schema(responses={200: ProfessionalSerializer}, tags=["professionals"])
+    def get(self, request: Request, professional_id) -> Response:
+        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        return Response(ProfessionalSerializer(professional).data)
+
+    @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
+    def put(self, request: Request, professional_id) -> Response:
+        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        services.professional_update(professional=professional, data=_valid(ProfessionalInputSerializer, request.data))
+        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        return Response(ProfessionalSerializer(professional).data)
+
+    @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
+    def patch(self, request: Request, professional_id) -> Response:
+        return self.put(request, professional_id)
+
+    @extend_schema(
+        responses={204: None},
+        tags=["professionals"],
+        description="Deactivate (past appointments keep their professional).",
+    )
+    def delete(self, request: Request, professional_id) -> Response:
+        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        services.professional_deactivate(professional=professional)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WorkingHoursView(BusinessAPIView):
+    @extend_schema(responses={200: WorkingHoursInputSerializer}, tags=["professionals"])
+    def get(self, request: Request, professional_id) -> Response:
+        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        return Response({"intervals": WorkingHoursSerializer(professional.working_hours.all(), many=True).data})
+
+    @extend_schema(
+        request=WorkingHoursInputSerializer,
+        responses={200: WorkingHoursInputSerializer},
+        tags=["professionals"],
+        description="Replace the weekly hours. Several intervals a day make breaks; weekday 0 is Monday.",
+    )
+    def put(self, request: Request, professional_id) -> Response:
+        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        data = _valid(WorkingHoursInputSerializer, request.data)
+        rows = services.working_hours_replace(professional=professional, intervals=data["intervals"])
+        return Response({"intervals": WorkingHoursSerializer(rows, many=True).data})
+
+
+# --- Time off and rules -------------------------------------------------------------------------------
+class TimeOffListView(BusinessAPIView):
+    @extend_schema(parameters=PAGE_PARAMS, responses={200: TimeOffSerializer(many=True)}, tags=["time-off"])
+    def get(self, request: Request) -> Response:
+        return Response(
+            paginate(
+                selectors.time_off_list(owner=request.user),
+                request.query_params,
+                key="time_off",
+                serialize=lambda rows: TimeOffSerializer(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(
+        request=TimeOffCreateInputSerializer,
+        responses={201: TimeOffSerializer},
+        tags=["time-off"],
+        description="Close the whole business (no professional_id) or one professional for a period.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TimeOffCreateInputSerializer, request.data)
+        row = services.time_off_create(owner=request.user, **data)
+        return Response(TimeOffSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class TimeOffDetailView(BusinessAPIView):
+    @extend_schema(responses={200: TimeOffSerializer}, tags=["time-off"])
+    def get(self, request: Request, time_off_id) -> Response:
+        return Response(TimeOffSerializer(selectors.time_off_get(owner=request.user, time_off_id=time_off_id)).data)
+
+    @extend_schema(request=TimeOffInputSerializer, responses={200: TimeOffSerializer}, tags=["time-off"])
+    def put(self, request: Request, time_off_id) -> Response:
+        row = selectors.time_off_get(owner=request.user, time_off_id=time_off_id)
+        row = services.time_off_update(time_off=row, data=_valid(TimeOffInputSerializer, request.data))
+        return Response(TimeOffSerializer(row).data)
+
+    @extend_schema(request=TimeOffInputSerializer, responses={200: TimeOffSerializer}, tags=["time-off"])
+    def patch(self, request: Request, time_off_id) -> Response:
+        return self.put(request, time_off_id)
+
+    @extend_schema(responses={204: None}, tags=["time-off"])
+    def delete(self, request: Request, time_off_id) -> Response:
+        services.time_off_delete(time_off=selectors.time_off_get(owner=request.user, time_off_id=time_off_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookingRulesView(BusinessAPIView):
+    @extend_schema(responses={200: BookingRulesSerializer}, tags=["booking-rules"])
+    def get(self, request: Request) -> Response:
+        return Response(BookingRulesSerializer(selectors.booking_rules_get(owner=request.user)).data)
+
+    @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
+    def put(self, request: Request) -> Response:
+        data = _valid(BookingRulesInputSerializer, request.data)
+        return Response(BookingRulesSerializer(services.booking_rules_update(owner=request.user, data=data)).data)
+
+    @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
+    def patch(self, request: Request) -> Response:
+        return self.put(request)
