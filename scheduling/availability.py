@@ -50,7 +50,7 @@ class ProfessionalDay:
 
 @dataclass(frozen=True)
 class Rules:
-    slot_interval: timedelta | None
+    slot_interval: timedelta
     buffer: timedelta
     min_notice: timedelta
     max_days_ahead: int
@@ -67,12 +67,11 @@ class Refusal:
 def slot_grid(day: ProfessionalDay, duration: timedelta, rules: Rules) -> Iterator[datetime]:
     """Yield candidate starts: from the start of each working interval, every slot interval,
     while the service still ends within the interval."""
-    step = rules.slot_interval or duration
     for work_start, work_end in day.work:
         start = work_start
         while start + duration <= work_end:
             yield start
-            start += step
+            start += rules.slot_interval
 
 
 def conflicts_with(day: ProfessionalDay, start: datetime, duration: timedelta, buffer: timedelta) -> tuple[Busy, ...]:

@@ -30,10 +30,10 @@ def booking_rules_get(*, owner: User) -> BookingRules:
     return rules
 
 
-def rules_for(booking_rules: BookingRules) -> Rules:
-    interval = booking_rules.slot_interval_minutes
+def rules_for(booking_rules: BookingRules, service: Service) -> Rules:
+    """The rules as the engine applies them to `service`: the slot interval defaults to its duration."""
     return Rules(
-        slot_interval=timedelta(minutes=interval) if interval else None,
+        slot_interval=timedelta(minutes=booking_rules.slot_interval_minutes or service.duration),
         buffer=timedelta(minutes=booking_rules.buffer_minutes),
         min_notice=timedelta(minutes=booking_rules.min_notice_minutes),
         max_days_ahead=booking_rules.max_days_ahead,
@@ -149,7 +149,7 @@ def availability_get(
 ) -> Availability:
     """Free start times for `service` on `day` (business time zone), for one professional or any."""
     tz = business_timezone(owner)
-    rules = rules_for(booking_rules_get(owner=owner))
+    rules = rules_for(booking_rules_get(owner=owner), service)
     professionals = [professional] if professional else professionals_for_service(owner=owner, service=service)
     duration = timedelta(minutes=duration_minutes or service.duration)
     days = professional_days(owner=owner, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)

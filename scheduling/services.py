@@ -388,7 +388,7 @@ def _place(
     owner = appointment.owner
     tz = selectors.business_timezone(owner)
     booking_rules = selectors.booking_rules_get(owner=owner)
-    rules = selectors.rules_for(booking_rules)
+    rules = selectors.rules_for(booking_rules, appointment.service)
     duration = timedelta(minutes=duration_minutes)
     now = now or timezone.now()
     if not candidates:

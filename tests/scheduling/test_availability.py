@@ -75,8 +75,8 @@ def test_slot_interval_shorter_than_the_service(owner, service, monday, now):
     assert len(offered) == 33
 
 
-def test_a_custom_duration_changes_the_grid(owner, service, monday, now):
-    assert slots(owner, service, monday, now=now, duration=120) == ["09:00", "11:00", "13:00", "15:00"]
+def test_a_custom_duration_keeps_the_services_grid(owner, service, monday, now):
+    assert slots(owner, service, monday, now=now, duration=120) == [f"{h:02d}:00" for h in range(9, 17)]
 
 
 def test_buffer_after_an_appointment_blocks_both_sides(owner, service, monday, now):
