@@ -70,9 +70,8 @@ def main() -> None:
                     status=AppointmentStatus.CONFIRMED,
                 )
                 booked += 1
-    print(
-        f"database: {connection.vendor}; {args.professionals} professionals, {booked} appointments over {args.days} days"
-    )
+    setup = f"{args.professionals} professionals, {booked} appointments over {args.days} days"
+    print(f"database: {connection.vendor}; {setup}")
 
     def timed(label: str, call) -> None:
         samples = []
