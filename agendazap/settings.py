@@ -220,6 +220,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "PREPROCESSING_HOOKS": ["agendazap.api.routing.drop_trailing_slash_twins"],
+    # Two "status" fields with different choices: name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "scheduling.models.AppointmentStatus",
+        "NewAppointmentStatusEnum": [("pending", "Pending"), ("confirmed", "Confirmed")],
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets ship with the sidecar package: the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",

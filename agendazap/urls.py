@@ -7,6 +7,7 @@ from agendazap import views
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("scheduling.api.urls")),
+    path("", include("catalog.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -20,3 +21,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.landing, name="landing"),
 ]
+
+handler404 = "agendazap.views.page_not_found"
+handler500 = "agendazap.views.server_error"

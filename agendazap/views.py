@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -54,3 +56,16 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html")
+
+
+def page_not_found(request: HttpRequest, exception) -> HttpResponse:
+    """A JSON 404 under /api/ (a mobile app parses it), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Internal server error. We have been notified.")}, status=500)
+    return defaults.server_error(request)

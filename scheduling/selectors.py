@@ -59,11 +59,15 @@ def professionals_for_service(*, owner: User, service: Service) -> list[Professi
     return list(assigned) or list(professionals)
 
 
-def service_bookable_get(*, owner: User, service_id) -> Service:
-    """The business's active service named in a request body or query (400 when it is not one)."""
-    service = Service.objects.filter(
-        owner=owner, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True
-    ).first()
+def service_bookable_get(*, owner: User, service_id, lock: bool = False) -> Service:
+    """The business's active service named in a request body or query (400 when it is not one).
+
+    `lock` takes the row with FOR NO KEY UPDATE, inside the caller's transaction.
+    """
+    services = Service.objects.filter(owner=owner, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True)
+    if lock:
+        services = services.select_for_update(no_key=True)
+    service = services.first()
     if service is None:
         raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
     return service

@@ -224,7 +224,7 @@ def appointment_book(
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken)."""
     tz = selectors.business_timezone(owner)
-    service = selectors.service_bookable_get(owner=owner, service_id=service_id)
+    service = selectors.service_bookable_get(owner=owner, service_id=service_id)  # 400 before any lock
     errors: dict[str, list[str]] = {}
     try:
         client_name = _required_text(client_name, "client_name")
@@ -261,6 +261,10 @@ def appointment_book(
         "price": service.price,
     }
     with transaction.atomic():
+        # Locks the service row: a concurrent delete (which locks it too) cannot archive it
+        # between this booking's checks and its insert.
+        service = selectors.service_bookable_get(owner=owner, service_id=service_id, lock=True)
+        fields["service"] = service
         if professional_id:
             candidates = [
                 selectors.professional_bookable_get(owner=owner, professional_id=professional_id, service=service)
@@ -458,7 +462,7 @@ def _conflict_list(busy, tz) -> list[dict[str, str]]:
 # --- helpers ------------------------------------------------------------------------------------
 def _owner_services(owner: User, service_ids: list) -> list[Service]:
     ids = {as_uuid(service_id) for service_id in service_ids}
-    services = list(Service.objects.filter(owner=owner, pk__in=[i for i in ids if i]))
+    services = list(Service.objects.filter(owner=owner, pk__in=[i for i in ids if i], archived_at__isnull=True))
     if len(services) != len(ids):
         raise ValidationError({"service_ids": [_("Unknown service.")]})
     return services

@@ -18,3 +18,11 @@ def test_swagger_ui_is_served_without_external_assets(client):
     content = response.content.decode()
     assert "swagger-ui" in content
     assert "cdn.jsdelivr.net" not in content
+
+
+@pytest.mark.django_db
+def test_unknown_api_paths_answer_json_404(auth_client):
+    for path in ("/api/nope", "/api/appointments/not-a-uuid", "/api/services/123"):
+        response = auth_client.get(path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Não encontrado."}

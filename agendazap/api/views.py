@@ -4,13 +4,10 @@ from django.utils import timezone
 from rest_framework.views import APIView
 
 
+# An API view scoped to the authenticated business. Datetimes are written out in the
+# business's time zone and naive ones are read in it (CONTRACT.md), by activating that zone
+# for the request. (A comment, not a docstring: the schema would show it on every view.)
 class BusinessAPIView(APIView):
-    """An API view scoped to the authenticated business.
-
-    Datetimes are written out in the business's time zone and naive ones are read in it
-    (CONTRACT.md), by activating that zone for the request.
-    """
-
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.user.is_authenticated:

@@ -1,0 +1,72 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Service, ServiceCategory
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return (("no", _("No")), ("yes", _("Yes")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(archived_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "category", "duration", "price", "is_active", "archived_at", "created_at")
+    list_filter = ("is_active", ArchivedFilter, "owner__template_type", "created_at")
+    search_fields = ("name", "description", "owner__email", "owner__business_name", "owner__business_slug")
+    list_select_related = ("owner", "category")
+    raw_id_fields = ("owner", "category")
+    readonly_fields = ("archived_at", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    ordering = ("owner", "name")
+    actions = ("activate", "deactivate")
+    fieldsets = (
+        (None, {"fields": ("owner", "name", "description", "category")}),
+        (_("Booking"), {"fields": ("duration", "price", "is_active", "archived_at")}),
+        (_("Details"), {"fields": ("images", "credentials", "promotions", "custom_fields")}),
+        (_("Dates"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.action(description=_("Activate selected services (bookable again)"))
+    def activate(self, request, queryset):
+        updated = queryset.filter(archived_at__isnull=True).update(is_active=True, updated_at=timezone.now())
+        self.message_user(request, _("%(count)d service(s) activated.") % {"count": updated})
+
+    @admin.action(description=_("Deactivate selected services (no new bookings)"))
+    def deactivate(self, request, queryset):
+        updated = queryset.update(is_active=False, updated_at=timezone.now())
+        self.message_user(request, _("%(count)d service(s) deactivated.") % {"count": updated})
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "services_count", "created_at")
+    search_fields = ("name", "description", "owner__email", "owner__business_name", "owner__business_slug")
+    list_filter = ("created_at",)
+    list_select_related = ("owner",)
+    raw_id_fields = ("owner",)
+    readonly_fields = ("created_at", "updated_at")
+    ordering = ("owner", "name")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(services_count=Count("services", filter=Q(services__archived_at__isnull=True)))
+        )
+
+    @admin.display(description=_("services"), ordering="services_count")
+    def services_count(self, category):
+        return category.services_count
