@@ -18,6 +18,7 @@ class AppointmentFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(method="filter_date_to")
     service_id = django_filters.UUIDFilter(field_name="service_id")
     professional_id = django_filters.UUIDFilter(field_name="professional_id")
+    client_id = django_filters.UUIDFilter(field_name="client_id")
     query = django_filters.CharFilter(method="filter_query")
 
     class Meta:

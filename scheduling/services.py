@@ -19,6 +19,8 @@ from agendazap.errors import Conflict
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
 from catalog.models import MAX_DURATION_MINUTES, Service
+from crm import selectors as client_selectors
+from crm import services as client_services
 from scheduling import selectors
 from scheduling.availability import Busy, Refusal, slot_refusal
 from scheduling.models import (
@@ -210,9 +212,10 @@ def appointment_book(
     owner: User,
     service_id,
     start_time: datetime,
-    client_name: str,
-    client_whatsapp: str,
+    client_name: str = "",
+    client_whatsapp: str = "",
     client_email: str = "",
+    client_id=None,
     professional_id=None,
     duration: int | None = None,
     notes: str = "",
@@ -222,9 +225,18 @@ def appointment_book(
     source: str = AppointmentSource.API,
     now: datetime | None = None,
 ) -> Appointment:
-    """Book a client, with the given professional or any free one (409 if the time is taken)."""
+    """Book a client, with the given professional or any free one (409 if the time is taken).
+
+    The client is `client_id`, or found (or created) by WhatsApp number; its figures are
+    refreshed in the same transaction.
+    """
     tz = selectors.business_timezone(owner)
     service = selectors.service_bookable_get(owner=owner, service_id=service_id)  # 400 before any lock
+    if client_id:
+        known = client_selectors.client_referenced_get(owner=owner, client_id=client_id)
+        client_name = client_name or known.name
+        client_whatsapp = client_whatsapp or known.whatsapp
+        client_email = client_email or known.email
     errors: dict[str, list[str]] = {}
     try:
         client_name = _required_text(client_name, "client_name")
@@ -271,8 +283,12 @@ def appointment_book(
             ]
         else:
             candidates = selectors.professionals_for_service(owner=owner, service=service)
+        fields["client"] = client_services.client_find_or_create(
+            owner=owner, name=client_name, whatsapp=client_whatsapp, email=fields["client_email"], source=source
+        )
         appointment = Appointment(**fields)
         _place(appointment, candidates, start_time, duration_minutes, now=now)
+        client_services.client_metrics_refresh(client=appointment.client)
     return appointment
 
 
@@ -307,6 +323,18 @@ def appointment_update(*, appointment: Appointment, data: dict[str, Any], now: d
             errors["client_whatsapp"] = exc.messages
     if errors:
         raise ValidationError(errors)
+    previous_client = appointment.client
+    if "client_whatsapp" in detail_fields and (
+        previous_client is None or previous_client.whatsapp != appointment.client_whatsapp
+    ):
+        # Another number is another client: the booking moves to them.
+        appointment.client = client_services.client_find_or_create(
+            owner=owner,
+            name=appointment.client_name,
+            whatsapp=appointment.client_whatsapp,
+            email=appointment.client_email,
+        )
+        detail_fields.append("client")
 
     move_keys = {"start_time", "duration", "professional_id", "service_id"} & set(data)
     if move_keys:
@@ -340,15 +368,26 @@ def appointment_update(*, appointment: Appointment, data: dict[str, Any], now: d
         appointment.save(update_fields=[*detail_fields, "updated_at"])
 
     if "status" in data and data["status"] != appointment.status:
-        appointment_set_status(
-            appointment=appointment, status=data["status"], reason=data.get("cancellation_reason", "")
-        )
+        _change_status(appointment, data["status"], reason=data.get("cancellation_reason", ""))
+    if move_keys or detail_fields or "status" in data:
+        _refresh_clients(previous_client, appointment.client)
     return appointment
 
 
 @transaction.atomic
 def appointment_set_status(*, appointment: Appointment, status: str, reason: str = "") -> Appointment:
     """Move along pending → confirmed → completed | no_show, or to cancelled while active."""
+    _change_status(appointment, status, reason=reason)
+    _refresh_clients(appointment.client)
+    return appointment
+
+
+def _refresh_clients(*clients) -> None:
+    for client in {client.pk: client for client in clients if client is not None}.values():
+        client_services.client_metrics_refresh(client=client)
+
+
+def _change_status(appointment: Appointment, status: str, *, reason: str) -> None:
     if status not in AppointmentStatus.values:
         raise ValidationError({"status": [_("Unknown status: %(status)s.") % {"status": status}]})
     current = AppointmentStatus(appointment.status)
@@ -368,7 +407,6 @@ def appointment_set_status(*, appointment: Appointment, status: str, reason: str
         appointment.cancellation_reason = (reason or "").strip()
         fields += ["cancelled_at", "cancellation_reason"]
     appointment.save(update_fields=[*fields, "updated_at"])
-    return appointment
 
 
 def appointment_cancel(*, appointment: Appointment, reason: str = "") -> Appointment:

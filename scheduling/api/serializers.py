@@ -1,5 +1,7 @@
 """Shapes of the scheduling API. Rules live in scheduling.services and scheduling.selectors."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from catalog.models import MAX_DURATION_MINUTES
@@ -36,6 +38,7 @@ class AppointmentProfessionalSerializer(serializers.Serializer):
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
+    client_id = serializers.UUIDField(allow_null=True)
     service_id = serializers.UUIDField()
     professional_id = serializers.UUIDField()
     service = AppointmentServiceSerializer()
@@ -52,6 +55,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "service",
             "professional_id",
             "professional",
+            "client_id",
             "client_name",
             "client_whatsapp",
             "client_email",
@@ -77,10 +81,13 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class AppointmentCreateInputSerializer(serializers.Serializer):
+    """A client is named by `client_id`, or by `client_name` and `client_whatsapp` (found or created)."""
+
     service_id = serializers.UUIDField()
     professional_id = serializers.UUIDField(required=False, allow_null=True)
-    client_name = serializers.CharField(max_length=255)
-    client_whatsapp = serializers.CharField(max_length=32)
+    client_id = serializers.UUIDField(required=False, allow_null=True)
+    client_name = serializers.CharField(max_length=255, required=False)
+    client_whatsapp = serializers.CharField(max_length=32, required=False)
     client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
     start_time = serializers.DateTimeField()
     duration = serializers.IntegerField(
@@ -90,6 +97,20 @@ class AppointmentCreateInputSerializer(serializers.Serializer):
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     custom_fields = CustomFieldsField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=[AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED], required=False)
+
+    def to_internal_value(self, data):
+        # Reported together with any other field error, so a client learns everything at once.
+        missing = {}
+        if isinstance(data, Mapping) and not data.get("client_id"):
+            required = self.fields["client_name"].error_messages["required"]
+            missing = {field: [required] for field in ("client_name", "client_whatsapp") if field not in data}
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({**missing, **exc.detail}) from exc
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
 
 
 class AppointmentUpdateInputSerializer(serializers.Serializer):

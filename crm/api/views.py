@@ -1,0 +1,142 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from agendazap.api.pagination import paginate
+from agendazap.api.views import BusinessAPIView
+from crm import selectors, services
+from crm.api.serializers import (
+    BulkUpdateInputSerializer,
+    BulkUpdateResultSerializer,
+    BulkUpdatesSerializer,
+    ClientAnalyticsSerializer,
+    ClientCreateInputSerializer,
+    ClientHistoryAppointmentSerializer,
+    ClientHistorySerializer,
+    ClientInputSerializer,
+    ClientSerializer,
+)
+from crm.filters import ORDERING_FIELDS
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ClientListView(BusinessAPIView):
+    """List the business's clients or add one."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("per_page", int, description="Max 100"),
+            OpenApiParameter("query", str, description="Name, email, or 4+ digits of the WhatsApp number"),
+            OpenApiParameter("is_active", bool),
+            OpenApiParameter("is_vip", bool),
+            OpenApiParameter("min_appointments", int),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("ordering", str, enum=[*ORDERING_FIELDS, *(f"-{field}" for field in ORDERING_FIELDS)]),
+        ],
+        responses={200: ClientSerializer(many=True)},
+        tags=["clients"],
+    )
+    def get(self, request: Request) -> Response:
+        clients = selectors.client_list(owner=request.user, filters=request.query_params)
+        return Response(
+            paginate(
+                clients,
+                request.query_params,
+                key="clients",
+                serialize=lambda rows: ClientSerializer(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(request=ClientCreateInputSerializer, responses={201: ClientSerializer}, tags=["clients"])
+    def post(self, request: Request) -> Response:
+        client = services.client_create(owner=request.user, data=_valid(ClientCreateInputSerializer, request.data))
+        return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+
+
+class ClientDetailView(BusinessAPIView):
+    """One client: read, change, deactivate or erase."""
+
+    @extend_schema(responses={200: ClientSerializer}, tags=["clients"])
+    def get(self, request: Request, client_id) -> Response:
+        return Response(ClientSerializer(selectors.client_get(owner=request.user, client_id=client_id)).data)
+
+    @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])
+    def put(self, request: Request, client_id) -> Response:
+        client = selectors.client_get(owner=request.user, client_id=client_id)
+        client = services.client_update(client=client, data=_valid(ClientInputSerializer, request.data))
+        return Response(ClientSerializer(client).data)
+
+    @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])
+    def patch(self, request: Request, client_id) -> Response:
+        return self.put(request, client_id)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("erase", bool, description="Erase the client's personal data (LGPD); figures stay.")
+        ],
+        responses={200: ClientSerializer, 204: None},
+        tags=["clients"],
+        description=(
+            "A client without appointments is deleted (204). One with appointments is deactivated (200, "
+            "the client). With `?erase=true` the personal data is anonymized (200, the client)."
+        ),
+    )
+    def delete(self, request: Request, client_id) -> Response:
+        client = selectors.client_get(owner=request.user, client_id=client_id)
+        erase = request.query_params.get("erase", "").lower() in ("1", "true", "yes")
+        outcome = services.client_delete(client=client, erase=erase)
+        if outcome == "deleted":
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(ClientSerializer(client).data)
+
+
+class ClientBulkUpdateView(BusinessAPIView):
+    """Apply one change to many clients."""
+
+    @extend_schema(
+        request=BulkUpdateInputSerializer,
+        responses={200: BulkUpdateResultSerializer},
+        tags=["clients"],
+        description=f"`updates` may set: {', '.join(BulkUpdatesSerializer().fields)}. "
+        "Any id that is not one of the business's clients makes the whole request a 404.",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(BulkUpdateInputSerializer, request.data)
+        updated = services.client_bulk_update(
+            owner=request.user, client_ids=data["client_ids"], updates=data["updates"]
+        )
+        return Response({"updated": updated})
+
+
+class ClientHistoryView(BusinessAPIView):
+    """A client's appointments, newest first, with the client's figures."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
+        responses={200: ClientHistorySerializer},
+        tags=["clients"],
+    )
+    def get(self, request: Request, client_id) -> Response:
+        client = selectors.client_get(owner=request.user, client_id=client_id)
+        page = paginate(
+            selectors.client_history(client=client),
+            request.query_params,
+            key="appointments",
+            serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,
+        )
+        return Response({"client": ClientSerializer(client).data, **page})
+
+
+class ClientAnalyticsView(BusinessAPIView):
+    """The business's client overview."""
+
+    @extend_schema(responses={200: ClientAnalyticsSerializer}, tags=["clients"])
+    def get(self, request: Request) -> Response:
+        return Response(ClientAnalyticsSerializer(selectors.client_analytics(owner=request.user)).data)

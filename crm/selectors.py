@@ -1,0 +1,92 @@
+"""Client reads: lists, one client, its history and the business's client analytics."""
+
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agendazap.ids import as_uuid
+from catalog.models import Service
+from crm.filters import ClientFilter
+from crm.models import Client
+from scheduling.models import Appointment
+
+MOST_FREQUENT_LIMIT = 10
+
+
+def client_list(*, owner: User, filters: dict | None = None) -> QuerySet[Client]:
+    filterset = ClientFilter(filters or {}, queryset=Client.objects.filter(owner=owner))
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs
+
+
+def client_get(*, owner: User, client_id) -> Client:
+    client = Client.objects.filter(owner=owner, pk=as_uuid(client_id)).first()
+    if client is None:
+        raise Http404
+    client.owner = owner
+    return client
+
+
+def client_referenced_get(*, owner: User, client_id) -> Client:
+    """The business's client named in a request body (400 when it is not one)."""
+    client = Client.objects.filter(owner=owner, pk=as_uuid(client_id)).first()
+    if client is None:
+        raise ValidationError({"client_id": [_("Client not found.")]})
+    return client
+
+
+def client_history(*, client: Client) -> QuerySet[Appointment]:
+    """The client's appointments, newest first, with service and professional."""
+    return Appointment.objects.filter(client=client).select_related("service", "professional").order_by("-start_time")
+
+
+def client_analytics(*, owner: User) -> dict:
+    """The seed's client overview, in five queries whatever the number of clients."""
+    clients = Client.objects.filter(owner=owner)
+    totals = clients.aggregate(
+        total=Count("pk"),
+        active=Count("pk", filter=Q(is_active=True)),
+        with_appointments=Count("pk", filter=Q(total_appointments__gt=0)),
+        vip=Count("pk", filter=Q(is_vip=True)),
+        appointments=Sum("total_appointments"),
+    )
+    total = totals["total"]
+    most_frequent = clients.filter(total_appointments__gt=0).order_by(
+        "-total_appointments", "-frequency_score", "name"
+    )[:MOST_FREQUENT_LIMIT]
+
+    # A client's favourite service is the first of its preferred_services.
+    favourites = Counter(
+        preferred[0] for preferred in clients.values_list("preferred_services", flat=True) if preferred
+    )
+    names = dict(Service.objects.filter(owner=owner, pk__in=list(favourites)).values_list("pk", "name"))
+    top_services = {
+        names[as_uuid(service_id)]: count
+        for service_id, count in favourites.most_common()
+        if as_uuid(service_id) in names
+    }
+    by_month = {
+        month.strftime("%Y-%m"): count
+        for month, count in clients.annotate(month=TruncMonth("created_at", tzinfo=ZoneInfo(owner.timezone)))
+        .values_list("month")
+        .annotate(count=Count("pk"))
+        .order_by("month")
+    }
+    return {
+        "total_clients": total,
+        "active_clients": totals["active"],
+        "inactive_clients": total - totals["active"],
+        "vip_clients": totals["vip"],
+        "clients_with_appointments": totals["with_appointments"],
+        "average_appointments_per_client": round((totals["appointments"] or 0) / total, 2) if total else 0.0,
+        "most_frequent_clients": list(most_frequent),
+        "top_preferred_services": top_services,
+        "clients_by_creation_month": by_month,
+    }

@@ -1,0 +1,350 @@
+"""Client writes: find-or-create on booking, edits, bulk updates, deactivation, LGPD erasure, and
+the figures kept from each client's appointments.
+
+## The figures (`client_metrics_refresh`)
+All come from the client's appointments, in the business's time zone:
+- `total_appointments` counts every appointment; `completed/cancelled/no_show_appointments` each status.
+- `first/last_appointment_at`: earliest and latest start of the appointments that were not cancelled.
+- `appointments_this_month / last_month`: not-cancelled appointments starting in the current /
+  previous calendar month. They depend on the date, so a periodic task refreshes them when a
+  business's month turns (`client_month_rollover`).
+- `average_days_between_appointments`: mean gap, in days, between consecutive not-cancelled starts.
+- `preferred_services`: ids of the (up to 3) most booked services; `preferred_days`: weekdays
+  (`monday`…); `preferred_times`: `morning` (before 12:00), `afternoon` (12:00-18:00), `evening`.
+- `total_spent`: sum of the prices of completed appointments; `average_ticket` = total_spent /
+  completed; `last_payment_at`: end of the latest completed appointment.
+- `frequency_score` (0-100) = 100 × (0.5 × volume + 0.3 × regularity + 0.2 × reliability), where
+  volume = min(completed, 10) / 10; regularity = 1 − min(average days between, 120) / 120 with at
+  least two not-cancelled appointments, else 0; reliability = completed / (completed + no-shows),
+  0 when neither. It rewards coming often, coming regularly and showing up, and does not change
+  with the passing of time alone.
+"""
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agendazap.phones import phone_to_e164
+from crm.models import Client, CommunicationPreference
+from scheduling.models import Appointment, AppointmentStatus
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+METRIC_FIELDS = (
+    "first_appointment_at",
+    "last_appointment_at",
+    "total_appointments",
+    "completed_appointments",
+    "cancelled_appointments",
+    "no_show_appointments",
+    "frequency_score",
+    "appointments_this_month",
+    "appointments_last_month",
+    "average_days_between_appointments",
+    "metrics_month",
+    "preferred_services",
+    "preferred_days",
+    "preferred_times",
+    "total_spent",
+    "average_ticket",
+    "last_payment_at",
+)
+EDITABLE_FIELDS = (
+    "name",
+    "whatsapp",
+    "email",
+    "notes",
+    "is_active",
+    "is_vip",
+    "communication_preference",
+    "birth_date",
+    "gender",
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "source",
+    "referral_code",
+    "tags",
+    "custom_fields",
+)
+BULK_FIELDS = ("is_active", "is_vip", "tags", "communication_preference", "source")
+TEXT_LIMITS = {"name": 255, "gender": 20, "city": 100, "state": 50, "zip_code": 20, "source": 100, "referral_code": 50}
+MAX_TAGS = 30
+
+
+# --- Finding and creating -------------------------------------------------------------------------
+def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str = "", source: str = "") -> Client:
+    """Return the business's client with this number (any Brazilian spelling), creating it once.
+
+    A returning client who gives a new name or email has it recorded; a deactivated one who
+    books again is active again.
+    """
+    number = phone_to_e164(whatsapp)
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    client = Client.objects.filter(owner=owner, whatsapp=number).first()
+    if client is None:
+        try:
+            with transaction.atomic():
+                return Client.objects.create(
+                    owner=owner, name=name or number, whatsapp=number, email=email, source=source
+                )
+        except IntegrityError:
+            # The same number booked twice at once: the unique constraint picked one row.
+            client = Client.objects.get(owner=owner, whatsapp=number)
+    client.owner = owner  # already loaded: spares the figures a query
+    changed = []
+    if name and name != client.name:
+        client.name = name
+        changed.append("name")
+    if email and email != client.email:
+        client.email = email
+        changed.append("email")
+    if not client.is_active:
+        client.is_active = True
+        changed.append("is_active")
+    if client.erased_at is not None:
+        client.erased_at = None
+        changed.append("erased_at")
+    if changed:
+        client.save(update_fields=[*changed, "updated_at"])
+    return client
+
+
+@transaction.atomic
+def client_create(*, owner: User, data: dict[str, Any]) -> Client:
+    values = _clean(owner, data, client=None)
+    for field in ("name", "whatsapp"):
+        if not values.get(field):
+            raise ValidationError({field: [_("This field is required.")]})
+    try:
+        with transaction.atomic():
+            return Client.objects.create(owner=owner, **values)
+    except IntegrityError as exc:
+        raise ValidationError({"whatsapp": [_("A client with this WhatsApp number already exists.")]}) from exc
+
+
+@transaction.atomic
+def client_update(*, client: Client, data: dict[str, Any]) -> Client:
+    values = _clean(client.owner, data, client=client)
+    changed = [field for field, value in values.items() if getattr(client, field) != value]
+    for field in changed:
+        setattr(client, field, values[field])
+    if changed:
+        try:
+            with transaction.atomic():
+                client.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError as exc:
+            raise ValidationError({"whatsapp": [_("A client with this WhatsApp number already exists.")]}) from exc
+    return client
+
+
+@transaction.atomic
+def client_bulk_update(*, owner: User, client_ids: list, updates: dict[str, Any]) -> int:
+    """Apply the same change to several clients; every id must be one of the business's clients."""
+    unknown = set(updates) - set(BULK_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {
+                "updates": [
+                    _("These fields cannot be bulk-updated: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+                ]
+            }
+        )
+    if not updates:
+        raise ValidationError({"updates": [_("Say what to change.")]})
+    ids = set(client_ids)
+    clients = Client.objects.filter(owner=owner, pk__in=ids)
+    if clients.count() != len(ids):
+        raise Http404  # another business's client is "not found", and nothing changes
+    values = _clean(owner, updates, client=None)
+    return clients.update(**values, updated_at=timezone.now())
+
+
+def client_delete(*, client: Client, erase: bool = False) -> str:
+    """Delete a client without history; deactivate one with appointments; or erase personal data (LGPD).
+
+    Returns "deleted", "deactivated" or "erased".
+    """
+    if erase:
+        client_erase(client=client)
+        return "erased"
+    if client.appointments.exists():
+        if client.is_active:
+            client.is_active = False
+            client.save(update_fields=["is_active", "updated_at"])
+        return "deactivated"
+    client.delete()
+    return "deleted"
+
+
+@transaction.atomic
+def client_erase(*, client: Client) -> Client:
+    """Anonymize a client and its appointments, keeping the business's counts and revenue."""
+    placeholder = f"erased-{client.pk.hex[:12]}"
+    client.name = _("Erased client")
+    client.whatsapp = placeholder
+    for field in ("email", "notes", "gender", "address", "city", "state", "zip_code", "referral_code", "source"):
+        setattr(client, field, "")
+    client.birth_date = None
+    client.tags = []
+    client.custom_fields = None
+    client.is_active = False
+    client.is_vip = False
+    client.erased_at = timezone.now()
+    client.save()
+    client.appointments.update(
+        client_name=client.name, client_whatsapp=placeholder, client_email="", notes="", custom_fields=None
+    )
+    return client
+
+
+def _clean(owner: User, data: dict[str, Any], *, client: Client | None) -> dict[str, Any]:
+    """Validate the editable keys present in `data`; return model values or raise with every error."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for field in EDITABLE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        try:
+            values[field] = _clean_value(field, value)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if "whatsapp" in values:
+        duplicate = Client.objects.filter(owner=owner, whatsapp=values["whatsapp"])
+        if client is not None:
+            duplicate = duplicate.exclude(pk=client.pk)
+        if duplicate.exists():
+            errors["whatsapp"] = [_("A client with this WhatsApp number already exists.")]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _clean_value(field: str, value: Any) -> Any:
+    if field == "whatsapp":
+        return phone_to_e164(value if isinstance(value, str) else "")
+    if field in ("is_active", "is_vip"):
+        if not isinstance(value, bool):
+            raise ValidationError(_("Use true or false."))
+        return value
+    if field == "communication_preference":
+        if value not in CommunicationPreference.values:
+            raise ValidationError(_("Choose whatsapp or email."))
+        return value
+    if field == "birth_date":
+        if value is None or isinstance(value, date):
+            return value
+        raise ValidationError(_("Enter a date as YYYY-MM-DD."))
+    if field == "tags":
+        if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+            raise ValidationError(_("Tags are a list of words."))
+        tags = list(dict.fromkeys(tag.strip().lower() for tag in value if tag.strip()))
+        if len(tags) > MAX_TAGS or any(len(tag) > 50 or '"' in tag or "\\" in tag for tag in tags):
+            raise ValidationError(_("At most %(max)d tags of up to 50 characters, without quotes.") % {"max": MAX_TAGS})
+        return tags
+    if field == "custom_fields":
+        if value is not None and not isinstance(value, dict):
+            raise ValidationError(_("Must be an object."))
+        return value
+    text = "" if value is None else value
+    if not isinstance(text, str):
+        raise ValidationError(_("Must be text."))
+    text = text.strip()
+    if field == "email":
+        return text.lower()
+    if field == "name" and not text:
+        raise ValidationError(_("This field is required."))
+    limit = TEXT_LIMITS.get(field)
+    if limit and len(text) > limit:
+        raise ValidationError(_("At most %(max)d characters.") % {"max": limit})
+    return text
+
+
+# --- Figures ---------------------------------------------------------------------------------------------
+def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Client:
+    """Recompute every figure of `client` from its appointments (one read, one write)."""
+    tz = ZoneInfo(client.owner.timezone)
+    today = (now or timezone.now()).astimezone(tz).date()
+    this_month = today.replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    rows = list(
+        Appointment.objects.filter(client=client)
+        .order_by("start_time")
+        .values_list("status", "start_time", "end_time", "service_id", "price")
+    )
+    by_status = Counter(status for status, *_rest in rows)
+    kept = [(start, service_id) for status, start, _end, service_id, _price in rows if status != "cancelled"]
+    completed = [(end, price) for status, _start, end, _service, price in rows if status == "completed"]
+    starts = [start for start, _service in kept]
+    local_starts = [start.astimezone(tz) for start in starts]
+
+    gaps = [(later - earlier).total_seconds() / 86400 for earlier, later in zip(starts, starts[1:], strict=False)]
+    average_gap = round(sum(gaps) / len(gaps), 2) if gaps else 0.0
+    spent = sum((price or Decimal("0") for _end, price in completed), Decimal("0"))
+    completed_count = by_status[AppointmentStatus.COMPLETED]
+    no_show_count = by_status[AppointmentStatus.NO_SHOW]
+
+    client.total_appointments = len(rows)
+    client.completed_appointments = completed_count
+    client.cancelled_appointments = by_status[AppointmentStatus.CANCELLED]
+    client.no_show_appointments = no_show_count
+    client.first_appointment_at = starts[0] if starts else None
+    client.last_appointment_at = starts[-1] if starts else None
+    client.metrics_month = this_month
+    client.appointments_this_month = sum(1 for start in local_starts if start.date().replace(day=1) == this_month)
+    client.appointments_last_month = sum(1 for start in local_starts if start.date().replace(day=1) == last_month)
+    client.average_days_between_appointments = average_gap
+    client.preferred_services = _top((str(service_id) for _start, service_id in kept), 3)
+    client.preferred_days = _top((WEEKDAYS[start.weekday()] for start in local_starts), 3)
+    client.preferred_times = _top((_time_of_day(start) for start in local_starts), 3)
+    client.total_spent = spent
+    client.average_ticket = (spent / completed_count).quantize(Decimal("0.01")) if completed_count else Decimal("0")
+    client.last_payment_at = max((end for end, _price in completed), default=None)
+    client.frequency_score = frequency_score(
+        completed=completed_count, no_shows=no_show_count, kept=len(starts), average_days=average_gap
+    )
+    client.save(update_fields=[*METRIC_FIELDS, "updated_at"])
+    return client
+
+
+def frequency_score(*, completed: int, no_shows: int, kept: int, average_days: float) -> float:
+    """0-100; see the module docstring for the formula."""
+    volume = min(completed, 10) / 10
+    regularity = 1 - min(average_days, 120) / 120 if kept >= 2 else 0.0
+    reliability = completed / (completed + no_shows) if completed + no_shows else 0.0
+    return round(100 * (0.5 * volume + 0.3 * regularity + 0.2 * reliability), 1)
+
+
+def client_month_rollover(*, now: datetime | None = None) -> int:
+    """Refresh the month-bound figures of every client whose business's month has turned."""
+    now = now or timezone.now()
+    refreshed = 0
+    for tz_name in User.objects.filter(clients__isnull=False).values_list("timezone", flat=True).distinct():
+        month = now.astimezone(ZoneInfo(tz_name)).date().replace(day=1)
+        stale = Client.objects.filter(owner__timezone=tz_name).exclude(metrics_month=month).select_related("owner")
+        for client in stale.iterator(chunk_size=500):
+            client_metrics_refresh(client=client, now=now)
+            refreshed += 1
+    return refreshed
+
+
+def _top(values, limit: int) -> list[str]:
+    counts = Counter(values)
+    return [value for value, _count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
+
+
+def _time_of_day(moment: datetime) -> str:
+    if moment.hour < 12:
+        return "morning"
+    return "afternoon" if moment.hour < 18 else "evening"
