@@ -155,6 +155,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.purge_expired_auth_records_task",
         "schedule": timedelta(hours=1),
     },
+    # Hourly, because a month turns at a different hour in each business's time zone.
+    "refresh-client-month-figures": {
+        "task": "crm.refresh_month_figures_task",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import next_weekday
 
 # CI sets this: a test that needs a real service must run, not skip.
 REQUIRE_SERVICES = os.environ.get("AGENDAZAP_REQUIRE_SERVICES") == "1"
@@ -66,3 +67,9 @@ def auth_client(owner) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=owner)['access_token']}")
     return client
+
+
+@pytest.fixture
+def monday():
+    """A Monday at least two days ahead: inside the default booking window, past the notice."""
+    return next_weekday(0)

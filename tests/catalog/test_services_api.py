@@ -450,7 +450,7 @@ def test_delete_a_service_with_an_upcoming_booking_is_refused(auth_client, owner
     book(service, status="completed", days=-2)
     response = auth_client.delete(detail(service))
     assert response.status_code == 400
-    assert "deactivate" in response.json()["detail"]
+    assert "desative o serviço" in response.json()["detail"]
     assert response.json()["upcoming_appointments"] == 1
     service.refresh_from_db()
     assert service.is_active is True

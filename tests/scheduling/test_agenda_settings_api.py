@@ -6,7 +6,7 @@ import pytest
 
 from scheduling.models import Professional
 from tests.factories import ProfessionalFactory, ServiceFactory, UserFactory
-from tests.scheduling.conftest import at
+from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from scheduling.models import Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
-from tests.scheduling.conftest import at, set_hours
+from tests.helpers import at, set_hours
 
 pytestmark = pytest.mark.django_db
 

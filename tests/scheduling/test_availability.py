@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from agendazap.errors import Conflict
 from scheduling import selectors, services
 from scheduling.models import AppointmentStatus, TimeOff
 from tests.factories import ProfessionalFactory, ServiceFactory
-from tests.scheduling.conftest import at, local_times, set_hours, set_rules
+from tests.helpers import at, local_times, set_hours, set_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +246,7 @@ def test_every_offered_slot_is_bookable_and_no_other_time_is(owner, service, pro
         start += timedelta(minutes=5)
 
 
+@translation.override("en")
 def test_booking_a_time_not_offered_says_why(owner, service, monday, now):
     book(owner, service, at(monday, 10), now=now)
     with pytest.raises(Conflict) as conflict:

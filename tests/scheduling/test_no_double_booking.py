@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from accounts.services import tokens_issue
 from scheduling.models import Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory, ProfessionalFactory
-from tests.scheduling.conftest import at, set_hours
+from tests.helpers import at, set_hours
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
