@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from agendazap.filters import StrictBooleanFilter
 from crm.models import Client
 
 ORDERING_FIELDS = ("name", "created_at", "last_appointment_at", "total_appointments", "frequency_score", "total_spent")
@@ -10,8 +11,8 @@ class ClientFilter(django_filters.FilterSet):
     """Filters of the client list, shared by the API and the dashboard."""
 
     query = django_filters.CharFilter(method="filter_query")
-    is_active = django_filters.BooleanFilter()
-    is_vip = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter(field_name="is_active")
+    is_vip = StrictBooleanFilter(field_name="is_vip")
     min_appointments = django_filters.NumberFilter(field_name="total_appointments", lookup_expr="gte", min_value=0)
     tag = django_filters.CharFilter(method="filter_tag")
     ordering = django_filters.OrderingFilter(fields=ORDERING_FIELDS)
