@@ -1,12 +1,16 @@
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import TemplateType
 
 
 class SignUpForm(forms.Form):
-    business_name = forms.CharField(label=_("Business name"), max_length=255)
-    email = forms.EmailField(label=_("Email"), max_length=255)
+    business_name = forms.CharField(
+        label=_("Business name"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+    )
+    email = forms.EmailField(label=_("Email"), max_length=255, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -38,3 +42,13 @@ class LoginForm(forms.Form):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class SessionEndingSetPasswordForm(SetPasswordForm):
+    """Django's set-password form that also ends the account's API sessions (refresh tokens)."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            services.tokens_revoke_all(user=user)
+        return user

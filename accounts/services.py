@@ -31,9 +31,13 @@ from accounts.models import LoginAttempt, RevokedAccessToken, TemplateType, User
 from accounts.validators import validate_timezone
 from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
 from agendazap.phones import phone_to_e164
+from agendazap.ratelimit import allow
 from scheduling.services import business_setup
 
 EMAIL_VERIFICATION_SALT = "accounts.email-verification"
+VERIFICATION_RESENDS_PER_HOUR = 3
+PASSWORD_RESETS_PER_EMAIL_HOUR = 3
+PASSWORD_RESETS_PER_IP_HOUR = 10
 # Paths of the site that a business slug must not shadow.
 RESERVED_SLUGS = frozenset({"admin", "api", "b", "static", "media", "health", "accounts", "dashboard", "www"})
 PROFILE_FIELDS = ("email", "business_name", "business_slug", "template_type", "whatsapp_number", "address", "timezone")
@@ -175,6 +179,25 @@ def email_verification_send(*, user: User) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
 
 
+def email_verification_resend(*, user: User) -> None:
+    """Send the link again, at most a few times an hour (each send is an email to someone's inbox)."""
+    if user.is_verified:
+        return
+    if not allow(f"verify-email:{user.pk}", limit=VERIFICATION_RESENDS_PER_HOUR, window_seconds=3600):
+        raise TooManyAttempts(_("We already sent you several links. Try again in an hour."), retry_after=3600)
+    email_verification_send(user=user)
+
+
+def password_reset_allowed(*, email: str, ip_address: str) -> None:
+    """Refuse (429) a reset email beyond a few per address and per client IP an hour."""
+    email = User.objects.normalize_email_address(email)
+    if not (
+        allow(f"password-reset:ip:{ip_address}", limit=PASSWORD_RESETS_PER_IP_HOUR, window_seconds=3600)
+        and allow(f"password-reset:email:{email}", limit=PASSWORD_RESETS_PER_EMAIL_HOUR, window_seconds=3600)
+    ):
+        raise TooManyAttempts(_("Too many reset requests. Try again in an hour."), retry_after=3600)
+
+
 def email_verify(*, token: str) -> User:
     """Mark the account whose signed link this is as verified."""
     max_age = timedelta(days=settings.EMAIL_VERIFICATION_MAX_AGE_DAYS)
@@ -288,6 +311,18 @@ def _outstanding_for(token: RefreshToken, user: User) -> OutstandingToken:
         },
     )
     return outstanding
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """End every API session of `user` (after a password reset): blacklist its refresh tokens."""
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    return len(
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
+    )
 
 
 def auth_records_purge() -> dict[str, int]:

@@ -3,10 +3,12 @@ import math
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -86,6 +88,33 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
     if not request.user.is_verified:
-        services.email_verification_send(user=request.user)
-        messages.info(request, _("We sent a new confirmation link to %(email)s.") % {"email": request.user.email})
+        try:
+            services.email_verification_resend(user=request.user)
+        except TooManyAttempts as exc:
+            messages.warning(request, str(exc.detail))
+        else:
+            messages.info(request, _("We sent a new confirmation link to %(email)s.") % {"email": request.user.email})
     return redirect("dashboard:home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset flow, with links built on PUBLIC_BASE_URL and a cap on emails sent."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        return {"base_url": settings.PUBLIC_BASE_URL}
+
+    def form_valid(self, form):
+        try:
+            services.password_reset_allowed(email=form.cleaned_data["email"], ip_address=client_ip(self.request))
+        except TooManyAttempts as exc:
+            form.add_error(None, str(exc.detail))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().form_valid(form)

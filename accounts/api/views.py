@@ -91,7 +91,7 @@ class ResendVerificationView(APIView):
     def post(self, request: Request) -> Response:
         if request.user.is_verified:
             return Response({"message": _("Your email is already verified.")})
-        services.email_verification_send(user=request.user)
+        services.email_verification_resend(user=request.user)
         return Response({"message": _("We sent a new confirmation link to your email.")})
 
 

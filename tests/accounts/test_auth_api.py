@@ -341,3 +341,15 @@ def test_token_signed_with_another_key_is_401(owner):
         "a-different-signing-key-of-enough-length",
     )
     assert bearer(forged).get(PROFILE).status_code == 401
+
+
+def test_resending_the_verification_link_is_capped(api_client, django_capture_on_commit_callbacks):
+    body = register(api_client).json()
+    client = bearer(body["access_token"])
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            assert client.post("/api/auth/resend-verification").status_code == 200
+    response = client.post("/api/auth/resend-verification")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert len(mail.outbox) == 3

@@ -121,3 +121,32 @@ def test_admin_lists_users_for_staff(client, owner):
     response = client.get("/admin/accounts/user/?q=" + owner.email)
     assert response.status_code == 200
     assert owner.email in response.content.decode()
+
+
+def test_reset_link_uses_the_public_address_and_ends_api_sessions(client, api_client, owner, owner_password, settings):
+    settings.PUBLIC_BASE_URL = "https://agenda.exemplo.com.br"
+    tokens = api_client.post("/api/auth/login", {"email": owner.email, "password": owner_password}, format="json")
+    refresh_token = tokens.json()["refresh_token"]
+
+    client.post("/accounts/password-reset/", {"email": owner.email})
+    link = re.search(r"(https://agenda\.exemplo\.com\.br)(/accounts/reset/\S+/)", mail.outbox[0].body).group(2)
+    set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(set_password_url, {"new_password1": "Nova-senha-2026", "new_password2": "Nova-senha-2026"})
+
+    response = api_client.post("/api/auth/refresh", {"refresh_token": refresh_token}, format="json")
+    assert response.status_code == 401
+
+
+def test_reset_emails_are_capped_per_address(client, owner):
+    for _ in range(3):
+        assert client.post("/accounts/password-reset/", {"email": owner.email}).status_code == 302
+    response = client.post("/accounts/password-reset/", {"email": owner.email})
+    assert response.status_code == 429
+    assert len(mail.outbox) == 3
+
+
+def test_plain_text_emails_are_not_html_escaped(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/signup/", {**SIGNUP_FORM, "business_name": "Barbearia Zé & Filhos"})
+    assert "Zé & Filhos" in mail.outbox[0].body
+    assert "&amp;" not in mail.outbox[0].body
