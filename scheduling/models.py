@@ -177,12 +177,7 @@ class Appointment(models.Model):
     # Every appointment belongs to a client (found or created by booking); PROTECT because a
     # client with history is deactivated or anonymized, never deleted.
     client = models.ForeignKey(
-        "crm.Client",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="appointments",
-        verbose_name=_("client"),
+        "crm.Client", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("client")
     )
     client_name = models.CharField(_("client name"), max_length=255)
     client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))

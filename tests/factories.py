@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import TemplateType, User
 from catalog.models import Service, ServiceCategory
+from crm.models import Client
 from scheduling.models import Appointment, AppointmentStatus, Professional
 from scheduling.services import business_setup
 
@@ -76,6 +77,12 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     professional = factory.LazyAttribute(lambda o: o.service.owner.professionals.get(is_owner=True))
     client_name = factory.Sequence(lambda n: f"Cliente {n}")
     client_whatsapp = factory.Sequence(lambda n: f"+551197777{n:04d}")
+    # The business's client with this number, as booking would find or create it.
+    client = factory.LazyAttribute(
+        lambda o: Client.objects.get_or_create(
+            owner=o.owner, whatsapp=o.client_whatsapp, defaults={"name": o.client_name}
+        )[0]
+    )
     start_time = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=1))
     duration_minutes = factory.LazyAttribute(lambda o: o.service.duration)
     end_time = factory.LazyAttribute(lambda o: o.start_time + timedelta(minutes=o.duration_minutes))
