@@ -24,6 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## Install, migrate, create the demo business (its login is printed) and serve on http://$(HOST):$(PORT)
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install migrate
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
