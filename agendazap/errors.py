@@ -43,3 +43,10 @@ class Conflict(DomainError):
 
     status_code = 409
     default_detail = _("This time conflicts with another appointment.")
+
+
+class PlanLimitExceeded(DomainError):
+    """The business's plan does not allow this; `extra` carries limit, used, plan_type, resource."""
+
+    status_code = 402
+    default_detail = _("Your plan's limit has been reached.")
