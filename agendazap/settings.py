@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "scheduling.models.AppointmentStatus",
         "NewAppointmentStatusEnum": [("pending", "Pending"), ("confirmed", "Confirmed")],
+        "PlanTypeEnum": "accounts.models.PlanType",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets ship with the sidecar package: the docs work offline.

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import TemplateType, User
 from agendazap.errors import DomainError
 from agendazap.ids import as_uuid
+from billing.models import Resource
+from billing.services import plan_check
 from catalog.models import MAX_DURATION_MINUTES, Service, ServiceCategory
 from scheduling.models import AppointmentStatus, Professional
 
@@ -50,6 +52,8 @@ class ServiceDeletion(StrEnum):
 def service_create(*, owner: User, data: dict[str, Any]) -> Service:
     """Create a service; `professional_ids` empty or absent means everybody performs it."""
     values, professionals = _service_values(owner, data, creating=True)
+    if values.get("is_active", True):
+        plan_check(owner=owner, resource=Resource.SERVICES)
     service = Service(owner=owner, **values)
     service.save()
     if professionals:
@@ -61,6 +65,8 @@ def service_create(*, owner: User, data: dict[str, Any]) -> Service:
 def service_update(*, service: Service, data: dict[str, Any]) -> Service:
     """Apply a partial update: only the keys present in `data` change."""
     values, professionals = _service_values(service.owner, data, creating=False)
+    if values.get("is_active") and not service.is_active:
+        plan_check(owner=service.owner, resource=Resource.SERVICES)
     for field, value in values.items():
         setattr(service, field, value)
     if values:

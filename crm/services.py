@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agendazap.phones import phone_to_e164
+from billing.models import Resource
+from billing.services import plan_check
 from crm.models import Client, CommunicationPreference
 from scheduling.models import Appointment, AppointmentStatus
 
@@ -82,6 +84,7 @@ MAX_TAGS = 30
 
 
 # --- Finding and creating -------------------------------------------------------------------------
+@transaction.atomic
 def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str = "", source: str = "") -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
@@ -92,6 +95,8 @@ def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str =
     name = (name or "").strip()
     email = (email or "").strip().lower()
     client = Client.objects.filter(owner=owner, whatsapp=number).first()
+    if client is None or not client.is_active:
+        plan_check(owner=owner, resource=Resource.CLIENTS)
     if client is None:
         try:
             with transaction.atomic():
@@ -126,6 +131,8 @@ def client_create(*, owner: User, data: dict[str, Any]) -> Client:
     for field in ("name", "whatsapp"):
         if not values.get(field):
             raise ValidationError({field: [_("This field is required.")]})
+    if values.get("is_active", True):
+        plan_check(owner=owner, resource=Resource.CLIENTS)
     try:
         with transaction.atomic():
             return Client.objects.create(owner=owner, **values)
@@ -136,6 +143,8 @@ def client_create(*, owner: User, data: dict[str, Any]) -> Client:
 @transaction.atomic
 def client_update(*, client: Client, data: dict[str, Any]) -> Client:
     values = _clean(client.owner, data, client=client)
+    if values.get("is_active") and not client.is_active:
+        plan_check(owner=client.owner, resource=Resource.CLIENTS)
     changed = [field for field, value in values.items() if getattr(client, field) != value]
     for field in changed:
         setattr(client, field, values[field])
@@ -167,6 +176,8 @@ def client_bulk_update(*, owner: User, client_ids: list, updates: dict[str, Any]
     if clients.count() != len(ids):
         raise Http404  # another business's client is "not found", and nothing changes
     values = _clean(owner, updates, client=None)
+    if values.get("is_active"):
+        plan_check(owner=owner, resource=Resource.CLIENTS, amount=clients.filter(is_active=False).count())
     return clients.update(**values, updated_at=timezone.now())
 
 

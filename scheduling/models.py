@@ -210,6 +210,8 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["owner", "start_time"], name="appointment_owner_start_idx"),
             models.Index(fields=["professional", "start_time"], name="appointment_prof_start_idx"),
+            # Plan usage counts appointments by the month they were created in.
+            models.Index(fields=["owner", "created_at"], name="appointment_owner_created_idx"),
         ]
         # The no-overlap guarantee on PostgreSQL is an exclusion constraint added by migration
         # 0002 (it cannot be created on SQLite); see scheduling.services.appointment_book.

@@ -18,6 +18,8 @@ from accounts.models import User
 from agendazap.errors import Conflict
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
+from billing.models import Resource
+from billing.services import plan_check
 from catalog.models import MAX_DURATION_MINUTES, Service
 from crm import selectors as client_selectors
 from crm import services as client_services
@@ -69,6 +71,7 @@ def business_setup(*, owner: User) -> Professional:
 @transaction.atomic
 def professional_create(*, owner: User, name: str, service_ids: list | None = None) -> Professional:
     name = _required_text(name, "name")
+    plan_check(owner=owner, resource=Resource.PROFESSIONALS)
     professional = Professional.objects.create(owner=owner, name=name)
     if service_ids is not None:
         professional.services.set(_owner_services(owner, service_ids))
@@ -89,6 +92,8 @@ def professional_update(*, professional: Professional, data: dict[str, Any]) -> 
     if "is_active" in data:
         if not data["is_active"] and professional.is_owner:
             raise ValidationError({"is_active": [_("The owner cannot be deactivated.")]})
+        if data["is_active"] and not professional.is_active:
+            plan_check(owner=professional.owner, resource=Resource.PROFESSIONALS)
         professional.is_active = bool(data["is_active"])
         fields.append("is_active")
     if fields:
@@ -277,6 +282,7 @@ def appointment_book(
         # between this booking's checks and its insert.
         service = selectors.service_bookable_get(owner=owner, service_id=service_id, lock=True)
         fields["service"] = service
+        plan_check(owner=owner, resource=Resource.APPOINTMENTS)
         if professional_id:
             candidates = [
                 selectors.professional_bookable_get(owner=owner, professional_id=professional_id, service=service)

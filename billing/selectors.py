@@ -1,0 +1,109 @@
+"""Plan reads: limits, the current period and what a business has used.
+
+The database is the truth: totals are counts of active rows, appointments are counted by the
+month they were created in (business time zone), WhatsApp messages by their monthly counter.
+Nothing here needs a job to start a new month.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import MONTHLY_RESOURCES, MonthlyUsage, PlanLimits, Resource, UsageAlert
+from catalog.models import Service
+from crm.models import Client
+from scheduling.models import Appointment, Professional
+
+ALERT_THRESHOLDS = (80, 100)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month in the business's time zone."""
+
+    month: date
+    start: datetime
+    end: datetime
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(seconds=1)).astimezone(self.start.tzinfo).date()
+
+
+def current_period(*, owner: User, now: datetime | None = None) -> Period:
+    tz = ZoneInfo(owner.timezone)
+    month = (now or timezone.now()).astimezone(tz).date().replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return Period(
+        month=month,
+        start=datetime.combine(month, datetime.min.time(), tzinfo=tz),
+        end=datetime.combine(following, datetime.min.time(), tzinfo=tz),
+    )
+
+
+def plan_limits_get(*, plan_type: str) -> PlanLimits:
+    return PlanLimits.objects.get(pk=plan_type)
+
+
+def usage_used(*, owner: User, resource: str, period: Period) -> int:
+    """How much of `resource` the business uses now (monthly ones: in `period`)."""
+    if resource == Resource.SERVICES:
+        return Service.objects.filter(owner=owner, is_active=True, archived_at__isnull=True).count()
+    if resource == Resource.PROFESSIONALS:
+        return Professional.objects.filter(owner=owner, is_active=True).count()
+    if resource == Resource.CLIENTS:
+        return Client.objects.filter(owner=owner, is_active=True).count()
+    if resource == Resource.APPOINTMENTS:
+        return Appointment.objects.filter(owner=owner, created_at__gte=period.start, created_at__lt=period.end).count()
+    if resource == Resource.WHATSAPP_MESSAGES:
+        row = MonthlyUsage.objects.filter(owner=owner, resource=resource, period=period.month).first()
+        return row.used if row else 0
+    raise ValueError(f"unknown resource {resource!r}")
+
+
+def usage_summary(*, owner: User, now: datetime | None = None) -> dict:
+    """Plan, period, limits, used, percentage per resource and this period's alerts."""
+    period = current_period(owner=owner, now=now)
+    limits = plan_limits_get(plan_type=owner.plan_type)
+    resources = {}
+    for resource in Resource.values:
+        limit = limits.limit_for(resource)
+        used = usage_used(owner=owner, resource=resource, period=period)
+        resources[resource] = {
+            "limit": limit,
+            "used": used,
+            "remaining": None if limit is None else max(limit - used, 0),
+            "percentage": None if limit is None else (round(100 * used / limit, 1) if limit else 100.0),
+            "monthly": resource in MONTHLY_RESOURCES,
+        }
+    alerts = UsageAlert.objects.filter(owner=owner, period=period.month).order_by("resource", "threshold")
+    return {
+        "plan_type": owner.plan_type,
+        "period": {"start": period.month.isoformat(), "end": period.last_day.isoformat()},
+        "limits": {name: row["limit"] for name, row in resources.items()},
+        "used": {name: row["used"] for name, row in resources.items()},
+        "percentage": {name: row["percentage"] for name, row in resources.items()},
+        "resources": resources,
+        "alerts": [
+            {
+                "resource": alert.resource,
+                "threshold": alert.threshold,
+                "used": alert.used,
+                "limit": alert.limit,
+                "created_at": alert.created_at,
+            }
+            for alert in alerts
+        ],
+    }
+
+
+def usage_alerts_current(*, owner: User, now: datetime | None = None) -> list[UsageAlert]:
+    """This period's alerts, the highest threshold per resource (for the dashboard banner)."""
+    period = current_period(owner=owner, now=now)
+    highest: dict[str, UsageAlert] = {}
+    for alert in UsageAlert.objects.filter(owner=owner, period=period.month).order_by("threshold"):
+        highest[alert.resource] = alert
+    return sorted(highest.values(), key=lambda alert: alert.resource)
