@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("dashboard/plan/", include("billing.urls")),
     path("dashboard/", include("agendazap.dashboard_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", views.landing, name="landing"),

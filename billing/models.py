@@ -16,6 +16,26 @@ class Resource(models.TextChoices):
 # Counted per calendar month in the business's time zone; the others are totals of active rows.
 MONTHLY_RESOURCES = frozenset({Resource.APPOINTMENTS, Resource.WHATSAPP_MESSAGES})
 
+# The limits a plan starts with (None = unlimited); staff change them in the admin afterwards.
+DEFAULT_LIMITS = {
+    PlanType.FREE: {"services": 5, "professionals": 1, "appointments": 50, "whatsapp_messages": 100, "clients": 100},
+    PlanType.STARTER: {
+        "services": 20,
+        "professionals": 3,
+        "appointments": 500,
+        "whatsapp_messages": 1000,
+        "clients": 1000,
+    },
+    PlanType.PRO: {
+        "services": 100,
+        "professionals": 10,
+        "appointments": 5000,
+        "whatsapp_messages": 10000,
+        "clients": None,
+    },
+    PlanType.ENTERPRISE: dict.fromkeys(Resource.values),
+}
+
 
 class PlanLimits(models.Model):
     """What a plan allows. Empty means unlimited. Staff edit these in the admin."""

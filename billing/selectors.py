@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import User
-from billing.models import MONTHLY_RESOURCES, MonthlyUsage, PlanLimits, Resource, UsageAlert
+from billing.models import DEFAULT_LIMITS, MONTHLY_RESOURCES, MonthlyUsage, PlanLimits, Resource, UsageAlert
 from catalog.models import Service
 from crm.models import Client
 from scheduling.models import Appointment, Professional
@@ -45,7 +45,9 @@ def current_period(*, owner: User, now: datetime | None = None) -> Period:
 
 
 def plan_limits_get(*, plan_type: str) -> PlanLimits:
-    return PlanLimits.objects.get(pk=plan_type)
+    """The plan's limits; a plan without its row (never edited, or wiped) gets the defaults."""
+    limits, _created = PlanLimits.objects.get_or_create(pk=plan_type, defaults=DEFAULT_LIMITS[plan_type])
+    return limits
 
 
 def usage_used(*, owner: User, resource: str, period: Period) -> int:
