@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from agendazap.env import env_bool, env_int, env_list, env_str
+from agendazap.env import env_bool, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.purge_expired_auth_records_task",
         "schedule": timedelta(hours=1),
     },
+    "dispatch-due-messages": {
+        "task": "notifications.dispatch_due_messages_task",
+        "schedule": timedelta(minutes=1),
+    },
     # Hourly, because a month turns at a different hour in each business's time zone.
     "refresh-client-month-figures": {
         "task": "crm.refresh_month_figures_task",
@@ -287,7 +291,38 @@ WHATSAPP_API_TOKEN = env_str("WHATSAPP_API_TOKEN")
 WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID")
 WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET")
-WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND")
+# Dotted path of the WhatsApp backend; unset: the Cloud API when a token and a phone number id
+# are set, else the console.
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND") or (
+    "notifications.backends.whatsapp.CloudAPIBackend"
+    if WHATSAPP_API_TOKEN and WHATSAPP_PHONE_NUMBER_ID
+    else "notifications.backends.whatsapp.ConsoleBackend"
+)
+WHATSAPP_FILE_PATH = env_str("WHATSAPP_FILE_PATH", str(BASE_DIR / "var" / "whatsapp.jsonl"))
+# Messages per second per WhatsApp number, across all workers (the Cloud API's default is 80).
+WHATSAPP_MESSAGES_PER_SECOND = env_int("WHATSAPP_MESSAGES_PER_SECOND", 80)
+WHATSAPP_TEMPLATE_LANGUAGE = env_str("WHATSAPP_TEMPLATE_LANGUAGE", "pt_BR")
+# Names of the approved WhatsApp templates per kind of message (JSON object to override some).
+WHATSAPP_TEMPLATE_NAMES = {
+    "confirmation": "agendazap_confirmation",
+    "reminder": "agendazap_reminder",
+    "cancellation": "agendazap_cancellation",
+    "follow_up": "agendazap_follow_up",
+    "owner_new_booking": "agendazap_owner_new_booking",
+    "owner_cancellation": "agendazap_owner_cancellation",
+    # Any other text sent outside the 24-hour window: one body parameter.
+    "message": "agendazap_message",
+    **env_json_object("WHATSAPP_TEMPLATE_NAMES"),
+}
+WHATSAPP_TIMEOUT_SECONDS = env_int("WHATSAPP_TIMEOUT_SECONDS", 15)
+
+# Delivery of notifications: attempts before a message is failed, the first retry delay
+# (doubling each time, capped: no Celery countdown beyond a few minutes), and how long a
+# worker holds a message it is sending before another may take it over.
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 300)
+NOTIFICATIONS_CLAIM_SECONDS = env_int("NOTIFICATIONS_CLAIM_SECONDS", 120)
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -6,3 +6,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PUBLIC_BASE_URL = "http://testserver"
+WHATSAPP_BACKEND = "notifications.backends.whatsapp.InMemoryBackend"
+# Tasks run inline unless a test starts a real worker (those switch the Celery app to the broker).
+CELERY_TASK_ALWAYS_EAGER = True

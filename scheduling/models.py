@@ -1,8 +1,13 @@
+import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Weekday(models.IntegerChoices):
@@ -198,6 +203,12 @@ class Appointment(models.Model):
         _("source"), max_length=20, choices=AppointmentSource.choices, default=AppointmentSource.API
     )
     custom_fields = models.JSONField(_("custom fields"), null=True, blank=True)
+    # Whether the client agreed to WhatsApp messages (public bookings ask; the owner's own are yes).
+    whatsapp_consent = models.BooleanField(_("WhatsApp messages allowed"), default=True)
+    # The client's private link to see, cancel or reschedule this booking without an account.
+    manage_token = models.CharField(
+        _("manage link token"), max_length=64, unique=True, default=new_manage_token, editable=False
+    )
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -23,6 +23,7 @@ from billing.services import plan_check
 from catalog.models import MAX_DURATION_MINUTES, Service
 from crm import selectors as client_selectors
 from crm import services as client_services
+from notifications import services as notifications
 from scheduling import selectors
 from scheduling.availability import Busy, Refusal, slot_refusal
 from scheduling.models import (
@@ -228,6 +229,7 @@ def appointment_book(
     custom_fields: dict | None = None,
     status: str | None = None,
     source: str = AppointmentSource.API,
+    whatsapp_consent: bool = True,
     now: datetime | None = None,
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken).
@@ -275,6 +277,7 @@ def appointment_book(
         "custom_fields": custom_fields,
         "status": status,
         "source": source,
+        "whatsapp_consent": whatsapp_consent,
         "price": service.price,
     }
     with transaction.atomic():
@@ -295,6 +298,7 @@ def appointment_book(
         appointment = Appointment(**fields)
         _place(appointment, candidates, start_time, duration_minutes, now=now)
         client_services.client_metrics_refresh(client=appointment.client)
+        notifications.notify_booked(appointment=appointment, by_client=source == AppointmentSource.PUBLIC)
     return appointment
 
 
@@ -370,6 +374,7 @@ def appointment_update(*, appointment: Appointment, data: dict[str, Any], now: d
         if "service_id" in data:
             appointment.price = service.price
         _place(appointment, candidates, start, duration_minutes, now=now)
+        notifications.notify_moved(appointment=appointment)
     elif detail_fields:
         appointment.save(update_fields=[*detail_fields, "updated_at"])
 
@@ -381,9 +386,11 @@ def appointment_update(*, appointment: Appointment, data: dict[str, Any], now: d
 
 
 @transaction.atomic
-def appointment_set_status(*, appointment: Appointment, status: str, reason: str = "") -> Appointment:
+def appointment_set_status(
+    *, appointment: Appointment, status: str, reason: str = "", by_client: bool = False
+) -> Appointment:
     """Move along pending → confirmed → completed | no_show, or to cancelled while active."""
-    _change_status(appointment, status, reason=reason)
+    _change_status(appointment, status, reason=reason, by_client=by_client)
     _refresh_clients(appointment.client)
     return appointment
 
@@ -393,7 +400,7 @@ def _refresh_clients(*clients) -> None:
         client_services.client_metrics_refresh(client=client)
 
 
-def _change_status(appointment: Appointment, status: str, *, reason: str) -> None:
+def _change_status(appointment: Appointment, status: str, *, reason: str, by_client: bool = False) -> None:
     if status not in AppointmentStatus.values:
         raise ValidationError({"status": [_("Unknown status: %(status)s.") % {"status": status}]})
     current = AppointmentStatus(appointment.status)
@@ -413,11 +420,21 @@ def _change_status(appointment: Appointment, status: str, *, reason: str) -> Non
         appointment.cancellation_reason = (reason or "").strip()
         fields += ["cancelled_at", "cancellation_reason"]
     appointment.save(update_fields=[*fields, "updated_at"])
+    if status == AppointmentStatus.CONFIRMED:
+        notifications.notify_confirmed(appointment=appointment)
+    elif status == AppointmentStatus.CANCELLED:
+        notifications.notify_cancelled(appointment=appointment, by_client=by_client)
+    elif status == AppointmentStatus.COMPLETED:
+        notifications.notify_completed(appointment=appointment)
+    elif status == AppointmentStatus.NO_SHOW:
+        notifications.notify_no_show(appointment=appointment)
 
 
-def appointment_cancel(*, appointment: Appointment, reason: str = "") -> Appointment:
+def appointment_cancel(*, appointment: Appointment, reason: str = "", by_client: bool = False) -> Appointment:
     """Cancel and keep the row; its time becomes free again."""
-    return appointment_set_status(appointment=appointment, status=AppointmentStatus.CANCELLED, reason=reason)
+    return appointment_set_status(
+        appointment=appointment, status=AppointmentStatus.CANCELLED, reason=reason, by_client=by_client
+    )
 
 
 def _place(

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
+from notifications.backends import whatsapp
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers import next_weekday
 
@@ -73,3 +74,11 @@ def auth_client(owner) -> APIClient:
 def monday():
     """A Monday at least two days ahead: inside the default booking window, past the notice."""
     return next_weekday(0)
+
+
+@pytest.fixture(autouse=True)
+def _empty_whatsapp_outbox():
+    """Like Django's mail.outbox: what the in-memory WhatsApp backend "sent" in this test."""
+    whatsapp.outbox.clear()
+    yield
+    whatsapp.outbox.clear()

@@ -1,0 +1,257 @@
+"""Dashboard forms of the agenda and its settings: they check the shape of the input only.
+
+Every rule (free times, transitions, who performs what, intervals that overlap) belongs to
+`scheduling.services`; the views put its errors back on these forms.
+"""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from scheduling.models import AppointmentStatus, OnlineBookingStatus, Weekday
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+ANY = ""
+
+
+def _choices(rows, empty_label=None) -> list[tuple[str, str]]:
+    choices = [(str(row.pk), str(row)) for row in rows]
+    return [(ANY, empty_label), *choices] if empty_label is not None else choices
+
+
+def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """The instant at wall-clock `clock` on `day` in the business's zone."""
+    return datetime.combine(day, clock, tzinfo=tz)
+
+
+# --- Agenda -----------------------------------------------------------------------------------
+class AgendaFilterForm(forms.Form):
+    date = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET)
+    professional_id = forms.ChoiceField(label=_("Professional"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[(ANY, _("All statuses")), *AppointmentStatus.choices]
+    )
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional_id"].choices = _choices(professionals, _("All professionals"))
+
+
+class SlotQueryForm(forms.Form):
+    """Step one of a booking: which service, with whom, on which date (sent with GET)."""
+
+    service_id = forms.ChoiceField(label=_("Service"))
+    professional_id = forms.ChoiceField(label=_("Professional"), required=False)
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, services, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_id"].choices = [(ANY, _("Choose a service")), *_choices(services)]
+        self.fields["professional_id"].choices = _choices(professionals, _("Any professional"))
+
+
+class AppointmentBookForm(forms.Form):
+    """Step two: the free time picked and the client's details (sent with POST)."""
+
+    start_time = forms.TimeField(label=_("Time"), input_formats=["%H:%M"])
+    client_name = forms.CharField(
+        label=_("Client's name"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    client_whatsapp = forms.CharField(
+        label=_("Client's WhatsApp"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off", "placeholder": "(11) 98888-8888"}),
+    )
+    client_email = forms.EmailField(label=_("Client's email (optional)"), max_length=255, required=False)
+    notes = forms.CharField(
+        label=_("Notes (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AppointmentStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=AppointmentStatus.choices)
+
+
+class AppointmentCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RescheduleForm(forms.Form):
+    date = forms.DateField(label=_("New date"), widget=DATE_WIDGET)
+    start_time = forms.TimeField(label=_("New time"), input_formats=["%H:%M"])
+
+
+class DateForm(forms.Form):
+    date = forms.DateField(label=_("New date"), widget=DATE_WIDGET)
+
+
+# --- Professionals and hours ----------------------------------------------------------------
+class ProfessionalCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=255)
+
+
+class ProfessionalForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=255)
+    service_ids = forms.MultipleChoiceField(
+        label=_("Services performed"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A service nobody is assigned to is performed by everyone."),
+    )
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_ids"].choices = _choices(services)
+
+
+class ActiveForm(forms.Form):
+    is_active = forms.TypedChoiceField(
+        choices=[("true", _("Active")), ("false", _("Inactive"))], coerce=lambda value: value == "true"
+    )
+
+
+class WorkingHoursForm(forms.Form):
+    """A week: per weekday, `pairs` intervals (start, end); an empty pair is no interval.
+
+    Two pairs make a day with a break (09:00-12:00 and 13:00-18:00); an empty day is closed.
+    """
+
+    def __init__(self, *args, pairs: int = 2, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pairs = pairs
+        for weekday in Weekday:
+            for pair in range(1, pairs + 1):
+                start_label = _("From") if pair == 1 else _("From (after a break)")
+                end_label = _("Until") if pair == 1 else _("Until (after a break)")
+                self.fields[self.name(weekday, pair, "start")] = forms.TimeField(
+                    label=start_label, required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
+                )
+                self.fields[self.name(weekday, pair, "end")] = forms.TimeField(
+                    label=end_label, required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
+                )
+
+    @staticmethod
+    def name(weekday: int, pair: int, end: str) -> str:
+        return f"d{weekday}_{end}{pair}"
+
+    @classmethod
+    def initial_for(cls, hours) -> dict[str, time]:
+        """Fill the week from a professional's WorkingHours rows."""
+        initial, seen = {}, {}
+        for row in sorted(hours, key=lambda row: (row.weekday, row.start_time)):
+            pair = seen[row.weekday] = seen.get(row.weekday, 0) + 1
+            initial[cls.name(row.weekday, pair, "start")] = row.start_time
+            initial[cls.name(row.weekday, pair, "end")] = row.end_time
+        return initial
+
+    def days(self):
+        """Yield (weekday, [(start field, end field), ...]) for the template."""
+        for weekday in Weekday:
+            yield (
+                weekday,
+                [
+                    (self[self.name(weekday, pair, "start")], self[self.name(weekday, pair, "end")])
+                    for pair in range(1, self.pairs + 1)
+                ],
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for weekday in Weekday:
+            for pair in range(1, self.pairs + 1):
+                start_name, end_name = self.name(weekday, pair, "start"), self.name(weekday, pair, "end")
+                start, end = cleaned.get(start_name), cleaned.get(end_name)
+                if (start is None) != (end is None) and start_name not in self.errors and end_name not in self.errors:
+                    missing = end_name if end is None else start_name
+                    self.add_error(missing, _("Fill in both times, or leave both empty."))
+        return cleaned
+
+    def intervals(self) -> list[dict]:
+        """The week as `working_hours_replace` takes it."""
+        return [
+            {"weekday": int(weekday), "start_time": start, "end_time": end}
+            for weekday in Weekday
+            for pair in range(1, self.pairs + 1)
+            if (start := self.cleaned_data.get(self.name(weekday, pair, "start")))
+            and (end := self.cleaned_data.get(self.name(weekday, pair, "end")))
+        ]
+
+
+# --- Time off and rules -----------------------------------------------------------------------
+class TimeOffForm(forms.Form):
+    professional_id = forms.ChoiceField(label=_("Who is away"), required=False)
+    start_date = forms.DateField(label=_("From (date)"), widget=DATE_WIDGET)
+    start_time = forms.TimeField(
+        label=_("From (time)"),
+        required=False,
+        widget=TIME_WIDGET,
+        input_formats=["%H:%M"],
+        help_text=_("Empty: from the start of the day."),
+    )
+    end_date = forms.DateField(
+        label=_("Until (date)"), required=False, widget=DATE_WIDGET, help_text=_("Empty: the same day.")
+    )
+    end_time = forms.TimeField(
+        label=_("Until (time)"),
+        required=False,
+        widget=TIME_WIDGET,
+        input_formats=["%H:%M"],
+        help_text=_("Empty: until the end of the day."),
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Holiday, vacation, training…")}),
+    )
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional_id"].choices = _choices(professionals, _("Everybody (the business is closed)"))
+
+    def period(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
+        """The period typed, as aware datetimes: an empty time means the whole day."""
+        data = self.cleaned_data
+        start = at_local(data["start_date"], data["start_time"] or time.min, tz)
+        end_date = data["end_date"] or data["start_date"]
+        if data["end_time"] is None:
+            end = at_local(end_date + timedelta(days=1), time.min, tz)
+        else:
+            end = at_local(end_date, data["end_time"], tz)
+        return start, end
+
+
+class BookingRulesForm(forms.Form):
+    # Bounds as in the API's input serializer: the shape of a number, not a booking rule.
+    slot_interval_minutes = forms.IntegerField(
+        label=_("Slot interval (minutes)"),
+        required=False,
+        min_value=0,
+        max_value=1440,
+        help_text=_("How often a time is offered. Empty: every service's own duration."),
+    )
+    buffer_minutes = forms.IntegerField(label=_("Buffer after each appointment (minutes)"), min_value=0, max_value=1440)
+    min_notice_minutes = forms.IntegerField(
+        label=_("Minimum notice (minutes)"),
+        min_value=0,
+        max_value=60 * 24 * 60,
+        help_text=_("How long before a time it can still be booked."),
+    )
+    max_days_ahead = forms.IntegerField(label=_("Bookable up to (days ahead)"), min_value=1, max_value=730)
+    cancellation_notice_hours = forms.IntegerField(
+        label=_("Clients may cancel or reschedule online up to (hours before)"), min_value=0, max_value=24 * 60
+    )
+    online_booking_status = forms.ChoiceField(
+        label=_("Online bookings start as"), choices=OnlineBookingStatus.choices, widget=forms.RadioSelect
+    )
+
+    def rules(self) -> dict:
+        return dict(self.cleaned_data)
