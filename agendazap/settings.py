@@ -236,6 +236,9 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "scheduling.models.AppointmentStatus",
         "NewAppointmentStatusEnum": [("pending", "Pending"), ("confirmed", "Confirmed")],
         "PlanTypeEnum": "accounts.models.PlanType",
+        "ChannelEnum": "notifications.models.Channel",
+        "MessageStatusEnum": "notifications.models.Status",
+        "QueueEnum": "notifications.models.Queue",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets ship with the sidecar package: the docs work offline.

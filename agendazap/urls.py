@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("scheduling.api.urls")),
     path("", include("crm.api.urls")),
     path("", include("billing.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("catalog.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -437,6 +437,38 @@ def appointment_cancel(*, appointment: Appointment, reason: str = "", by_client:
     )
 
 
+def appointment_client_confirm(*, appointment: Appointment) -> bool:
+    """A client confirms their booking (WhatsApp reply, manage page). False when nothing changed."""
+    if appointment.status == AppointmentStatus.CONFIRMED:
+        return False
+    if appointment.status != AppointmentStatus.PENDING or appointment.start_time <= timezone.now():
+        raise ValidationError({"status": [_("This booking can no longer be confirmed.")]})
+    appointment_set_status(appointment=appointment, status=AppointmentStatus.CONFIRMED, by_client=True)
+    return True
+
+
+def appointment_client_cancel(*, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """A client cancels their booking, no later than the business's cancellation notice allows."""
+    now = now or timezone.now()
+    if appointment.status not in ACTIVE_STATUSES or appointment.start_time <= now:
+        raise ValidationError({"status": [_("This booking can no longer be cancelled.")]})
+    _check_client_notice(appointment, now)
+    return appointment_cancel(appointment=appointment, reason=_("Cancelled by the client."), by_client=True)
+
+
+def _check_client_notice(appointment: Appointment, now: datetime) -> None:
+    hours = selectors.booking_rules_get(owner=appointment.owner).cancellation_notice_hours
+    if appointment.start_time - now < timedelta(hours=hours):
+        raise ValidationError(
+            {
+                "status": [
+                    _("Changes online close %(hours)d hours before the start. Please contact the business.")
+                    % {"hours": hours}
+                ]
+            }
+        )
+
+
 def _place(
     appointment: Appointment,
     candidates: list[Professional],

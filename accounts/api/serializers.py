@@ -79,5 +79,5 @@ class AuthTokensSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
 
 
-class MessageSerializer(serializers.Serializer):
+class InfoMessageSerializer(serializers.Serializer):
     message = serializers.CharField()

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.serializers import (
     AuthTokensSerializer,
+    InfoMessageSerializer,
     LoginInputSerializer,
-    MessageSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
     RefreshTokenInputSerializer,
@@ -64,7 +64,7 @@ class RefreshView(APIView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=RefreshTokenInputSerializer, responses={200: MessageSerializer}, tags=["auth"])
+    @extend_schema(request=RefreshTokenInputSerializer, responses={200: InfoMessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         data = RefreshTokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -87,7 +87,7 @@ class VerifyEmailView(APIView):
 
 
 class ResendVerificationView(APIView):
-    @extend_schema(request=None, responses={200: MessageSerializer}, tags=["auth"])
+    @extend_schema(request=None, responses={200: InfoMessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         if request.user.is_verified:
             return Response({"message": _("Your email is already verified.")})
