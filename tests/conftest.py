@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
 from notifications.backends import whatsapp
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, ServiceFactory, UserFactory
 from tests.helpers import next_weekday
 
 # CI sets this: a test that needs a real service must run, not skip.
@@ -82,3 +82,14 @@ def _empty_whatsapp_outbox():
     whatsapp.outbox.clear()
     yield
     whatsapp.outbox.clear()
+
+
+@pytest.fixture
+def service(owner):
+    return ServiceFactory(owner=owner, name="Corte", duration=60)
+
+
+@pytest.fixture
+def pro(owner):
+    """The owner-professional every business starts with."""
+    return owner.professionals.get(is_owner=True)
