@@ -248,6 +248,11 @@ def _to_owner(appointment, kind: str) -> None:
 
 def appointment_context(appointment) -> dict[str, str]:
     """Placeholder values for an appointment, in the business's time zone and language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _appointment_context(appointment)
+
+
+def _appointment_context(appointment) -> dict[str, str]:
     owner = appointment.owner
     start = appointment.start_time.astimezone(ZoneInfo(owner.timezone))
     status_text = {

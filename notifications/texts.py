@@ -5,6 +5,7 @@ placeholders; only those in PLACEHOLDERS are accepted, so a typo is refused when
 is saved rather than shown to a client.
 """
 
+import re
 import string
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from notifications.models import Channel, Kind
+
+_DANGLING = re.compile(r"[\s,;:-]+$")
 
 PLACEHOLDERS = {
     "client_name": gettext_lazy("the client's name"),
@@ -95,7 +98,9 @@ def text_validate(text: str) -> None:
 
 
 def text_render(text: str, context: dict[str, str]) -> str:
-    return text.format_map({name: context.get(name, "") for name in PLACEHOLDERS}).strip()
+    rendered = text.format_map({name: context.get(name, "") for name in PLACEHOLDERS})
+    # An empty value (no address yet) must not leave "Salão Bela - " dangling.
+    return "\n".join(_DANGLING.sub("", line) for line in rendered.splitlines()).strip()
 
 
 def default_text(kind: str, channel: str) -> tuple[str, str]:

@@ -1,0 +1,286 @@
+"""The queues API, message templates and settings, and the WhatsApp webhook."""
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+import pytest
+
+from notifications.backends import whatsapp
+from notifications.models import InboundMessage, Kind, Message
+from notifications.models import Status as MessageStatus
+from scheduling import services as scheduling
+from scheduling.models import Appointment
+from tests.factories import ServiceFactory, UserFactory
+from tests.helpers import at
+
+pytestmark = pytest.mark.django_db
+
+APP_SECRET = "segredo-do-app"
+VERIFY_TOKEN = "token-de-verificacao"
+WEBHOOK = "/api/webhooks/whatsapp"
+
+
+@pytest.fixture(autouse=True)
+def _webhook_settings(settings):
+    settings.WHATSAPP_APP_SECRET = APP_SECRET
+    settings.WHATSAPP_VERIFY_TOKEN = VERIFY_TOKEN
+
+
+@pytest.fixture
+def booked(owner, service, monday, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return scheduling.appointment_book(
+            owner=owner,
+            service_id=service.pk,
+            start_time=at(monday, 10),
+            client_name="João",
+            client_whatsapp="+55 11 98888-7777",
+        )
+
+
+def post_signed(client, payload, *, secret=APP_SECRET, captured=None):
+    raw = json.dumps(payload, ensure_ascii=False).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return client.post(WEBHOOK, data=raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature)
+
+
+def envelope(value):
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {"messaging_product": "whatsapp", **value}}]}],
+    }
+
+
+def reply(text=None, *, payload=None, wamid="wamid.in1", context=None, sender="5511988887777"):
+    message = {"from": sender, "id": wamid, "timestamp": "1700000000"}
+    if payload:
+        message.update(type="button", button={"payload": payload, "text": text or payload})
+    else:
+        message.update(type="text", text={"body": text})
+    if context:
+        message["context"] = {"from": "5511900000000", "id": context}
+    return envelope({"contacts": [{"wa_id": sender}], "messages": [message]})
+
+
+def status_event(wamid, status):
+    return envelope({"statuses": [{"id": wamid, "status": status, "timestamp": "1700000000", "recipient_id": "x"}]})
+
+
+# --- Webhook -------------------------------------------------------------------------------------------
+def test_verification_handshake(api_client):
+    ok = api_client.get(WEBHOOK, {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "42"})
+    assert ok.status_code == 200 and ok.content == b"42" and ok["Content-Type"].startswith("text/plain")
+    wrong = api_client.get(WEBHOOK, {"hub.mode": "subscribe", "hub.verify_token": "x", "hub.challenge": "42"})
+    assert wrong.status_code == 403
+
+
+def test_a_bad_or_missing_signature_changes_nothing(api_client, booked):
+    confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
+    for secret in ("wrong-secret",):
+        assert (
+            post_signed(api_client, status_event(confirmation.provider_message_id, "read"), secret=secret).status_code
+            == 403
+        )
+    unsigned = api_client.post(WEBHOOK, data=json.dumps(reply("1")), content_type="application/json")
+    assert unsigned.status_code == 403
+    confirmation.refresh_from_db()
+    booked.refresh_from_db()
+    assert confirmation.status == MessageStatus.SENT and booked.status == "pending"
+    assert not InboundMessage.objects.exists()
+
+
+def test_status_events_move_messages_forward_only(api_client, booked):
+    confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
+    wamid = confirmation.provider_message_id
+    post_signed(api_client, status_event(wamid, "read"))  # delivered was skipped
+    post_signed(api_client, status_event(wamid, "delivered"))  # and arrives late
+    confirmation.refresh_from_db()
+    assert confirmation.status == MessageStatus.READ
+    assert confirmation.delivered_at is not None and confirmation.read_at is not None
+
+
+def test_a_failed_status_marks_the_message_failed(api_client, booked):
+    confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
+    event = status_event(confirmation.provider_message_id, "failed")
+    event["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = [{"code": 131026, "title": "Undeliverable"}]
+    post_signed(api_client, event)
+    confirmation.refresh_from_db()
+    assert confirmation.status == MessageStatus.FAILED and "131026" in confirmation.last_error
+
+
+@pytest.mark.parametrize("text", ["1", "SIM", "Sim!", "confirmar"])
+def test_replying_yes_confirms_and_is_answered(api_client, booked, text, django_capture_on_commit_callbacks):
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_signed(api_client, reply(text)).status_code == 200
+    booked.refresh_from_db()
+    assert booked.status == "confirmed"
+    assert [m["kind"] for m in whatsapp.outbox] == ["confirmation"]
+    assert "confirmado" in whatsapp.outbox[0]["body"]
+
+
+@pytest.mark.parametrize("text", ["2", "NÃO", "nao", "Cancelar"])
+def test_replying_no_cancels_tells_the_owner_and_answers(
+    api_client, booked, owner, text, django_capture_on_commit_callbacks
+):
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(api_client, reply(text))
+    booked.refresh_from_db()
+    assert booked.status == "cancelled"
+    assert {m["kind"] for m in whatsapp.outbox} == {"cancellation", "owner_cancellation"}
+
+
+def test_the_cancel_button_names_its_appointment(api_client, booked, django_capture_on_commit_callbacks):
+    confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(
+            api_client, reply("Cancelar", payload=f"CANCEL:{booked.pk}", context=confirmation.provider_message_id)
+        )
+    booked.refresh_from_db()
+    assert booked.status == "cancelled"
+
+
+def test_a_button_for_someone_elses_appointment_does_nothing(api_client, booked, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(api_client, reply("Cancelar", payload=f"CANCEL:{booked.pk}", sender="5521977776666"))
+    booked.refresh_from_db()
+    assert booked.status == "pending"
+
+
+def test_too_late_to_cancel_online_is_explained(api_client, booked, owner, django_capture_on_commit_callbacks):
+    scheduling.booking_rules_update(owner=owner, data={"cancellation_notice_hours": 24 * 30})
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(api_client, reply("2"))
+    booked.refresh_from_db()
+    assert booked.status == "pending"
+    assert whatsapp.outbox[0]["kind"] == "reply"
+    assert whatsapp.outbox[0]["payload"]["type"] == "text"  # inside the window: free text
+    assert "720" in whatsapp.outbox[0]["body"]
+
+
+def test_the_same_event_twice_is_handled_once(api_client, booked, django_capture_on_commit_callbacks):
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(api_client, reply("oi?", wamid="wamid.same"))
+        post_signed(api_client, reply("oi?", wamid="wamid.same"))
+    assert InboundMessage.objects.count() == 1
+    assert len(whatsapp.outbox) == 1 and whatsapp.outbox[0]["kind"] == "reply"
+
+
+def test_malformed_webhook_body_is_a_400(api_client):
+    raw = b"{not json"
+    signature = "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    response = api_client.post(WEBHOOK, data=raw, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature)
+    assert response.status_code == 400
+
+
+# --- Queues API ------------------------------------------------------------------------------------------
+def test_queue_status_in_the_seed_shape(auth_client, booked):
+    body = auth_client.get("/api/queues/status").json()
+    assert set(body) == {
+        "appointment_confirmations",
+        "appointment_reminders",
+        "appointment_cancellations",
+        "appointment_follow_ups",
+        "whatsapp_messages",
+        "email_notifications",
+        "scheduled_messages",
+    }
+    assert body["scheduled_messages"] == {"length": 2}
+    confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
+    assert body["appointment_confirmations"] == {"length": 0, "groups": 0, "last-entry": str(confirmation.pk)}
+
+
+def test_failed_messages_listed_retried_and_cleared_per_owner(
+    auth_client, booked, owner, django_capture_on_commit_callbacks
+):
+    Message.objects.filter(appointment=booked, kind=Kind.CONFIRMATION).update(
+        status=MessageStatus.FAILED, last_error="HTTP 500"
+    )
+    other = UserFactory()
+    theirs = scheduling.appointment_book(
+        owner=other,
+        service_id=ServiceFactory(owner=other).pk,
+        start_time=booked.start_time,
+        client_name="X",
+        client_whatsapp="11900001111",
+    )
+    Message.objects.filter(appointment=theirs).update(status=MessageStatus.FAILED)
+
+    listed = auth_client.get("/api/queues/failed/appointment_confirmations").json()
+    assert listed["total"] == 1 and listed["messages"][0]["last_error"] == "HTTP 500"
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = auth_client.post("/api/queues/failed/appointment_confirmations/retry")
+    assert retried.json() == {"count": 1}
+    assert [m["to"] for m in whatsapp.outbox] == ["+5511988887777"]
+    Message.objects.filter(appointment=booked, kind=Kind.CONFIRMATION).update(status=MessageStatus.FAILED)
+    assert auth_client.delete("/api/queues/failed/appointment_confirmations").json() == {"count": 1}
+    assert Message.objects.filter(appointment=theirs, status=MessageStatus.FAILED).count() == 3
+    assert auth_client.get("/api/queues/failed/nope").status_code == 404
+
+
+def test_test_sends_and_the_message_log(auth_client, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = auth_client.post(
+            "/api/queues/test/whatsapp",
+            {"recipient_whatsapp": "(11) 97777-0000", "message_content": "Olá, teste"},
+            format="json",
+        )
+        auth_client.post("/api/queues/test/email", {"recipient_email": "dono@exemplo.com"}, format="json")
+    assert sent.status_code == 202
+    assert whatsapp.outbox[-1]["body"] == "Olá, teste" and whatsapp.outbox[-1]["to"] == "+5511977770000"
+    log = auth_client.get("/api/queues/messages", {"channel": "whatsapp"}).json()
+    assert log["total"] == 1 and log["messages"][0]["status"] == "sent"
+    assert auth_client.get("/api/queues/messages").json()["total"] == 2
+    assert auth_client.get("/api/queues/messages", {"status": "lost"}).status_code == 400
+    bad = auth_client.post("/api/queues/test/whatsapp", {"recipient_whatsapp": "12"}, format="json")
+    assert bad.status_code == 400 and "recipient_whatsapp" in bad.json()
+
+
+def test_worker_control_is_for_staff_only(auth_client, api_client, owner):
+    for method, path in (("get", "status"), ("post", "start"), ("post", "stop")):
+        assert getattr(auth_client, method)(f"/api/queues/workers/{path}").status_code == 403
+    staff = UserFactory(is_staff=True)
+    api_client.force_authenticate(staff)
+    assert api_client.get("/api/queues/workers/status").json() == {"mode": "inline", "workers": {}}
+
+
+# --- Templates and settings -----------------------------------------------------------------------------------
+def test_templates_list_save_preview_and_reset(auth_client):
+    listed = auth_client.get("/api/notifications/templates").json()
+    assert "client_name" in listed["placeholders"]
+    assert {(t["kind"], t["channel"]) for t in listed["templates"]} >= {("reminder", "whatsapp"), ("reminder", "email")}
+    url = "/api/notifications/templates/reminder/whatsapp"
+    saved = auth_client.put(url, {"body": "Lembrete, {client_name}: {time}!"}, format="json")
+    assert saved.status_code == 200 and saved.json()["is_custom"] is True
+    preview = auth_client.post(url + "/preview", {}, format="json").json()
+    assert preview["body"] == "Lembrete, Maria Silva: 14:00!"
+    refused = auth_client.put(url, {"body": "Oi {nome_cliente}"}, format="json")
+    assert refused.status_code == 400 and "{nome_cliente}" in refused.json()["body"][0]
+    assert auth_client.delete(url).status_code == 204
+    assert (
+        auth_client.put("/api/notifications/templates/reply/whatsapp", {"body": "x"}, format="json").status_code == 400
+    )
+
+
+def test_reminder_times_are_configurable(auth_client, owner, service, monday, django_capture_on_commit_callbacks):
+    response = auth_client.patch("/api/notifications/settings", {"reminder_offsets_minutes": [60 * 48]}, format="json")
+    assert response.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = scheduling.appointment_book(
+            owner=owner,
+            service_id=service.pk,
+            start_time=at(monday, 10),
+            client_name="A",
+            client_whatsapp="11988887777",
+        )
+    reminders = Message.objects.filter(appointment=appointment, kind=Kind.REMINDER)
+    assert [r.scheduled_at for r in reminders] == [at(monday, 10) - timedelta(hours=48)]
+    bad = auth_client.patch("/api/notifications/settings", {"reminder_offsets_minutes": [-5]}, format="json")
+    assert bad.status_code == 400
+    assert Appointment.objects.count() == 1
