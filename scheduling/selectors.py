@@ -105,33 +105,93 @@ def professional_days(
     exclude_appointment_id=None,
 ) -> dict[object, ProfessionalDay]:
     """Load `day` for these professionals in three queries: hours, time off, appointments."""
+    return professional_days_range(
+        owner=owner,
+        professionals=professionals,
+        first_day=day,
+        last_day=day,
+        tz=tz,
+        buffer=buffer,
+        exclude_appointment_id=exclude_appointment_id,
+    )[day]
+
+
+def professional_days_range(
+    *,
+    owner: User,
+    professionals: list[Professional],
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    buffer: timedelta,
+    exclude_appointment_id=None,
+) -> dict[date, dict[object, ProfessionalDay]]:
+    """Load every day from first_day to last_day in the same three queries, whatever the range."""
     ids = [professional.pk for professional in professionals]
-    days = {pk: ProfessionalDay(professional_id=pk) for pk in ids}
-    day_start, day_end = day_bounds(day, tz)
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    bounds = {day: day_bounds(day, tz) for day in days}
+    plan = {day: {pk: ProfessionalDay(professional_id=pk) for pk in ids} for day in days}
+    range_start, range_end = bounds[first_day][0], bounds[last_day][1]
 
-    for hours in WorkingHours.objects.filter(professional__in=ids, weekday=day.weekday()).order_by("start_time"):
-        start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
-        if start < end:
-            days[hours.professional_id].work.append((start, end))
+    hours_by_weekday: dict[int, list[WorkingHours]] = {}
+    for hours in WorkingHours.objects.filter(professional__in=ids).order_by("start_time"):
+        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
+    for day in days:
+        for hours in hours_by_weekday.get(day.weekday(), []):
+            start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
+            if start < end:
+                plan[day][hours.professional_id].work.append((start, end))
 
-    closed_rows = TimeOff.objects.filter(owner=owner, start_time__lt=day_end, end_time__gt=day_start).filter(
+    closed_rows = TimeOff.objects.filter(owner=owner, start_time__lt=range_end, end_time__gt=range_start).filter(
         Q(professional__isnull=True) | Q(professional__in=ids)
     )
-    for row in closed_rows.values_list("professional_id", "start_time", "end_time"):
-        professional_id, start, end = row
-        for pk in [professional_id] if professional_id else ids:
-            days[pk].closed.append((start, end))
+    for professional_id, start, end in closed_rows.values_list("professional_id", "start_time", "end_time"):
+        for day in days:
+            day_start, day_end = bounds[day]
+            if start < day_end and day_start < end:
+                for pk in [professional_id] if professional_id else ids:
+                    plan[day][pk].closed.append((start, end))
 
-    # A booking's range reaches `buffer` past its end, so look that far past the day.
+    # A booking's range reaches `buffer` past its end, so look that far past each day.
     busy_rows = (
-        Appointment.objects.filter(professional__in=ids, start_time__lt=day_end + buffer, blocks_until__gt=day_start)
+        Appointment.objects.filter(
+            professional__in=ids, start_time__lt=range_end + buffer, blocks_until__gt=range_start
+        )
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(pk=exclude_appointment_id)
         .values_list("professional_id", "start_time", "blocks_until", "pk", "end_time")
     )
     for professional_id, start, until, pk, end_time in busy_rows:
-        days[professional_id].busy.append(Busy(start=start, until=until, appointment_id=pk, end_time=end_time))
-    return days
+        busy = Busy(start=start, until=until, appointment_id=pk, end_time=end_time)
+        for day in days:
+            day_start, day_end = bounds[day]
+            if start < day_end + buffer and day_start < until:
+                plan[day][professional_id].busy.append(busy)
+    return plan
+
+
+def bookable_days(
+    *,
+    owner: User,
+    service: Service,
+    first_day: date,
+    last_day: date,
+    professional: Professional | None = None,
+    now: datetime | None = None,
+) -> dict[date, bool]:
+    """Which days from first_day to last_day have at least one free start (for a calendar)."""
+    tz = business_timezone(owner)
+    rules = rules_for(booking_rules_get(owner=owner), service)
+    professionals = [professional] if professional else professionals_for_service(owner=owner, service=service)
+    duration = timedelta(minutes=service.duration)
+    now = now or timezone.now()
+    plan = professional_days_range(
+        owner=owner, professionals=professionals, first_day=first_day, last_day=last_day, tz=tz, buffer=rules.buffer
+    )
+    return {
+        day: any(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in by_professional.values())
+        for day, by_professional in plan.items()
+    }
 
 
 @dataclass(frozen=True)
