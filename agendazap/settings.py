@@ -192,6 +192,10 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 EMAIL_VERIFICATION_MAX_AGE_DAYS = env_int("EMAIL_VERIFICATION_MAX_AGE_DAYS", 3)
 
+# Online bookings (public page and public API) per client address and per WhatsApp number.
+PUBLIC_BOOKINGS_PER_IP_HOUR = env_int("PUBLIC_BOOKINGS_PER_IP_HOUR", 20)
+PUBLIC_BOOKINGS_PER_PHONE_HOUR = env_int("PUBLIC_BOOKINGS_PER_PHONE_HOUR", 5)
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("ACCESS_TOKEN_EXPIRE_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("REFRESH_TOKEN_EXPIRE_DAYS", 7)),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboard/plan/", include("billing.urls")),
     path("dashboard/", include("agendazap.dashboard_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("b/", include("scheduling.public_urls")),
     path("", views.landing, name="landing"),
 ]
 

@@ -110,6 +110,18 @@ def plan_over_limits(*, owner: User, plan_type: str) -> dict[str, dict[str, Any]
     return over
 
 
+@transaction.atomic
+def plan_refusal_notice(*, owner: User, exc: PlanLimitExceeded) -> None:
+    """Make sure the owner hears (once a period) that a client was turned away by the plan's limit.
+
+    Called after the refused work rolled back, so the alert is not rolled back with it.
+    """
+    period = selectors.current_period(owner=owner)
+    limit = exc.extra.get("limit")
+    if limit is not None:
+        _alert_thresholds(owner, exc.extra["resource"], period.month, used=max(exc.extra["used"], limit), limit=limit)
+
+
 def _lock_business(owner: User) -> None:
     # NO KEY UPDATE: serializes plan checks of one business without blocking inserts that
     # reference it (those take KEY SHARE).

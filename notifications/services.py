@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -142,7 +143,7 @@ def template_preview(*, owner: User, kind: str, channel: str, body: str | None =
         **_when_context(start),
         "status": _("confirmed"),
         "reason": "",
-        "manage_link": f"{settings.PUBLIC_BASE_URL}/b/{owner.business_slug}/",
+        "manage_link": f"{settings.PUBLIC_BASE_URL}{reverse('public:business', args=[owner.business_slug])}",
     }
     return texts.Rendered(subject=texts.text_render(subject, context), body=texts.text_render(body, context))
 
@@ -276,7 +277,8 @@ def _appointment_context(appointment) -> dict[str, str]:
 
 def appointment_manage_url(appointment) -> str:
     """The client's private page for this booking (no login: the token is the key)."""
-    return f"{settings.PUBLIC_BASE_URL}/b/{appointment.owner.business_slug}/a/{appointment.manage_token}/"
+    path = reverse("public:manage", args=[appointment.owner.business_slug, appointment.manage_token])
+    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def _business_context(owner: User) -> dict[str, str]:

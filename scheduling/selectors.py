@@ -292,3 +292,32 @@ def appointment_stats(*, owner: User, date_from: date | None = None, date_to: da
         if attended_or_missed
         else 0.0,
     }
+
+
+# --- The public booking page ------------------------------------------------------------------------
+def business_public_get(*, slug: str) -> User:
+    """The business behind a booking page (404 for an unknown slug or a deactivated account)."""
+    owner = User.objects.filter(business_slug=slug, is_active=True).first()
+    if owner is None:
+        raise Http404
+    return owner
+
+
+def services_public_list(*, owner: User) -> list[Service]:
+    """Services a client can book, by category then name."""
+    return list(
+        Service.objects.filter(owner=owner, is_active=True, archived_at__isnull=True)
+        .select_related("category")
+        .order_by("category__name", "name")
+    )
+
+
+def appointment_by_manage_token(*, slug: str, token: str) -> Appointment:
+    appointment = (
+        Appointment.objects.filter(manage_token=token, owner__business_slug=slug)
+        .select_related("owner", "service", "professional", "client")
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment

@@ -9,15 +9,17 @@ are serialized and the check cannot be raced.
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from agendazap.errors import Conflict
+from agendazap.errors import Conflict, TooManyAttempts
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
+from agendazap.ratelimit import allow
 from billing.models import Resource
 from billing.services import plan_check
 from catalog.models import MAX_DURATION_MINUTES, Service
@@ -454,6 +456,25 @@ def appointment_client_cancel(*, appointment: Appointment, now: datetime | None 
         raise ValidationError({"status": [_("This booking can no longer be cancelled.")]})
     _check_client_notice(appointment, now)
     return appointment_cancel(appointment=appointment, reason=_("Cancelled by the client."), by_client=True)
+
+
+def appointment_client_reschedule(*, appointment: Appointment, start_time: datetime) -> Appointment:
+    """A client moves their booking to another free time, within the cancellation notice rule."""
+    now = timezone.now()
+    if appointment.status not in ACTIVE_STATUSES or appointment.start_time <= now:
+        raise ValidationError({"status": [_("This booking can no longer be changed.")]})
+    _check_client_notice(appointment, now)
+    return appointment_update(appointment=appointment, data={"start_time": start_time})
+
+
+def public_booking_allowed(*, ip_address: str, whatsapp: str) -> None:
+    """Refuse (429) more online bookings from one address or for one number than a person makes."""
+    number = phone_to_e164(whatsapp)
+    if not (
+        allow(f"public-booking:ip:{ip_address}", limit=settings.PUBLIC_BOOKINGS_PER_IP_HOUR, window_seconds=3600)
+        and allow(f"public-booking:phone:{number}", limit=settings.PUBLIC_BOOKINGS_PER_PHONE_HOUR, window_seconds=3600)
+    ):
+        raise TooManyAttempts(_("Too many bookings in a short time. Please try again later."), retry_after=3600)
 
 
 def _check_client_notice(appointment: Appointment, now: datetime) -> None:

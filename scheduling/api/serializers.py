@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from catalog.models import MAX_DURATION_MINUTES
+from notifications.services import appointment_manage_url
 from scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -252,3 +253,48 @@ class BookingRulesInputSerializer(serializers.Serializer):
     max_days_ahead = serializers.IntegerField(required=False, min_value=1, max_value=730)
     cancellation_notice_hours = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60)
     online_booking_status = serializers.ChoiceField(choices=OnlineBookingStatus.choices, required=False)
+
+
+class PublicBookingInputSerializer(serializers.Serializer):
+    business_slug = serializers.SlugField(max_length=60)
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+    start_time = serializers.DateTimeField()
+    client_name = serializers.CharField(max_length=255)
+    client_whatsapp = serializers.CharField(max_length=32)
+    client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    consent_whatsapp = serializers.BooleanField(
+        default=False, help_text="Without it only email is sent (when an email is given)."
+    )
+
+
+class PublicBookingSerializer(serializers.ModelSerializer):
+    """What a client (not the business) may see of its booking."""
+
+    service = AppointmentServiceSerializer()
+    professional = AppointmentProfessionalSerializer()
+    manage_url = serializers.SerializerMethodField()
+    ics_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "status",
+            "start_time",
+            "end_time",
+            "duration_minutes",
+            "service",
+            "professional",
+            "client_name",
+            "manage_url",
+            "ics_url",
+        ]
+        read_only_fields = fields
+
+    def get_manage_url(self, appointment) -> str:
+        return appointment_manage_url(appointment)
+
+    def get_ics_url(self, appointment) -> str:
+        return appointment_manage_url(appointment) + "agendamento.ics"

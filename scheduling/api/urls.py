@@ -5,6 +5,7 @@ urlpatterns = [
     *slash_optional("appointments", views.AppointmentListView.as_view(), name="appointment-list"),
     *slash_optional("appointments/availability", views.AvailabilityView.as_view(), name="appointment-availability"),
     *slash_optional("appointments/stats", views.AppointmentStatsView.as_view(), name="appointment-stats"),
+    *slash_optional("appointments/public", views.PublicBookingView.as_view(), name="appointment-public"),
     *slash_optional(
         "appointments/<uuid:appointment_id>", views.AppointmentDetailView.as_view(), name="appointment-detail"
     ),

@@ -1,10 +1,19 @@
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView
+from agendazap.errors import PlanLimitExceeded
+from agendazap.http import client_ip
+from billing.services import plan_refusal_notice
 from scheduling import selectors, services
 from scheduling.api.serializers import (
     AppointmentCancelInputSerializer,
@@ -19,6 +28,8 @@ from scheduling.api.serializers import (
     ProfessionalCreateInputSerializer,
     ProfessionalInputSerializer,
     ProfessionalSerializer,
+    PublicBookingInputSerializer,
+    PublicBookingSerializer,
     StatsQuerySerializer,
     TimeOffCreateInputSerializer,
     TimeOffInputSerializer,
@@ -288,3 +299,47 @@ class BookingRulesView(BusinessAPIView):
     @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
     def patch(self, request: Request) -> Response:
         return self.put(request)
+
+
+class PublicBookingView(APIView):
+    """Book without an account, as the public page does (throttled per IP and per number).
+
+    Answers 409 when the time was just taken, and 402 when the business cannot take online
+    bookings now (its plan's limit).
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []  # no session: no CSRF, no cookies
+
+    @extend_schema(
+        request=PublicBookingInputSerializer, responses={201: PublicBookingSerializer}, tags=["appointments"]
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(PublicBookingInputSerializer, request.data)
+        owner = selectors.business_public_get(slug=data["business_slug"])
+        timezone.activate(ZoneInfo(owner.timezone))
+        services.public_booking_allowed(ip_address=client_ip(request), whatsapp=data["client_whatsapp"])
+        try:
+            appointment = services.appointment_book(
+                owner=owner,
+                service_id=data["service_id"],
+                professional_id=data.get("professional_id"),
+                start_time=data["start_time"],
+                client_name=data["client_name"],
+                client_whatsapp=data["client_whatsapp"],
+                client_email=data.get("client_email", ""),
+                notes=data.get("notes", ""),
+                whatsapp_consent=data["consent_whatsapp"],
+                source=AppointmentSource.PUBLIC,
+            )
+        except PlanLimitExceeded as exc:
+            plan_refusal_notice(owner=owner, exc=exc)
+            return Response(
+                {"detail": _("This business cannot take bookings online right now. Please contact it directly.")},
+                status=status.HTTP_402_PAYMENT_REQUIRED,
+            )
+        return Response(PublicBookingSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)

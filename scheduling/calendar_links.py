@@ -1,0 +1,55 @@
+"""A booking in the client's own calendar: an .ics file and an "add to Google Calendar" link."""
+
+from datetime import UTC
+from urllib.parse import urlencode
+
+from icalendar import Calendar, Event
+
+from notifications.services import appointment_manage_url
+from scheduling.models import Appointment, AppointmentStatus
+
+ICS_STATUS = {
+    AppointmentStatus.PENDING: "TENTATIVE",
+    AppointmentStatus.CONFIRMED: "CONFIRMED",
+    AppointmentStatus.COMPLETED: "CONFIRMED",
+    AppointmentStatus.NO_SHOW: "CONFIRMED",
+    AppointmentStatus.CANCELLED: "CANCELLED",
+}
+
+
+def _title(appointment: Appointment) -> str:
+    owner = appointment.owner
+    return f"{appointment.service.name} - {owner.business_name or owner.email}"
+
+
+def ics_for(appointment: Appointment) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//AgendaZap//agendazap//PT-BR")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"{appointment.pk}@agendazap")
+    event.add("dtstamp", appointment.updated_at)
+    event.add("dtstart", appointment.start_time)
+    event.add("dtend", appointment.end_time)
+    event.add("summary", _title(appointment))
+    event.add("description", f"{appointment.professional.name}\n{appointment_manage_url(appointment)}")
+    if appointment.owner.address:
+        event.add("location", appointment.owner.address)
+    event.add("status", ICS_STATUS[appointment.status])
+    event.add("sequence", int(appointment.updated_at.timestamp()))
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def google_calendar_url(appointment: Appointment) -> str:
+    stamp = "%Y%m%dT%H%M%SZ"
+    params = {
+        "action": "TEMPLATE",
+        "text": _title(appointment),
+        "dates": f"{appointment.start_time.astimezone(UTC):{stamp}}/{appointment.end_time.astimezone(UTC):{stamp}}",
+        "details": appointment_manage_url(appointment),
+        "location": appointment.owner.address,
+        "ctz": appointment.owner.timezone,
+    }
+    return f"https://calendar.google.com/calendar/render?{urlencode(params)}"

@@ -1,0 +1,40 @@
+"""Forms of the public booking page and the client's manage page (shape only; rules are in services)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicBookingForm(forms.Form):
+    start_time = forms.DateTimeField(widget=forms.HiddenInput)
+    professional = forms.CharField(required=False, widget=forms.HiddenInput)
+    client_name = forms.CharField(
+        label=_("Your name"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    client_whatsapp = forms.CharField(
+        label=_("Your WhatsApp"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "(11) 98888-8888"}),
+    )
+    client_email = forms.EmailField(
+        label=_("Email (optional)"),
+        max_length=255,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes for the business (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    consent_whatsapp = forms.BooleanField(
+        label=_("I agree to receive the confirmation and reminders of this booking on WhatsApp."),
+        required=False,
+        initial=True,
+    )
+    # A field people never see: bots fill every input.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+
+class RescheduleForm(forms.Form):
+    start_time = forms.DateTimeField(widget=forms.HiddenInput)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from scheduling import public_views
+
+app_name = "public"
+
+urlpatterns = [
+    path("<slug:slug>/", public_views.business_page, name="business"),
+    path("<slug:slug>/book/<uuid:service_id>/", public_views.book, name="book"),
+    path("<slug:slug>/a/<str:token>/", public_views.manage, name="manage"),
+    path("<slug:slug>/a/<str:token>/agendamento.ics", public_views.ics, name="ics"),
+]

@@ -1,0 +1,231 @@
+"""The public booking page (`/b/<slug>/`) and the client's private manage page.
+
+Server-rendered and usable without JavaScript; the same services as the dashboard and the API
+do the work (appointment_book with source=public, the client cancel / reschedule rules).
+"""
+
+import calendar
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
+from agendazap.http import client_ip
+from billing.services import plan_refusal_notice
+from scheduling import calendar_links, selectors, services
+from scheduling.models import AppointmentSource, AppointmentStatus
+from scheduling.public_forms import PublicBookingForm, RescheduleForm
+
+
+def business_page(request: HttpRequest, slug: str) -> HttpResponse:
+    owner = _business(request, slug)
+    if isinstance(owner, HttpResponse):
+        return owner
+    services_list = selectors.services_public_list(owner=owner)
+    categories: dict[str, list] = {}
+    for service in services_list:
+        categories.setdefault(service.category.name if service.category else "", []).append(service)
+    return render(
+        request,
+        "public/business.html",
+        {"business": owner, "categories": categories, "show_prices": owner.template_type == "service_table"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
+    owner = _business(request, slug)
+    if isinstance(owner, HttpResponse):
+        return owner
+    service = next((s for s in selectors.services_public_list(owner=owner) if s.pk == service_id), None)
+    if service is None:
+        return render(request, "public/unavailable.html", {"business": owner, "reason": "service"}, status=404)
+    tz = ZoneInfo(owner.timezone)
+    timezone.activate(tz)
+    professionals = selectors.professionals_for_service(owner=owner, service=service)
+    chosen = request.POST.get("professional") or request.GET.get("professional") or ""
+    professional = next((p for p in professionals if str(p.pk) == chosen), None)
+    day = _date_param(request.POST.get("date") or request.GET.get("date"))
+
+    form = PublicBookingForm(request.POST or None, initial={"professional": chosen})
+    status, error = 200, ""
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["website"]:
+            return HttpResponse(_("Your booking could not be processed."), status=400)
+        data = form.cleaned_data
+        try:
+            services.public_booking_allowed(ip_address=client_ip(request), whatsapp=data["client_whatsapp"])
+            appointment = services.appointment_book(
+                owner=owner,
+                service_id=service.pk,
+                start_time=data["start_time"],
+                professional_id=professional.pk if professional else None,
+                client_name=data["client_name"],
+                client_whatsapp=data["client_whatsapp"],
+                client_email=data["client_email"],
+                notes=data["notes"],
+                whatsapp_consent=data["consent_whatsapp"],
+                source=AppointmentSource.PUBLIC,
+            )
+        except Conflict:
+            status = 409
+            error = _("Sorry, someone has just booked this time. Please choose another one.")
+            day = data["start_time"].astimezone(tz).date()
+        except PlanLimitExceeded as exc:
+            plan_refusal_notice(owner=owner, exc=exc)
+            return render(request, "public/unavailable.html", {"business": owner, "reason": "plan"}, status=402)
+        except TooManyAttempts as exc:
+            response = render(
+                request, "public/unavailable.html", {"business": owner, "reason": "throttled"}, status=429
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        except ValidationError as exc:
+            status = 400
+            error = " ".join(exc.messages)
+            day = data["start_time"].astimezone(tz).date()
+        else:
+            return redirect(reverse("public:manage", args=[slug, appointment.manage_token]) + "?new=1")
+    elif request.method == "POST":
+        status = 400
+        if form.cleaned_data.get("start_time"):
+            day = form.cleaned_data["start_time"].astimezone(tz).date()
+
+    context = {
+        "business": owner,
+        "service": service,
+        "professionals": professionals,
+        "professional": professional,
+        "chosen": chosen,
+        "form": form,
+        "error": error,
+        **_calendar(owner, service, professional, day, request.GET.get("month"), tz),
+    }
+    if day:
+        context["slots"] = selectors.availability_get(
+            owner=owner, service=service, day=day, professional=professional
+        ).slots
+        # After a 409 the chosen time is gone: nothing stays selected.
+        context["selected"] = "" if status == 409 else (request.POST.get("start_time") or request.GET.get("time"))
+    return render(request, "public/book.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    appointment = selectors.appointment_by_manage_token(slug=slug, token=token)
+    owner = appointment.owner
+    tz = ZoneInfo(owner.timezone)
+    timezone.activate(tz)
+    status, error, notice = 200, "", ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                services.appointment_client_cancel(appointment=appointment)
+                notice = _("Your booking is cancelled. The business has been told.")
+            elif action == "reschedule":
+                form = RescheduleForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_("Choose one of the available times."))
+                services.appointment_client_reschedule(
+                    appointment=appointment, start_time=form.cleaned_data["start_time"]
+                )
+                notice = _("Your booking was moved. We sent you the new time.")
+            else:
+                raise ValidationError(_("Unknown action."))
+        except Conflict:
+            status, error = 409, _("Sorry, someone has just booked this time. Please choose another one.")
+        except ValidationError as exc:
+            status, error = 400, " ".join(exc.messages)
+        if status == 200:
+            appointment = selectors.appointment_by_manage_token(slug=slug, token=token)
+    rules = selectors.booking_rules_get(owner=owner)
+    can_change = appointment.status in (
+        AppointmentStatus.PENDING,
+        AppointmentStatus.CONFIRMED,
+    ) and appointment.start_time - timezone.now() >= timedelta(hours=rules.cancellation_notice_hours)
+    day = _date_param(request.GET.get("date"))
+    context = {
+        "appointment": appointment,
+        "business": owner,
+        "new": request.GET.get("new") == "1" and request.method == "GET",
+        "notice": notice,
+        "error": error,
+        "can_change": can_change,
+        "notice_hours": rules.cancellation_notice_hours,
+        "google_calendar_url": calendar_links.google_calendar_url(appointment),
+        "reschedule_day": day,
+    }
+    if can_change and day:
+        context["slots"] = [
+            slot
+            for slot in selectors.availability_get(
+                owner=owner, service=appointment.service, day=day, professional=appointment.professional
+            ).slots
+            if slot != appointment.start_time
+        ]
+    return render(request, "public/manage.html", context, status=status)
+
+
+def ics(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    appointment = selectors.appointment_by_manage_token(slug=slug, token=token)
+    response = HttpResponse(calendar_links.ics_for(appointment), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="agendamento.ics"'
+    return response
+
+
+def _business(request: HttpRequest, slug: str):
+    try:
+        return selectors.business_public_get(slug=slug)
+    except Http404:
+        return render(request, "public/unavailable.html", {"reason": "business"}, status=404)
+
+
+def _date_param(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _calendar(owner, service, professional, day: date | None, month_param: str | None, tz: ZoneInfo) -> dict:
+    """A month grid whose days link to their free times; days without any are shown but not linked."""
+    today = timezone.now().astimezone(tz).date()
+    last = today + timedelta(days=selectors.booking_rules_get(owner=owner).max_days_ahead)
+    try:
+        month = date.fromisoformat(f"{month_param}-01") if month_param else (day or today).replace(day=1)
+    except ValueError:
+        month = today.replace(day=1)
+    month = min(max(month, today.replace(day=1)), last.replace(day=1))
+    month_days = calendar.monthrange(month.year, month.month)[1]
+    first, final = max(month, today), min(month.replace(day=month_days), last)
+    open_days = (
+        selectors.bookable_days(
+            owner=owner, service=service, first_day=first, last_day=final, professional=professional
+        )
+        if first <= final
+        else {}
+    )
+    weeks = [
+        [
+            {"date": d, "in_month": d.month == month.month, "open": open_days.get(d, False), "selected": d == day}
+            for d in week
+        ]
+        for week in calendar.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
+    ]
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return {
+        "day": day,
+        "month": month,
+        "weeks": weeks,
+        "previous_month": previous.strftime("%Y-%m") if previous >= today.replace(day=1) else "",
+        "next_month": following.strftime("%Y-%m") if following <= last else "",
+    }

@@ -1,0 +1,197 @@
+"""The public booking page and the client's manage page, through Django's test client."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+
+from billing.models import UsageAlert
+from notifications.backends import whatsapp
+from scheduling.models import Appointment, AppointmentStatus
+from tests.factories import AppointmentFactory, ServiceFactory, UserFactory
+from tests.helpers import at
+
+pytestmark = pytest.mark.django_db
+
+
+def book_url(owner, service):
+    return f"/b/{owner.business_slug}/book/{service.pk}/"
+
+
+def form(start, **extra):
+    return {
+        "start_time": start.isoformat(),
+        "client_name": "Ana Souza",
+        "client_whatsapp": "(11) 98888-7777",
+        "client_email": "",
+        "consent_whatsapp": "on",
+        "website": "",
+        **extra,
+    }
+
+
+def test_business_page_lists_active_services_with_prices(client, owner):
+    ServiceFactory(owner=owner, name="Corte", price="50.00")
+    ServiceFactory(owner=owner, name="Escova antiga", is_active=False)
+    page = client.get(f"/b/{owner.business_slug}/")
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "Corte" in content and "R$ 50,00" in content and "Escova antiga" not in content
+
+
+def test_unknown_or_inactive_business_gets_a_clear_page(client, owner):
+    assert client.get("/b/nao-existe/").status_code == 404
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    response = client.get(f"/b/{owner.business_slug}/")
+    assert response.status_code == 404 and "reservas online" in response.content.decode()
+
+
+def test_an_inactive_service_gets_a_clear_page(client, owner):
+    service = ServiceFactory(owner=owner, is_active=False)
+    response = client.get(book_url(owner, service))
+    assert response.status_code == 404
+    assert "não está disponível" in response.content.decode()
+
+
+def test_calendar_marks_days_with_free_times_and_lists_the_times(client, owner, service, monday):
+    page = client.get(book_url(owner, service), {"date": monday.isoformat()})
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert f"?date={monday.isoformat()}" in content
+    assert content.count('name="start_time"') == 9  # 09:00 ... 17:00
+    sunday = monday + timedelta(days=6)
+    assert f"?date={sunday.isoformat()}" not in content or sunday.month != monday.month
+
+
+def test_booking_without_javascript_lands_on_the_manage_page(client, owner, service, monday):
+    response = client.post(book_url(owner, service), form(at(monday, 10)), follow=True)
+    assert response.status_code == 200
+    appointment = Appointment.objects.get()
+    assert (appointment.source, appointment.status) == ("public", AppointmentStatus.CONFIRMED)
+    assert response.redirect_chain[-1][0] == f"/b/{owner.business_slug}/a/{appointment.manage_token}/?new=1"
+    assert "Agendamento confirmado" in response.content.decode()
+
+
+def test_a_business_that_confirms_each_booking_gets_it_pending(client, owner, service, monday):
+    from scheduling.services import booking_rules_update
+
+    booking_rules_update(owner=owner, data={"online_booking_status": "pending"})
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    assert Appointment.objects.get().status == AppointmentStatus.PENDING
+
+
+def test_a_slot_taken_meanwhile_answers_409_with_fresh_times(client, owner, service, monday):
+    AppointmentFactory(service=service, start_time=at(monday, 10))
+    response = client.post(book_url(owner, service), form(at(monday, 10)))
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "acabou de reservar" in content
+    assert at(monday, 10).isoformat() not in content and at(monday, 11).isoformat() in content
+    assert Appointment.objects.count() == 1
+
+
+def test_bad_input_is_a_400_and_books_nothing(client, owner, service, monday):
+    response = client.post(book_url(owner, service), form(at(monday, 10), client_whatsapp="12"))
+    assert response.status_code == 400
+    assert not Appointment.objects.exists()
+    honeypot = client.post(book_url(owner, service), form(at(monday, 10), website="http://spam"))
+    assert honeypot.status_code == 400 and not Appointment.objects.exists()
+
+
+def test_bookings_are_throttled_per_phone(client, owner, service, monday, settings):
+    settings.PUBLIC_BOOKINGS_PER_PHONE_HOUR = 2
+    for hour in (9, 10):
+        assert client.post(book_url(owner, service), form(at(monday, hour))).status_code == 302
+    response = client.post(book_url(owner, service), form(at(monday, 11)))
+    assert response.status_code == 429 and Appointment.objects.count() == 2
+
+
+def test_an_over_limit_plan_tells_the_client_and_warns_the_owner(client, owner, service, monday):
+    for n in range(50):
+        AppointmentFactory(service=service, start_time=at(monday, 9) + timedelta(days=7 + n))
+    response = client.post(book_url(owner, service), form(at(monday, 10)))
+    assert response.status_code == 402
+    assert "não pode receber agendamentos online" in response.content.decode()
+    assert UsageAlert.objects.filter(owner=owner, resource="appointments", threshold=100).exists()
+
+
+def test_manage_page_cancels_within_the_notice(client, owner, service, monday):
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    appointment = Appointment.objects.get()
+    url = f"/b/{owner.business_slug}/a/{appointment.manage_token}/"
+    whatsapp.outbox.clear()
+    response = client.post(url, {"action": "cancel"})
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+
+
+def test_manage_page_refuses_changes_too_close_to_the_start(client, owner, service, monday):
+    from scheduling.services import booking_rules_update
+
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    booking_rules_update(owner=owner, data={"cancellation_notice_hours": 24 * 60})
+    appointment = Appointment.objects.get()
+    url = f"/b/{owner.business_slug}/a/{appointment.manage_token}/"
+    assert "Cancelar meu agendamento" not in client.get(url).content.decode()
+    assert client.post(url, {"action": "cancel"}).status_code == 400
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CONFIRMED
+
+
+def test_manage_page_reschedules_to_a_free_time(client, owner, service, monday):
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    appointment = Appointment.objects.get()
+    url = f"/b/{owner.business_slug}/a/{appointment.manage_token}/"
+    tuesday = monday + timedelta(days=1)
+    page = client.get(url, {"date": tuesday.isoformat()}).content.decode()
+    assert at(tuesday, 15).isoformat() in page
+    response = client.post(url, {"action": "reschedule", "start_time": at(tuesday, 15).isoformat()})
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.start_time == at(tuesday, 15)
+
+
+def test_an_unknown_token_is_404(client, owner):
+    assert client.get(f"/b/{owner.business_slug}/a/not-a-token/").status_code == 404
+    other = UserFactory()
+    appointment = AppointmentFactory(service=ServiceFactory(owner=other))
+    assert client.get(f"/b/{owner.business_slug}/a/{appointment.manage_token}/").status_code == 404
+
+
+def test_ics_download_parses(client, owner, service, monday):
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    appointment = Appointment.objects.get()
+    response = client.get(f"/b/{owner.business_slug}/a/{appointment.manage_token}/agendamento.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == at(monday, 10)
+    assert event.decoded("dtend") == at(monday, 11)
+    assert "Corte" in str(event.get("summary"))
+    assert str(event.get("status")) == "CONFIRMED"
+
+
+# --- The public JSON API --------------------------------------------------------------------------
+def test_public_api_books_without_an_account(api_client, owner, service, monday):
+    body = {
+        "business_slug": owner.business_slug,
+        "service_id": str(service.pk),
+        "start_time": at(monday, 10).isoformat(),
+        "client_name": "Ana",
+        "client_whatsapp": "11988887777",
+        "client_email": "ana@exemplo.com",
+        "consent_whatsapp": False,
+    }
+    response = api_client.post("/api/appointments/public", body, format="json")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["start_time"] == f"{monday.isoformat()}T10:00:00-03:00"
+    assert re.search(r"/b/[^/]+/a/[^/]+/$", data["manage_url"])
+    assert "internal_notes" not in data and "client_whatsapp" not in data
+    assert whatsapp.outbox == []  # no consent: email only
+    taken = api_client.post("/api/appointments/public", body, format="json")
+    assert taken.status_code == 409
+    unknown = api_client.post("/api/appointments/public", {**body, "business_slug": "nope"}, format="json")
+    assert unknown.status_code == 404
