@@ -1,9 +1,86 @@
 from django.urls import path
 
 from agendazap import views
+from catalog import views as catalog_views
+from crm import views as crm_views
+from scheduling import views as scheduling_views
 
 app_name = "dashboard"
 
+agenda_patterns = [
+    path("agenda/", scheduling_views.agenda, name="agenda"),
+    path("agenda/new/", scheduling_views.appointment_new, name="agenda-new"),
+    path("agenda/<uuid:appointment_id>/", scheduling_views.appointment_detail, name="agenda-detail"),
+    path("agenda/<uuid:appointment_id>/status/", scheduling_views.appointment_status, name="agenda-status"),
+    path("agenda/<uuid:appointment_id>/cancel/", scheduling_views.appointment_cancel, name="agenda-cancel"),
+    path(
+        "agenda/<uuid:appointment_id>/reschedule/",
+        scheduling_views.appointment_reschedule,
+        name="agenda-reschedule",
+    ),
+]
+
+settings_patterns = [
+    path("settings/agenda/", scheduling_views.agenda_settings, name="settings-agenda"),
+    path(
+        "settings/agenda/professionals/new/",
+        scheduling_views.professional_create,
+        name="settings-professional-new",
+    ),
+    path(
+        "settings/agenda/professionals/<uuid:professional_id>/",
+        scheduling_views.professional_detail,
+        name="settings-professional",
+    ),
+    path(
+        "settings/agenda/professionals/<uuid:professional_id>/active/",
+        scheduling_views.professional_active,
+        name="settings-professional-active",
+    ),
+    path(
+        "settings/agenda/professionals/<uuid:professional_id>/hours/",
+        scheduling_views.professional_hours,
+        name="settings-professional-hours",
+    ),
+    path("settings/agenda/time-off/new/", scheduling_views.time_off_create, name="settings-time-off-new"),
+    path(
+        "settings/agenda/time-off/<uuid:time_off_id>/delete/",
+        scheduling_views.time_off_delete,
+        name="settings-time-off-delete",
+    ),
+    path("settings/agenda/rules/", scheduling_views.booking_rules, name="settings-rules"),
+]
+
+service_patterns = [
+    path("services/", catalog_views.service_list, name="services"),
+    path("services/new/", catalog_views.service_create, name="services-new"),
+    path("services/<uuid:service_id>/", catalog_views.service_edit, name="services-edit"),
+    path("services/<uuid:service_id>/delete/", catalog_views.service_delete, name="services-delete"),
+    path("services/categories/", catalog_views.categories, name="services-categories"),
+    path(
+        "services/categories/<uuid:category_id>/",
+        catalog_views.category_edit,
+        name="services-category-edit",
+    ),
+    path(
+        "services/categories/<uuid:category_id>/delete/",
+        catalog_views.category_delete,
+        name="services-category-delete",
+    ),
+]
+
+client_patterns = [
+    path("clients/", crm_views.client_list, name="clients"),
+    path("clients/<uuid:client_id>/", crm_views.client_detail, name="clients-detail"),
+    path("clients/<uuid:client_id>/edit/", crm_views.client_edit, name="clients-edit"),
+    path("clients/<uuid:client_id>/active/", crm_views.client_active, name="clients-active"),
+    path("clients/<uuid:client_id>/erase/", crm_views.client_erase, name="clients-erase"),
+]
+
 urlpatterns = [
     path("", views.dashboard_home, name="home"),
+    *agenda_patterns,
+    *settings_patterns,
+    *service_patterns,
+    *client_patterns,
 ]

@@ -2,6 +2,9 @@ import logging
 import re
 import time
 import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
 
 logger = logging.getLogger("agendazap.requests")
 
@@ -46,3 +49,26 @@ def _loggable_path(request) -> str:
             if name in SECRET_URL_KWARGS and value:
                 path = path.replace(str(value), "***")
     return path
+
+
+class BusinessTimezoneMiddleware:
+    """Show dashboard datetimes in the business's time zone (the owner's `timezone`).
+
+    Activated for the request of a logged-in owner and deactivated afterwards, so a worker
+    thread never carries one business's zone into the next request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(ZoneInfo(user.timezone))
+            except (ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()  # an unknown name: the default zone, not a 500
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -4,10 +4,15 @@ from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from scheduling import selectors as scheduling_selectors
+from scheduling.models import AppointmentStatus
+from scheduling.services import ACTIVE_STATUSES
 
 HEALTH_TIMEOUT_SECONDS = 2
 
@@ -53,9 +58,27 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html")
 
 
+UPCOMING_ON_HOME = 5
+
+
 @login_required
 def dashboard_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboard/home.html")
+    """The owner's start page: today's count and the next appointments, in two queries."""
+    owner = request.user
+    now = timezone.now()
+    today = now.astimezone(scheduling_selectors.business_timezone(owner)).date()
+    not_cancelled = [status for status in AppointmentStatus.values if status != AppointmentStatus.CANCELLED]
+    todays = scheduling_selectors.appointment_list(
+        owner=owner, filters={"date_from": today, "date_to": today, "status": not_cancelled}
+    )
+    upcoming = scheduling_selectors.appointment_list(owner=owner, filters={"status": list(ACTIVE_STATUSES)})
+    context = {
+        "today": today,
+        "today_iso": today.isoformat(),
+        "today_count": todays.count(),
+        "upcoming": list(upcoming.filter(start_time__gte=now).order_by("start_time")[:UPCOMING_ON_HOME]),
+    }
+    return render(request, "dashboard/home.html", context)
 
 
 def page_not_found(request: HttpRequest, exception) -> HttpResponse:

@@ -129,13 +129,12 @@ class WorkingHoursForm(forms.Form):
         self.pairs = pairs
         for weekday in Weekday:
             for pair in range(1, pairs + 1):
-                start_label = _("From") if pair == 1 else _("From (after a break)")
-                end_label = _("Until") if pair == 1 else _("Until (after a break)")
+                # Short labels: the template groups each pair under its day (and "after a break").
                 self.fields[self.name(weekday, pair, "start")] = forms.TimeField(
-                    label=start_label, required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
+                    label=_("From"), required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
                 )
                 self.fields[self.name(weekday, pair, "end")] = forms.TimeField(
-                    label=end_label, required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
+                    label=_("Until"), required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
                 )
 
     @staticmethod
@@ -189,23 +188,9 @@ class WorkingHoursForm(forms.Form):
 class TimeOffForm(forms.Form):
     professional_id = forms.ChoiceField(label=_("Who is away"), required=False)
     start_date = forms.DateField(label=_("From (date)"), widget=DATE_WIDGET)
-    start_time = forms.TimeField(
-        label=_("From (time)"),
-        required=False,
-        widget=TIME_WIDGET,
-        input_formats=["%H:%M"],
-        help_text=_("Empty: from the start of the day."),
-    )
-    end_date = forms.DateField(
-        label=_("Until (date)"), required=False, widget=DATE_WIDGET, help_text=_("Empty: the same day.")
-    )
-    end_time = forms.TimeField(
-        label=_("Until (time)"),
-        required=False,
-        widget=TIME_WIDGET,
-        input_formats=["%H:%M"],
-        help_text=_("Empty: until the end of the day."),
-    )
+    start_time = forms.TimeField(label=_("From (time)"), required=False, widget=TIME_WIDGET, input_formats=["%H:%M"])
+    end_date = forms.DateField(label=_("Until (date)"), required=False, widget=DATE_WIDGET)
+    end_time = forms.TimeField(label=_("Until (time)"), required=False, widget=TIME_WIDGET, input_formats=["%H:%M"])
     reason = forms.CharField(
         label=_("Reason (optional)"),
         max_length=255,

@@ -25,6 +25,9 @@ def _redis_answers() -> bool:
         return False
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
 def pytest_runtest_setup(item):
     missing = None
     if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
@@ -33,6 +36,8 @@ def pytest_runtest_setup(item):
         missing = "needs PostgreSQL: set DATABASE_URL=postgresql://..."
     elif item.get_closest_marker("redis") and not _redis_answers():
         missing = "needs Redis: set REDIS_URL=redis://... to a running server"
+    elif item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        missing = f"needs Chromium at {CHROMIUM}: apt-get install chromium"
     if missing:
         if REQUIRE_SERVICES:
             pytest.fail(f"{missing} (AGENDAZAP_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
