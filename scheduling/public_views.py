@@ -109,9 +109,12 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
         **_calendar(owner, service, professional, day, request.GET.get("month"), tz),
     }
     if day:
-        context["slots"] = selectors.availability_get(
-            owner=owner, service=service, day=day, professional=professional
-        ).slots
+        context["slots"] = [
+            slot.astimezone(tz)
+            for slot in selectors.availability_get(
+                owner=owner, service=service, day=day, professional=professional
+            ).slots
+        ]
         # After a 409 the chosen time is gone: nothing stays selected.
         context["selected"] = "" if status == 409 else (request.POST.get("start_time") or request.GET.get("time"))
     return render(request, "public/book.html", context, status=status)
@@ -165,7 +168,7 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     }
     if can_change and day:
         context["slots"] = [
-            slot
+            slot.astimezone(tz)
             for slot in selectors.availability_get(
                 owner=owner, service=appointment.service, day=day, professional=appointment.professional
             ).slots
