@@ -28,6 +28,9 @@ run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install migrate
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
+	@# Without Redis there is no celery-beat: a loop beside the server hands due messages over.
+	trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py dispatch_messages --every 30 & \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## Run the test suite (SQLite without Redis by default; set DATABASE_URL / REDIS_URL for the real services)

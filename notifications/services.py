@@ -292,7 +292,10 @@ def _business_context(owner: User) -> dict[str, str]:
 def _when_context(start: datetime) -> dict[str, str]:
     return {
         "date": formats.date_format(start, "d/m/Y"),
-        "weekday": formats.date_format(start, "l"),
+        # Portuguese writes weekdays in lowercase inside a sentence ("na segunda-feira").
+        "weekday": formats.date_format(start, "l").lower()
+        if translation.get_language().startswith("pt")
+        else formats.date_format(start, "l"),
         "time": start.strftime("%H:%M"),
     }
 

@@ -1,9 +1,15 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import TemplateType, User
+from catalog.services import service_create
+from scheduling.selectors import availability_get
+from scheduling.services import appointment_book
 
 DEMO_EMAIL = "demo@agendazap.local"
 DEMO_PASSWORD = "agenda-demo-2026"  # noqa: S105 - a local demo login, printed on purpose
@@ -35,11 +41,40 @@ class Command(BaseCommand):
             owner.save(update_fields=["is_verified", "address", "updated_at"])
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
             User.objects.create_superuser(ADMIN_EMAIL, ADMIN_PASSWORD)
+        if not owner.services.exists():
+            self._demo_agenda(owner)
 
         base = settings.PUBLIC_BASE_URL
         self.stdout.write(
             self.style.SUCCESS("Demo ready.")
             + f"\n  Dashboard: {base}/accounts/login/  email {DEMO_EMAIL}  password {DEMO_PASSWORD}"
             + f"\n  Admin:     {base}/admin/  email {ADMIN_EMAIL}  password {ADMIN_PASSWORD}"
+            + f"\n  Booking:   {base}/b/{owner.business_slug}/"
             + f"\n  API docs:  {base}/api/docs/"
         )
+
+    def _demo_agenda(self, owner: User) -> None:
+        """A few services and the next days' bookings, made the way the app makes them."""
+        corte = service_create(owner=owner, data={"name": "Corte masculino", "duration": 45, "price": "50.00"})
+        service_create(owner=owner, data={"name": "Barba", "duration": 30, "price": "35.00"})
+        service_create(owner=owner, data={"name": "Corte + barba", "duration": 75, "price": "80.00"})
+        clients = [
+            ("João Silva", "(11) 98888-1001"),
+            ("Pedro Santos", "(11) 98888-1002"),
+            ("Lucas Lima", "(11) 98888-1003"),
+        ]
+        day = timezone.localdate() + timedelta(days=1)
+        booked = 0
+        while booked < len(clients):
+            slots = availability_get(owner=owner, service=corte, day=day).slots
+            for (name, phone), start in zip(clients[booked:], slots[1::3], strict=False):
+                appointment_book(
+                    owner=owner,
+                    service_id=corte.pk,
+                    start_time=start,
+                    client_name=name,
+                    client_whatsapp=phone,
+                    status="confirmed",
+                )
+                booked += 1
+            day += timedelta(days=1)
