@@ -319,3 +319,16 @@ def test_usage_is_unchanged_when_redis_is_flushed_mid_period(auth_client, owner,
     after = auth_client.get("/api/users/usage").json()
     assert after["used"] == before["used"] == {**before["used"], "services": 3, "whatsapp_messages": 1}
     assert new_service(auth_client, 3).status_code == 201
+
+
+def test_services_limit_at_its_edge_on_the_dashboard_page(client, owner):
+    client.force_login(owner)
+    form = {"name": "Serviço", "duration": "30", "price": "40", "is_active": "on"}
+    for n in range(5):
+        response = client.post("/dashboard/services/new/", {**form, "name": f"Serviço {n}"})
+        assert response.status_code == 302, response.content.decode()[:500]
+    response = client.post("/dashboard/services/new/", {**form, "name": "Serviço 6"})
+    assert response.status_code == 402
+    content = response.content.decode()
+    assert "limite" in content and "/dashboard/plan/" in content
+    assert Service.objects.filter(owner=owner).count() == 5
