@@ -1,7 +1,6 @@
 """The public booking flow in a real browser: Playwright driving Debian's Chromium, headless,
 on a phone-sized screen, against the live server."""
 
-import os
 import re
 from datetime import timedelta
 
@@ -15,8 +14,6 @@ from tests.helpers import at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls are still sync here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "pt-BR"}
 CHROMIUM_ARGS = [
@@ -31,9 +28,11 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     from playwright.sync_api import sync_playwright  # only the browser tests need it
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
