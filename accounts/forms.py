@@ -1,9 +1,11 @@
 from django import forms
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import TemplateType
+from notifications.outbox import account_email
 
 
 class SignUpForm(forms.Form):
@@ -52,3 +54,12 @@ class SessionEndingSetPasswordForm(SetPasswordForm):
         if commit:
             services.tokens_revoke_all(user=user)
         return user
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending its email through the outbox like every other message."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        subject = render_to_string(subject_template_name, context)
+        body = render_to_string(email_template_name, context)
+        account_email(user=context["user"], subject=subject, body=body)

@@ -14,7 +14,6 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,6 +31,7 @@ from accounts.validators import validate_timezone
 from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
 from agendazap.phones import phone_to_e164
 from agendazap.ratelimit import allow
+from notifications.outbox import account_email
 from scheduling.services import business_setup
 
 EMAIL_VERIFICATION_SALT = "accounts.email-verification"
@@ -171,12 +171,12 @@ def email_verification_token(user: User) -> str:
 
 
 def email_verification_send(*, user: User) -> None:
-    """Email the verification link once the surrounding transaction commits."""
+    """Email the verification link (through the outbox, sent once the transaction commits)."""
     url = settings.PUBLIC_BASE_URL + reverse("accounts:verify-email", args=[email_verification_token(user)])
     context = {"user": user, "url": url, "max_age_days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
     subject = _("Confirm your email on AgendaZap")
     body = render_to_string("accounts/email/verify_email.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    account_email(user=user, subject=subject, body=body)
 
 
 def email_verification_resend(*, user: User) -> None:

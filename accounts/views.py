@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import LoginForm, SignUpForm
+from accounts.forms import LoginForm, OutboxPasswordResetForm, SignUpForm
 from agendazap.errors import InvalidCredentials, TooManyAttempts
 from agendazap.forms import add_service_errors
 from agendazap.http import client_ip
@@ -101,6 +101,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset flow, with links built on PUBLIC_BASE_URL and a cap on emails sent."""
 
     template_name = "accounts/password_reset_form.html"
+    form_class = OutboxPasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -21,6 +20,7 @@ from accounts.models import PlanType, User
 from agendazap.errors import PlanLimitExceeded
 from billing import selectors
 from billing.models import MonthlyUsage, PlanChange, Resource, UsageAlert
+from notifications.outbox import account_email
 
 
 def plan_check(*, owner: User, resource: str, amount: int = 1, now: datetime | None = None) -> None:
@@ -167,4 +167,4 @@ def _email_alert(owner: User, alert: UsageAlert) -> None:
         "resource": context["resource"],
     }
     body = render_to_string("billing/email/usage_alert.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [owner.email]))
+    account_email(user=owner, subject=subject, body=body)

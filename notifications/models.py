@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     OWNER_CANCELLATION = "owner_cancellation", _("Cancellation (to the owner)")
     REPLY = "reply", _("Answer to a client's reply")
     TEST = "test", _("Test message")
+    ACCOUNT = "account", _("Account email (verification, password, plan)")
 
 
 class Queue(models.TextChoices):

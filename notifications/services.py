@@ -97,7 +97,7 @@ def template_get(*, owner: User, kind: str, channel: str) -> tuple[str, str, boo
 
 @transaction.atomic
 def template_save(*, owner: User, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
-    if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST):
+    if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT):
         raise _invalid("kind", _("This kind of message has no editable text."))
     if channel not in Channel.values:
         raise _invalid("channel", _("Choose whatsapp or email."))

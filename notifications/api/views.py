@@ -33,7 +33,7 @@ from notifications.models import Channel, Kind, Queue
 from notifications.models import Status as MessageStatus
 from notifications.texts import PLACEHOLDERS
 
-EDITABLE_KINDS = [kind for kind in Kind.values if kind not in (Kind.REPLY, Kind.TEST)]
+EDITABLE_KINDS = [kind for kind in Kind.values if kind not in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT)]
 
 
 def _valid(serializer_class, data) -> dict:

@@ -86,8 +86,9 @@ def test_login_page_is_throttled_like_the_api(client, owner):
     assert int(response["Retry-After"]) > 0
 
 
-def test_password_reset_by_email_link(client, owner):
-    response = client.post("/accounts/password-reset/", {"email": owner.email.upper()})
+def test_password_reset_by_email_link(client, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password-reset/", {"email": owner.email.upper()})
     assert response.status_code == 302
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
 
@@ -123,12 +124,15 @@ def test_admin_lists_users_for_staff(client, owner):
     assert owner.email in response.content.decode()
 
 
-def test_reset_link_uses_the_public_address_and_ends_api_sessions(client, api_client, owner, owner_password, settings):
+def test_reset_link_uses_the_public_address_and_ends_api_sessions(
+    client, api_client, owner, owner_password, settings, django_capture_on_commit_callbacks
+):
     settings.PUBLIC_BASE_URL = "https://agenda.exemplo.com.br"
     tokens = api_client.post("/api/auth/login", {"email": owner.email, "password": owner_password}, format="json")
     refresh_token = tokens.json()["refresh_token"]
 
-    client.post("/accounts/password-reset/", {"email": owner.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password-reset/", {"email": owner.email})
     link = re.search(r"(https://agenda\.exemplo\.com\.br)(/accounts/reset/\S+/)", mail.outbox[0].body).group(2)
     set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
     client.post(set_password_url, {"new_password1": "Nova-senha-2026", "new_password2": "Nova-senha-2026"})
@@ -137,10 +141,11 @@ def test_reset_link_uses_the_public_address_and_ends_api_sessions(client, api_cl
     assert response.status_code == 401
 
 
-def test_reset_emails_are_capped_per_address(client, owner):
-    for _ in range(3):
-        assert client.post("/accounts/password-reset/", {"email": owner.email}).status_code == 302
-    response = client.post("/accounts/password-reset/", {"email": owner.email})
+def test_reset_emails_are_capped_per_address(client, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            assert client.post("/accounts/password-reset/", {"email": owner.email}).status_code == 302
+        response = client.post("/accounts/password-reset/", {"email": owner.email})
     assert response.status_code == 429
     assert len(mail.outbox) == 3
 
@@ -150,3 +155,13 @@ def test_plain_text_emails_are_not_html_escaped(client, django_capture_on_commit
         client.post("/accounts/signup/", {**SIGNUP_FORM, "business_name": "Barbearia Zé & Filhos"})
     assert "Zé & Filhos" in mail.outbox[0].body
     assert "&amp;" not in mail.outbox[0].body
+
+
+def test_account_emails_are_logged_in_the_outbox(client, owner, django_capture_on_commit_callbacks):
+    from notifications.models import Message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password-reset/", {"email": owner.email})
+    message = Message.objects.get(owner=owner, kind="account")
+    assert (message.channel, message.queue, message.status) == ("email", "email_notifications", "sent")
+    assert "/accounts/reset/" in message.body
