@@ -16,3 +16,10 @@ class BusinessAPIView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    """Check a request's shape with `serializer_class`; DRF answers 400 with the field errors."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -4,7 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agendazap.api.pagination import paginate
-from agendazap.api.views import BusinessAPIView
+from agendazap.api.views import BusinessAPIView, validated
 from catalog import selectors, services
 from catalog.api.serializers import (
     CategoryCreateInputSerializer,
@@ -28,12 +28,6 @@ LIST_PARAMS = [
     OpenApiParameter("min_price", float, description="Price at least this."),
     OpenApiParameter("max_price", float, description="Price at most this."),
 ]
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _service_body(request: Request, service) -> dict:
@@ -60,7 +54,7 @@ class ServiceListView(BusinessAPIView):
 
     @extend_schema(request=ServiceCreateInputSerializer, responses={201: ServiceSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        data = _valid(ServiceCreateInputSerializer, request.data)
+        data = validated(ServiceCreateInputSerializer, request.data)
         service = services.service_create(owner=request.user, data=data)
         return Response(_service_body(request, service), status=status.HTTP_201_CREATED)
 
@@ -75,7 +69,7 @@ class ServiceDetailView(BusinessAPIView):
     @extend_schema(request=ServiceInputSerializer, responses={200: ServiceSerializer}, tags=TAGS)
     def put(self, request: Request, service_id) -> Response:
         service = selectors.service_get(owner=request.user, service_id=service_id)
-        data = _valid(ServiceInputSerializer, request.data)
+        data = validated(ServiceInputSerializer, request.data)
         service = services.service_update(service=service, data=data)
         return Response(_service_body(request, service))
 
@@ -126,7 +120,7 @@ class CategoryListView(BusinessAPIView):
 
     @extend_schema(request=CategoryCreateInputSerializer, responses={201: CategorySerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        data = _valid(CategoryCreateInputSerializer, request.data)
+        data = validated(CategoryCreateInputSerializer, request.data)
         category = services.category_create(owner=request.user, data=data)
         category = selectors.category_get(owner=request.user, category_id=category.pk)
         return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
@@ -142,7 +136,7 @@ class CategoryDetailView(BusinessAPIView):
     @extend_schema(request=CategoryInputSerializer, responses={200: CategorySerializer}, tags=TAGS)
     def put(self, request: Request, category_id) -> Response:
         category = selectors.category_get(owner=request.user, category_id=category_id)
-        data = _valid(CategoryInputSerializer, request.data)
+        data = validated(CategoryInputSerializer, request.data)
         category = services.category_update(category=category, data=data)
         category = selectors.category_get(owner=request.user, category_id=category.pk)
         return Response(CategorySerializer(category).data)

@@ -4,7 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agendazap.api.pagination import paginate
-from agendazap.api.views import BusinessAPIView
+from agendazap.api.views import BusinessAPIView, validated
 from crm import selectors, services
 from crm.api.serializers import (
     BulkUpdateInputSerializer,
@@ -18,12 +18,6 @@ from crm.api.serializers import (
     ClientSerializer,
 )
 from crm.filters import ORDERING_FIELDS
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class ClientListView(BusinessAPIView):
@@ -56,7 +50,7 @@ class ClientListView(BusinessAPIView):
 
     @extend_schema(request=ClientCreateInputSerializer, responses={201: ClientSerializer}, tags=["clients"])
     def post(self, request: Request) -> Response:
-        client = services.client_create(owner=request.user, data=_valid(ClientCreateInputSerializer, request.data))
+        client = services.client_create(owner=request.user, data=validated(ClientCreateInputSerializer, request.data))
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
@@ -70,7 +64,7 @@ class ClientDetailView(BusinessAPIView):
     @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])
     def put(self, request: Request, client_id) -> Response:
         client = selectors.client_get(owner=request.user, client_id=client_id)
-        client = services.client_update(client=client, data=_valid(ClientInputSerializer, request.data))
+        client = services.client_update(client=client, data=validated(ClientInputSerializer, request.data))
         return Response(ClientSerializer(client).data)
 
     @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])
@@ -108,7 +102,7 @@ class ClientBulkUpdateView(BusinessAPIView):
         "Any id that is not one of the business's clients makes the whole request a 404.",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(BulkUpdateInputSerializer, request.data)
+        data = validated(BulkUpdateInputSerializer, request.data)
         updated = services.client_bulk_update(
             owner=request.user, client_ids=data["client_ids"], updates=data["updates"]
         )

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agendazap.api.pagination import paginate
-from agendazap.api.views import BusinessAPIView
+from agendazap.api.views import BusinessAPIView, validated
 from agendazap.celery import app as celery_app
 from agendazap.phones import phone_to_e164
 from notifications import inbound, selectors, services
@@ -34,12 +34,6 @@ from notifications.models import Status as MessageStatus
 from notifications.texts import PLACEHOLDERS
 
 EDITABLE_KINDS = [kind for kind in Kind.values if kind not in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT)]
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _queue(name: str) -> str:
@@ -95,7 +89,7 @@ class TestWhatsAppView(BusinessAPIView):
 
     @extend_schema(request=TestWhatsAppInputSerializer, responses={202: MessageSerializer}, tags=["queues"])
     def post(self, request: Request) -> Response:
-        data = _valid(TestWhatsAppInputSerializer, request.data)
+        data = validated(TestWhatsAppInputSerializer, request.data)
         message = services.message_send_test(
             owner=request.user,
             channel=Channel.WHATSAPP,
@@ -118,7 +112,7 @@ class TestEmailView(BusinessAPIView):
 
     @extend_schema(request=TestEmailInputSerializer, responses={202: MessageSerializer}, tags=["queues"])
     def post(self, request: Request) -> Response:
-        data = _valid(TestEmailInputSerializer, request.data)
+        data = validated(TestEmailInputSerializer, request.data)
         message = services.message_send_test(
             owner=request.user,
             channel=Channel.EMAIL,
@@ -180,7 +174,7 @@ class WorkersControlView(APIView):
         tags=["queues"],
     )
     def post(self, request: Request) -> Response:
-        data = _valid(WorkerControlInputSerializer, request.data or {})
+        data = validated(WorkerControlInputSerializer, request.data or {})
         queues = [data["queue"]] if data.get("queue") else Queue.values
         if celery_app.conf.task_always_eager:
             return Response({"detail": _("No broker: tasks run inline, there are no workers.")}, status=409)
@@ -216,7 +210,7 @@ class TemplateDetailView(BusinessAPIView):
 
     @extend_schema(request=TemplateInputSerializer, responses={200: TemplateSerializer}, tags=["notifications"])
     def put(self, request: Request, kind: str, channel: str) -> Response:
-        data = _valid(TemplateInputSerializer, request.data)
+        data = validated(TemplateInputSerializer, request.data)
         template = services.template_save(
             owner=request.user, kind=kind, channel=channel, body=data["body"], subject=data.get("subject", "")
         )
@@ -237,7 +231,7 @@ class TemplatePreviewView(BusinessAPIView):
     def post(self, request: Request, kind: str, channel: str) -> Response:
         if kind not in EDITABLE_KINDS or channel not in Channel.values:
             raise Http404
-        data = _valid(TemplatePreviewInputSerializer, request.data or {})
+        data = validated(TemplatePreviewInputSerializer, request.data or {})
         preview = services.template_preview(
             owner=request.user, kind=kind, channel=channel, body=data.get("body"), subject=data.get("subject")
         )

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agendazap.api.pagination import paginate
-from agendazap.api.views import BusinessAPIView
+from agendazap.api.views import BusinessAPIView, validated
 from agendazap.errors import PlanLimitExceeded
 from agendazap.http import client_ip
 from billing.services import plan_refusal_notice
@@ -45,12 +45,6 @@ PAGE_PARAMS = [
 ]
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 # --- Appointments --------------------------------------------------------------------------------
 class AppointmentListView(BusinessAPIView):
     @extend_schema(
@@ -81,7 +75,7 @@ class AppointmentListView(BusinessAPIView):
         request=AppointmentCreateInputSerializer, responses={201: AppointmentSerializer}, tags=["appointments"]
     )
     def post(self, request: Request) -> Response:
-        data = _valid(AppointmentCreateInputSerializer, request.data)
+        data = validated(AppointmentCreateInputSerializer, request.data)
         appointment = services.appointment_book(owner=request.user, source=AppointmentSource.API, **data)
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
@@ -97,7 +91,7 @@ class AppointmentDetailView(BusinessAPIView):
     )
     def put(self, request: Request, appointment_id) -> Response:
         appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
-        data = _valid(AppointmentUpdateInputSerializer, request.data)
+        data = validated(AppointmentUpdateInputSerializer, request.data)
         appointment = services.appointment_update(appointment=appointment, data=data)
         return Response(AppointmentSerializer(appointment).data)
 
@@ -115,7 +109,7 @@ class AppointmentDetailView(BusinessAPIView):
     )
     def delete(self, request: Request, appointment_id) -> Response:
         appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
-        data = _valid(AppointmentCancelInputSerializer, request.data or {})
+        data = validated(AppointmentCancelInputSerializer, request.data or {})
         appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason", ""))
         return Response(AppointmentSerializer(appointment).data)
 
@@ -125,7 +119,7 @@ class AvailabilityView(BusinessAPIView):
         parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer}, tags=["appointments"]
     )
     def get(self, request: Request) -> Response:
-        query = _valid(AvailabilityQuerySerializer, request.query_params)
+        query = validated(AvailabilityQuerySerializer, request.query_params)
         service = selectors.service_bookable_get(owner=request.user, service_id=query["service_id"])
         professional = None
         if query.get("professional_id"):
@@ -158,7 +152,7 @@ class AppointmentStatsView(BusinessAPIView):
         parameters=[StatsQuerySerializer], responses={200: AppointmentStatsSerializer}, tags=["appointments"]
     )
     def get(self, request: Request) -> Response:
-        query = _valid(StatsQuerySerializer, request.query_params)
+        query = validated(StatsQuerySerializer, request.query_params)
         return Response(selectors.appointment_stats(owner=request.user, **query))
 
 
@@ -185,7 +179,7 @@ class ProfessionalListView(BusinessAPIView):
         request=ProfessionalCreateInputSerializer, responses={201: ProfessionalSerializer}, tags=["professionals"]
     )
     def post(self, request: Request) -> Response:
-        data = _valid(ProfessionalCreateInputSerializer, request.data)
+        data = validated(ProfessionalCreateInputSerializer, request.data)
         professional = services.professional_create(
             owner=request.user, name=data["name"], service_ids=data.get("service_ids")
         )
@@ -202,7 +196,9 @@ class ProfessionalDetailView(BusinessAPIView):
     @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
     def put(self, request: Request, professional_id) -> Response:
         professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
-        services.professional_update(professional=professional, data=_valid(ProfessionalInputSerializer, request.data))
+        services.professional_update(
+            professional=professional, data=validated(ProfessionalInputSerializer, request.data)
+        )
         professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
         return Response(ProfessionalSerializer(professional).data)
 
@@ -235,7 +231,7 @@ class WorkingHoursView(BusinessAPIView):
     )
     def put(self, request: Request, professional_id) -> Response:
         professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
-        data = _valid(WorkingHoursInputSerializer, request.data)
+        data = validated(WorkingHoursInputSerializer, request.data)
         rows = services.working_hours_replace(professional=professional, intervals=data["intervals"])
         return Response({"intervals": WorkingHoursSerializer(rows, many=True).data})
 
@@ -260,7 +256,7 @@ class TimeOffListView(BusinessAPIView):
         description="Close the whole business (no professional_id) or one professional for a period.",
     )
     def post(self, request: Request) -> Response:
-        data = _valid(TimeOffCreateInputSerializer, request.data)
+        data = validated(TimeOffCreateInputSerializer, request.data)
         row = services.time_off_create(owner=request.user, **data)
         return Response(TimeOffSerializer(row).data, status=status.HTTP_201_CREATED)
 
@@ -273,7 +269,7 @@ class TimeOffDetailView(BusinessAPIView):
     @extend_schema(request=TimeOffInputSerializer, responses={200: TimeOffSerializer}, tags=["time-off"])
     def put(self, request: Request, time_off_id) -> Response:
         row = selectors.time_off_get(owner=request.user, time_off_id=time_off_id)
-        row = services.time_off_update(time_off=row, data=_valid(TimeOffInputSerializer, request.data))
+        row = services.time_off_update(time_off=row, data=validated(TimeOffInputSerializer, request.data))
         return Response(TimeOffSerializer(row).data)
 
     @extend_schema(request=TimeOffInputSerializer, responses={200: TimeOffSerializer}, tags=["time-off"])
@@ -293,7 +289,7 @@ class BookingRulesView(BusinessAPIView):
 
     @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
     def put(self, request: Request) -> Response:
-        data = _valid(BookingRulesInputSerializer, request.data)
+        data = validated(BookingRulesInputSerializer, request.data)
         return Response(BookingRulesSerializer(services.booking_rules_update(owner=request.user, data=data)).data)
 
     @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
@@ -315,7 +311,7 @@ class PublicBookingView(APIView):
         request=PublicBookingInputSerializer, responses={201: PublicBookingSerializer}, tags=["appointments"]
     )
     def post(self, request: Request) -> Response:
-        data = _valid(PublicBookingInputSerializer, request.data)
+        data = validated(PublicBookingInputSerializer, request.data)
         owner = selectors.business_public_get(slug=data["business_slug"])
         timezone.activate(ZoneInfo(owner.timezone))
         services.public_booking_allowed(ip_address=client_ip(request), whatsapp=data["client_whatsapp"])
