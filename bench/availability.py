@@ -31,6 +31,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{scratch}/bench.sqlite3"
     os.environ.pop("REDIS_URL", None)
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    os.environ["WHATSAPP_BACKEND"] = "notifications.backends.whatsapp.InMemoryBackend"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agendazap.settings")
 
     import django
@@ -41,12 +43,14 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.services import user_register
+    from billing.services import plan_change
     from catalog.models import Service
     from scheduling import selectors, services
     from scheduling.models import AppointmentStatus, WorkingHours
 
     call_command("migrate", verbosity=0)
     owner = user_register(email="bench@agendazap.local", password="bench-2026-senha", business_name="Bench")
+    plan_change(owner=owner, plan_type="enterprise")  # no limits in the way of the measurement
     service = Service.objects.create(owner=owner, name="Corte", duration=30, price=40)
     for n in range(args.professionals - 1):
         services.professional_create(owner=owner, name=f"Pro {n}")
