@@ -13,6 +13,7 @@ from notifications.models import InboundMessage, Kind, Message
 from notifications.models import Status as MessageStatus
 from notifications.tasks import send_message_task
 from scheduling import services as scheduling
+from tests.factories import UserFactory
 from tests.fakes.whatsapp_cloud import hang, ok, rate_limited, server_error, undeliverable
 from tests.helpers import at
 
@@ -239,3 +240,18 @@ def test_redis_down_during_booking_then_back_delivers(
     )
     wait_until(lambda: message_of(appointment).status == MessageStatus.SENT, timeout=60, what="delivered")
     assert len(fake_whatsapp.sends) == 1
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_staff_see_and_steer_the_real_workers(api_client, celery_broker, celery_worker):
+    worker = celery_worker.start()
+    api_client.force_authenticate(UserFactory(is_staff=True))
+
+    status = api_client.get("/api/queues/workers/status").json()
+    assert status["mode"] == "broker" and worker.name in status["workers"]
+    stopped = api_client.post("/api/queues/workers/stop", {"queue": "appointment_reminders"}, format="json").json()
+    assert worker.name in str(stopped["queues"]["appointment_reminders"])
+    started = api_client.post("/api/queues/workers/start", {"queue": "appointment_reminders"}, format="json").json()
+    assert worker.name in str(started["queues"]["appointment_reminders"])
