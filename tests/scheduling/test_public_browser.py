@@ -57,7 +57,7 @@ def fill_details(page, *, name="Ana Souza", phone="(11) 98888-7777", email="ana@
 def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_server, owner, service, monday):
     page = browser.new_context(**PHONE).new_page()
     open_booking(page, live_server, owner, service, monday)
-    page.locator("label.slot", has_text="10:00").click()
+    page.get_by_role("radio", name="10:00").check()
     fill_details(page)
     page.get_by_role("button", name="Agendar").click()
     page.wait_for_url(re.compile(r"/a/[^/]+/\?new=1"))
@@ -75,7 +75,7 @@ def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_se
     page.locator("#reschedule-date").fill(tuesday.isoformat())
     page.locator("#reschedule-date").dispatch_event("change")
     page.wait_for_url(re.compile(rf"date={tuesday.isoformat()}"))
-    page.locator("#reschedule-times label.slot", has_text="15:00").click()
+    page.locator("#reschedule-times").get_by_role("radio", name="15:00").check()
     page.get_by_role("button", name="Remarcar meu agendamento").click()
     page.locator("#manage-notice").wait_for()
     appointment.refresh_from_db()
@@ -101,7 +101,7 @@ def test_two_browsers_racing_for_one_slot_make_one_booking(browser, live_server,
     pages = [browser.new_context(**PHONE).new_page() for _ in range(2)]
     for n, page in enumerate(pages):
         open_booking(page, live_server, owner, service, monday)
-        page.locator("label.slot", has_text="11:00").click()
+        page.get_by_role("radio", name="11:00").check()
         fill_details(page, name=f"Cliente {n}", phone=f"(11) 9888{n}-0000", email="")
 
     # Press both buttons back to back, then wait for both answers: the requests overlap.
@@ -113,14 +113,14 @@ def test_two_browsers_racing_for_one_slot_make_one_booking(browser, live_server,
     assert outcomes == [False, True]
     loser = next(page for page in pages if "new=1" not in page.url)
     assert "acabou de reservar" in loser.locator("#booking-error").inner_text()
-    assert loser.locator("label.slot", has_text="12:00").count() == 1  # fresh times offered
+    assert loser.get_by_role("radio", name="12:00").count() == 1  # fresh times offered
     assert Appointment.objects.filter(start_time=at(monday, 11)).count() == 1
 
 
 def test_the_page_books_without_javascript(browser, live_server, owner, service, monday):
     page = browser.new_context(**PHONE, java_script_enabled=False).new_page()
     open_booking(page, live_server, owner, service, monday)
-    page.locator("label.slot", has_text="14:00").click()
+    page.get_by_role("radio", name="14:00").check()
     fill_details(page)
     page.get_by_role("button", name="Agendar").click()
     page.wait_for_url(re.compile(r"\?new=1"))
