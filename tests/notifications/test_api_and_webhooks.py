@@ -284,3 +284,19 @@ def test_reminder_times_are_configurable(auth_client, owner, service, monday, dj
     bad = auth_client.patch("/api/notifications/settings", {"reminder_offsets_minutes": [-5]}, format="json")
     assert bad.status_code == 400
     assert Appointment.objects.count() == 1
+
+
+def test_staff_find_a_message_in_the_admin_and_send_it_again(client, booked, django_capture_on_commit_callbacks):
+    confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
+    Message.objects.filter(pk=confirmation.pk).update(status=MessageStatus.FAILED, last_error="HTTP 500")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/notifications/message/", {"q": "+5511988887777", "status__exact": "failed"})
+    assert listing.status_code == 200 and str(confirmation.pk) in listing.content.decode()
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/notifications/message/",
+            {"action": "send_again", "_selected_action": [str(confirmation.pk)]},
+        )
+    confirmation.refresh_from_db()
+    assert confirmation.status == MessageStatus.SENT and len(whatsapp.outbox) == 1

@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import InboundMessage, Message, MessageTemplate, NotificationSettings
+from notifications.models import Status as MessageStatus
+from notifications.services import messages_hand_over
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "owner", "kind", "channel", "recipient", "status", "attempts", "scheduled_at")
+    list_filter = ("status", "channel", "kind", "queue")
+    search_fields = ("recipient", "provider_message_id", "owner__email", "owner__business_name", "body")
+    list_select_related = ("owner",)
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Message._meta.fields]
+    actions = ("send_again", "cancel")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Send the selected failed or cancelled messages again"))
+    def send_again(self, request, queryset):
+        ids = list(
+            queryset.filter(status__in=(MessageStatus.FAILED, MessageStatus.CANCELLED)).values_list("pk", flat=True)
+        )
+        queryset.filter(pk__in=ids).update(
+            status=MessageStatus.PENDING, attempts=0, scheduled_at=timezone.now(), failed_at=None, claimed_until=None
+        )
+        messages_hand_over(message_ids=ids)
+        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": len(ids)})
+
+    @admin.action(description=_("Cancel the selected messages that were not sent yet"))
+    def cancel(self, request, queryset):
+        cancelled = queryset.filter(status__in=(MessageStatus.PENDING, MessageStatus.QUEUED)).update(
+            status=MessageStatus.CANCELLED, claimed_until=None
+        )
+        self.message_user(request, _("%(count)d message(s) cancelled.") % {"count": cancelled})
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ("owner", "kind", "channel", "updated_at")
+    list_filter = ("kind", "channel")
+    search_fields = ("owner__email", "owner__business_name", "body")
+    list_select_related = ("owner",)
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = ("owner", "reminder_offsets_minutes", "follow_up_enabled", "notify_owner")
+    search_fields = ("owner__email", "owner__business_name")
+    list_select_related = ("owner",)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "from_number", "text", "payload", "action", "appointment")
+    list_filter = ("action",)
+    search_fields = ("from_number", "text", "wamid")
+    list_select_related = ("appointment",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
