@@ -3,9 +3,17 @@ from django.urls import path
 from agendazap import views
 from catalog import views as catalog_views
 from crm import views as crm_views
+from notifications import views as notification_views
 from scheduling import views as scheduling_views
 
 app_name = "dashboard"
+
+messages_patterns = [
+    path("messages/", notification_views.message_log, name="messages"),
+    path("messages/retry/", notification_views.retry_failed, name="messages-retry"),
+    path("messages/settings/", notification_views.notification_settings, name="messages-settings"),
+    path("messages/texts/<str:kind>/<str:channel>/", notification_views.template_edit, name="messages-template"),
+]
 
 agenda_patterns = [
     path("agenda/", scheduling_views.agenda, name="agenda"),
@@ -83,4 +91,5 @@ urlpatterns = [
     *settings_patterns,
     *service_patterns,
     *client_patterns,
+    *messages_patterns,
 ]

@@ -98,3 +98,14 @@ def workers_status() -> dict:
         return {"mode": "inline", "workers": {}}
     replies = celery_app.control.ping(timeout=1.0) or []
     return {"mode": "broker", "workers": {name: reply.get("ok", "") for row in replies for name, reply in row.items()}}
+
+
+def failed_counts(*, owner: User) -> dict[str, int]:
+    """Failed messages per queue, for the retry buttons."""
+    rows = (
+        Message.objects.filter(owner=owner, status=MessageStatus.FAILED)
+        .values_list("queue")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)

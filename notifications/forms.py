@@ -1,0 +1,45 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Channel, Queue
+from notifications.models import Status as MessageStatus
+
+
+class MessageFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *MessageStatus.choices]
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices])
+
+    def filters(self) -> dict:
+        return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class RetryQueueForm(forms.Form):
+    queue = forms.ChoiceField(choices=Queue.choices)
+
+
+class TemplateForm(forms.Form):
+    subject = forms.CharField(label=_("Subject (email)"), max_length=255, required=False)
+    body = forms.CharField(label=_("Text"), max_length=4096, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class NotificationSettingsForm(forms.Form):
+    reminder_hours = forms.CharField(
+        label=_("Reminders (hours before, separated by commas)"),
+        max_length=50,
+        required=False,
+        help_text=_("e.g. 24, 2. Empty: no reminders."),
+    )
+    follow_up_enabled = forms.BooleanField(label=_("Send a follow-up after a completed appointment"), required=False)
+    follow_up_delay_hours = forms.IntegerField(label=_("Follow-up after (hours)"), min_value=0, max_value=24 * 60)
+    notify_owner = forms.BooleanField(label=_("Tell me of bookings and cancellations made by clients"), required=False)
+
+    def clean_reminder_hours(self) -> list[int]:
+        parts = [part for part in re.split(r"[,;\s]+", self.cleaned_data["reminder_hours"].strip()) if part]
+        try:
+            return [round(float(part) * 60) for part in parts]
+        except ValueError:
+            raise forms.ValidationError(_("Write hours as numbers, e.g. 24, 2 or 0.5.")) from None

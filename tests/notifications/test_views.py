@@ -1,0 +1,94 @@
+"""The owner's Messages pages: the log, retrying failed messages, texts and reminder times."""
+
+import pytest
+
+from notifications.models import Kind, Message, MessageTemplate
+from notifications.models import Status as MessageStatus
+from notifications.services import notification_settings_get
+from scheduling import services as scheduling
+from tests.factories import ServiceFactory, UserFactory
+from tests.helpers import at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def booked(owner, service, monday, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return scheduling.appointment_book(
+            owner=owner,
+            service_id=service.pk,
+            start_time=at(monday, 10),
+            client_name="Ana",
+            client_whatsapp="11988887777",
+        )
+
+
+def test_the_log_shows_this_business_messages_only(logged_in, booked, monday, django_assert_max_num_queries):
+    other = UserFactory()
+    scheduling.appointment_book(
+        owner=other,
+        service_id=ServiceFactory(owner=other).pk,
+        start_time=at(monday, 10),
+        client_name="Zeca",
+        client_whatsapp="21977776666",
+    )
+    with django_assert_max_num_queries(15):
+        page = logged_in.get("/dashboard/messages/")
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "(11) 98888-7777" in content and "97777-6666" not in content
+    assert "Confirmação" in content
+    filtered = logged_in.get("/dashboard/messages/", {"status": "pending"}).content.decode()
+    assert filtered.count('class="row-title">Lembrete') == 2
+    assert logged_in.get("/dashboard/messages/", {"status": "lost"}).status_code == 400
+
+
+def test_failed_messages_can_be_sent_again(logged_in, booked, django_capture_on_commit_callbacks):
+    Message.objects.filter(appointment=booked, kind=Kind.CONFIRMATION).update(status=MessageStatus.FAILED)
+    assert "Enviar de novo" in logged_in.get("/dashboard/messages/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in.post("/dashboard/messages/retry/", {"queue": "appointment_confirmations"})
+    assert response.status_code == 302
+    assert Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION).status == MessageStatus.SENT
+
+
+def test_reminder_times_and_follow_up_are_set_in_hours(logged_in, owner):
+    response = logged_in.post(
+        "/dashboard/messages/settings/",
+        {"reminder_hours": "48, 1.5", "follow_up_enabled": "on", "follow_up_delay_hours": "3", "notify_owner": ""},
+    )
+    assert response.status_code == 302
+    saved = notification_settings_get(owner=owner)
+    assert (saved.reminder_offsets_minutes, saved.follow_up_delay_minutes, saved.notify_owner) == (
+        [2880, 90],
+        180,
+        False,
+    )
+    bad = logged_in.post("/dashboard/messages/settings/", {"reminder_hours": "amanhã", "follow_up_delay_hours": "3"})
+    assert bad.status_code == 400
+
+
+def test_a_text_is_previewed_saved_and_reset(logged_in, owner):
+    url = "/dashboard/messages/texts/reminder/whatsapp/"
+    assert logged_in.get(url).status_code == 200
+    preview = logged_in.post(url, {"body": "Oi {client_name}, amanhã às {time}", "action": "preview"})
+    assert "Oi Maria Silva, amanhã às 14:00" in preview.content.decode()
+    assert not MessageTemplate.objects.exists()
+    refused = logged_in.post(url, {"body": "Oi {cliente}", "action": "save"})
+    assert refused.status_code == 400 and "{cliente}" in refused.content.decode()
+    assert logged_in.post(url, {"body": "Oi {client_name}", "action": "save"}).status_code == 302
+    assert MessageTemplate.objects.get(owner=owner).body == "Oi {client_name}"
+    logged_in.post(url, {"body": "x", "action": "reset"})
+    assert not MessageTemplate.objects.exists()
+    assert logged_in.get("/dashboard/messages/texts/reply/whatsapp/").status_code == 404
+
+
+def test_messages_pages_need_login(client):
+    assert client.get("/dashboard/messages/").status_code == 302
