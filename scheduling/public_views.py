@@ -18,9 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
 from agendazap.http import client_ip
-from billing.services import plan_refusal_notice
 from scheduling import calendar_links, selectors, services
-from scheduling.models import AppointmentSource, AppointmentStatus
+from scheduling.models import AppointmentStatus
 from scheduling.public_forms import PublicBookingForm, RescheduleForm
 
 
@@ -61,9 +60,9 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
             return HttpResponse(_("Your booking could not be processed."), status=400)
         data = form.cleaned_data
         try:
-            services.public_booking_allowed(ip_address=client_ip(request), whatsapp=data["client_whatsapp"])
-            appointment = services.appointment_book(
+            appointment = services.appointment_book_online(
                 owner=owner,
+                ip_address=client_ip(request),
                 service_id=service.pk,
                 start_time=data["start_time"],
                 professional_id=professional.pk if professional else None,
@@ -72,14 +71,12 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
                 client_email=data["client_email"],
                 notes=data["notes"],
                 whatsapp_consent=data["consent_whatsapp"],
-                source=AppointmentSource.PUBLIC,
             )
         except Conflict:
             status = 409
             error = _("Sorry, someone has just booked this time. Please choose another one.")
             day = data["start_time"].astimezone(tz).date()
-        except PlanLimitExceeded as exc:
-            plan_refusal_notice(owner=owner, exc=exc)
+        except PlanLimitExceeded:
             return render(request, "public/unavailable.html", {"business": owner, "reason": "plan"}, status=402)
         except TooManyAttempts as exc:
             response = render(

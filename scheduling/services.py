@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from agendazap.errors import Conflict, TooManyAttempts
+from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
 from agendazap.ratelimit import allow
 from billing.models import Resource
-from billing.services import plan_check
+from billing.services import plan_check, plan_refusal_notice
 from catalog.models import MAX_DURATION_MINUTES, Service
 from crm import selectors as client_selectors
 from crm import services as client_services
@@ -465,6 +465,23 @@ def appointment_client_reschedule(*, appointment: Appointment, start_time: datet
         raise ValidationError({"status": [_("This booking can no longer be changed.")]})
     _check_client_notice(appointment, now)
     return appointment_update(appointment=appointment, data={"start_time": start_time})
+
+
+def appointment_book_online(*, owner: User, ip_address: str, client_whatsapp: str, **booking) -> Appointment:
+    """A client books without an account (public page or public API).
+
+    Throttled per address and per number; the business's online-booking rule sets the status.
+    When the plan's limit turns the client away, the owner is told (after the refused booking
+    rolled back, so the notice is not rolled back with it) and PlanLimitExceeded is raised.
+    """
+    public_booking_allowed(ip_address=ip_address, whatsapp=client_whatsapp)
+    try:
+        return appointment_book(
+            owner=owner, client_whatsapp=client_whatsapp, source=AppointmentSource.PUBLIC, **booking
+        )
+    except PlanLimitExceeded as exc:
+        plan_refusal_notice(owner=owner, exc=exc)
+        raise
 
 
 def public_booking_allowed(*, ip_address: str, whatsapp: str) -> None:

@@ -13,7 +13,6 @@ from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.errors import PlanLimitExceeded
 from agendazap.http import client_ip
-from billing.services import plan_refusal_notice
 from scheduling import selectors, services
 from scheduling.api.serializers import (
     AppointmentCancelInputSerializer,
@@ -314,10 +313,10 @@ class PublicBookingView(APIView):
         data = validated(PublicBookingInputSerializer, request.data)
         owner = selectors.business_public_get(slug=data["business_slug"])
         timezone.activate(ZoneInfo(owner.timezone))
-        services.public_booking_allowed(ip_address=client_ip(request), whatsapp=data["client_whatsapp"])
         try:
-            appointment = services.appointment_book(
+            appointment = services.appointment_book_online(
                 owner=owner,
+                ip_address=client_ip(request),
                 service_id=data["service_id"],
                 professional_id=data.get("professional_id"),
                 start_time=data["start_time"],
@@ -326,10 +325,9 @@ class PublicBookingView(APIView):
                 client_email=data.get("client_email", ""),
                 notes=data.get("notes", ""),
                 whatsapp_consent=data["consent_whatsapp"],
-                source=AppointmentSource.PUBLIC,
             )
-        except PlanLimitExceeded as exc:
-            plan_refusal_notice(owner=owner, exc=exc)
+        except PlanLimitExceeded:
+            # The client learns the business cannot take bookings, not the business's plan figures.
             return Response(
                 {"detail": _("This business cannot take bookings online right now. Please contact it directly.")},
                 status=status.HTTP_402_PAYMENT_REQUIRED,
