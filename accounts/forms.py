@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import TemplateType
-from notifications.outbox import account_email
+from agendazap import events
 
 
 class SignUpForm(forms.Form):
@@ -62,4 +62,4 @@ class OutboxPasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
         subject = render_to_string(subject_template_name, context)
         body = render_to_string(email_template_name, context)
-        account_email(user=context["user"], subject=subject, body=body)
+        events.emit(events.AccountEmailRequested(user=context["user"], subject=subject, body=body))

@@ -28,11 +28,10 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import LoginAttempt, RevokedAccessToken, TemplateType, User
 from accounts.validators import validate_timezone
+from agendazap import events
 from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
 from agendazap.phones import phone_to_e164
 from agendazap.ratelimit import allow
-from notifications.outbox import account_email
-from scheduling.services import business_setup
 
 EMAIL_VERIFICATION_SALT = "accounts.email-verification"
 VERIFICATION_RESENDS_PER_HOUR = 3
@@ -81,7 +80,7 @@ def user_register(
     except IntegrityError as exc:
         # Two sign-ups with one email at the same instant: the unique index decides.
         raise ValidationError({"email": [_("An account with this email already exists.")]}) from exc
-    business_setup(owner=user)
+    events.emit(events.AccountRegistered(user=user))
     email_verification_send(user=user)
     return user
 
@@ -176,7 +175,7 @@ def email_verification_send(*, user: User) -> None:
     context = {"user": user, "url": url, "max_age_days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
     subject = _("Confirm your email on AgendaZap")
     body = render_to_string("accounts/email/verify_email.txt", context)
-    account_email(user=user, subject=subject, body=body)
+    events.emit(events.AccountEmailRequested(user=user, subject=subject, body=body))
 
 
 def email_verification_resend(*, user: User) -> None:

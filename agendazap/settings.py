@@ -238,7 +238,14 @@ SPECTACULAR_SETTINGS = {
     # Two "status" fields with different choices: name each enum once.
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "scheduling.models.AppointmentStatus",
-        "NewAppointmentStatusEnum": [("pending", "Pending"), ("confirmed", "Confirmed")],
+        "NewAppointmentStatusEnum": [
+            ("pending", "Pending"),
+            ("confirmed", "Confirmed"),
+            ("completed", "Completed"),
+            ("no_show", "No-show"),
+        ],
+        "ActivityKindEnum": "scheduling.models.ActivityKind",
+        "MessageKindEnum": "notifications.models.Kind",
         "PlanTypeEnum": "accounts.models.PlanType",
         "ChannelEnum": "notifications.models.Channel",
         "MessageStatusEnum": "notifications.models.Status",
@@ -317,6 +324,7 @@ WHATSAPP_TEMPLATE_NAMES = {
     "follow_up": "agendazap_follow_up",
     "owner_new_booking": "agendazap_owner_new_booking",
     "owner_cancellation": "agendazap_owner_cancellation",
+    "owner_reschedule": "agendazap_owner_reschedule",
     # Any other text sent outside the 24-hour window: one body parameter.
     "message": "agendazap_message",
     **env_json_object("WHATSAPP_TEMPLATE_NAMES"),

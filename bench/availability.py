@@ -43,6 +43,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from accounts.services import user_register
+    from agendazap.events import Actor, Via
     from billing.services import plan_change
     from catalog.models import Service
     from scheduling import selectors, services
@@ -58,6 +59,7 @@ def main() -> None:
     services.booking_rules_update(owner=owner, data={"min_notice_minutes": 0, "max_days_ahead": 365})
 
     tz = selectors.business_timezone(owner)
+    actor = Actor.business(owner, via=Via.API)
     start_day = (datetime.now(tz) + timedelta(days=1)).date()
     booked = 0
     for offset in range(args.days):
@@ -67,6 +69,7 @@ def main() -> None:
             if index % 2 == 0:
                 services.appointment_book(
                     owner=owner,
+                    actor=actor,
                     service_id=service.pk,
                     start_time=slot,
                     client_name=f"Cliente {booked}",
@@ -104,9 +107,14 @@ def main() -> None:
 
     def book_and_cancel() -> None:
         appointment = services.appointment_book(
-            owner=owner, service_id=service.pk, start_time=next(free), client_name="X", client_whatsapp="+5511999990000"
+            owner=owner,
+            actor=actor,
+            service_id=service.pk,
+            start_time=next(free),
+            client_name="X",
+            client_whatsapp="+5511999990000",
         )
-        services.appointment_cancel(appointment=appointment)
+        services.appointment_cancel(appointment=appointment, actor=actor)
 
     timed("book + cancel (any professional)", book_and_cancel)
 

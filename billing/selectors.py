@@ -3,8 +3,13 @@
 The database is the truth: totals are counts of active rows, appointments are counted by the
 month they were created in (business time zone), WhatsApp messages by their monthly counter.
 Nothing here needs a job to start a new month.
+
+Billing sits below the apps whose rows it counts: each app offers the count of its own rows
+and registers it in its `AppConfig.ready()` (`usage_counter_register`), so billing never
+reads another app's models.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,9 +18,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from billing.models import DEFAULT_LIMITS, MONTHLY_RESOURCES, MonthlyUsage, PlanLimits, Resource, UsageAlert
-from catalog.models import Service
-from crm.models import Client
-from scheduling.models import Appointment, Professional
 
 ALERT_THRESHOLDS = (80, 100)
 
@@ -50,20 +52,25 @@ def plan_limits_get(*, plan_type: str) -> PlanLimits:
     return limits
 
 
+UsageCounter = Callable[["User", "Period"], int]
+_usage_counters: dict[str, UsageCounter] = {}
+
+
+def usage_counter_register(resource: str, counter: UsageCounter) -> None:
+    """Let billing count `resource` with `counter(owner, period)` (totals ignore the period)."""
+    _usage_counters[resource] = counter
+
+
 def usage_used(*, owner: User, resource: str, period: Period) -> int:
     """How much of `resource` the business uses now (monthly ones: in `period`)."""
-    if resource == Resource.SERVICES:
-        return Service.objects.filter(owner=owner, is_active=True, archived_at__isnull=True).count()
-    if resource == Resource.PROFESSIONALS:
-        return Professional.objects.filter(owner=owner, is_active=True).count()
-    if resource == Resource.CLIENTS:
-        return Client.objects.filter(owner=owner, is_active=True).count()
-    if resource == Resource.APPOINTMENTS:
-        return Appointment.objects.filter(owner=owner, created_at__gte=period.start, created_at__lt=period.end).count()
     if resource == Resource.WHATSAPP_MESSAGES:
         row = MonthlyUsage.objects.filter(owner=owner, resource=resource, period=period.month).first()
         return row.used if row else 0
-    raise ValueError(f"unknown resource {resource!r}")
+    try:
+        counter = _usage_counters[resource]
+    except KeyError:
+        raise ValueError(f"no usage counter registered for {resource!r}") from None
+    return counter(owner, period)
 
 
 def usage_summary(*, owner: User, now: datetime | None = None) -> dict:

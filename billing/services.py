@@ -17,10 +17,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from accounts.models import PlanType, User
+from agendazap import events
 from agendazap.errors import PlanLimitExceeded
 from billing import selectors
 from billing.models import MonthlyUsage, PlanChange, Resource, UsageAlert
-from notifications.outbox import account_email
 
 
 def plan_check(*, owner: User, resource: str, amount: int = 1, now: datetime | None = None) -> None:
@@ -110,11 +110,12 @@ def plan_over_limits(*, owner: User, plan_type: str) -> dict[str, dict[str, Any]
     return over
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def plan_refusal_notice(*, owner: User, exc: PlanLimitExceeded) -> None:
     """Make sure the owner hears (once a period) that a client was turned away by the plan's limit.
 
-    Called after the refused work rolled back, so the alert is not rolled back with it.
+    Called after the refused work rolled back, in a transaction of its own: durable, so that
+    a caller's transaction (which would roll the notice back with it) is an error, not a loss.
     """
     period = selectors.current_period(owner=owner)
     limit = exc.extra.get("limit")
@@ -167,4 +168,4 @@ def _email_alert(owner: User, alert: UsageAlert) -> None:
         "resource": context["resource"],
     }
     body = render_to_string("billing/email/usage_alert.txt", context)
-    account_email(user=owner, subject=subject, body=body)
+    events.emit(events.AccountEmailRequested(user=owner, subject=subject, body=body))

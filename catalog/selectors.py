@@ -12,10 +12,10 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import User
+from agendazap.events import AppointmentStatus
 from agendazap.ids import as_uuid
 from catalog.filters import ServiceFilter
 from catalog.models import Service, ServiceCategory
-from scheduling.models import AppointmentStatus
 
 
 def _visible_services(owner: User) -> QuerySet[Service]:
@@ -32,6 +32,11 @@ def service_list(*, owner: User, filters: Mapping | None = None) -> QuerySet[Ser
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
+
+
+def service_active_count(owner: User, _period) -> int:
+    """For the plan's limit: active services."""
+    return Service.objects.filter(owner=owner, is_active=True, archived_at__isnull=True).count()
 
 
 def service_get(*, owner: User, service_id) -> Service:

@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import TemplateType, User
 from agendazap.errors import DomainError
+from agendazap.events import AppointmentStatus
 from agendazap.ids import as_uuid
 from billing.models import Resource
 from billing.services import plan_check
 from catalog.models import MAX_DURATION_MINUTES, Service, ServiceCategory
-from scheduling.models import AppointmentStatus, Professional
 
 MAX_PRICE = Decimal("99999999.99")  # Service.price is DecimalField(max_digits=10, decimal_places=2)
 MAX_IMAGES = 20
@@ -113,9 +113,7 @@ def _in_use(upcoming: int) -> ServiceInUse:
     )
 
 
-def _service_values(
-    owner: User, data: dict[str, Any], *, creating: bool
-) -> tuple[dict[str, Any], list[Professional] | None]:
+def _service_values(owner: User, data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list | None]:
     """Validate the keys of `data` that are present; return model values and the professionals (or None)."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -248,7 +246,8 @@ def _owner_category(owner: User, category_id: Any) -> ServiceCategory | None:
     return category
 
 
-def _owner_professionals(owner: User, professional_ids: Any) -> list[Professional]:
+def _owner_professionals(owner: User, professional_ids: Any) -> list:
+    """The business's professionals named by id (scheduling's rows, reached through the business)."""
     if professional_ids is None:
         return []
     if not isinstance(professional_ids, list | tuple):

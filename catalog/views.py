@@ -18,7 +18,6 @@ from catalog import selectors, services
 from catalog.forms import CategoryForm, ServiceFilterForm, ServiceForm
 from catalog.models import Service
 from catalog.services import ServiceDeletion
-from scheduling import selectors as scheduling_selectors
 
 
 def _status_of(*forms_) -> int:
@@ -31,9 +30,8 @@ def _service_form(request: HttpRequest, data=None, *, initial=None) -> ServiceFo
         data,
         initial=initial,
         categories=list(selectors.category_list(owner=owner)),
-        professionals=list(
-            scheduling_selectors.professional_list(owner=owner, include_inactive=True).prefetch_related(None)
-        ),
+        # Scheduling's professionals, reached through the business: catalog sits below scheduling.
+        professionals=list(owner.professionals.all()),
     )
 
 

@@ -14,7 +14,6 @@ from agendazap.ids import as_uuid
 from catalog.models import Service
 from crm.filters import ClientFilter
 from crm.models import Client
-from scheduling.models import Appointment
 
 MOST_FREQUENT_LIMIT = 10
 
@@ -24,6 +23,11 @@ def client_list(*, owner: User, filters: dict | None = None) -> QuerySet[Client]
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
+
+
+def client_active_count(owner: User, _period) -> int:
+    """For the plan's limit: active clients."""
+    return Client.objects.filter(owner=owner, is_active=True).count()
 
 
 def client_get(*, owner: User, client_id) -> Client:
@@ -42,9 +46,9 @@ def client_referenced_get(*, owner: User, client_id) -> Client:
     return client
 
 
-def client_history(*, client: Client) -> QuerySet[Appointment]:
-    """The client's appointments, newest first, with service and professional."""
-    return Appointment.objects.filter(client=client).select_related("service", "professional").order_by("-start_time")
+def client_history(*, client: Client) -> QuerySet:
+    """The client's appointments (scheduling's rows, reached through the client), newest first."""
+    return client.appointments.select_related("service", "professional").order_by("-start_time")
 
 
 def client_analytics(*, owner: User) -> dict:

@@ -33,11 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from agendazap import events
+from agendazap.events import AppointmentStatus
 from agendazap.phones import phone_to_e164
 from billing.models import Resource
 from billing.services import plan_check
 from crm.models import Client, CommunicationPreference
-from scheduling.models import Appointment, AppointmentStatus
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 METRIC_FIELDS = (
@@ -290,9 +291,9 @@ def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Cl
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
     rows = list(
-        Appointment.objects.filter(client=client)
-        .order_by("start_time")
-        .values_list("status", "start_time", "end_time", "service_id", "price")
+        client.appointments.order_by("start_time").values_list(
+            "status", "start_time", "end_time", "service_id", "price"
+        )
     )
     by_status = Counter(status for status, *_rest in rows)
     kept = [(start, service_id) for status, start, _end, service_id, _price in rows if status != "cancelled"]
@@ -327,6 +328,18 @@ def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Cl
     )
     client.save(update_fields=[*METRIC_FIELDS, "updated_at"])
     return client
+
+
+def client_figures_on_appointment(event: events.AppointmentEvent) -> None:
+    """Keep the figures of the appointment's client (and of the one it left) in step with every change.
+
+    Each client row is locked first: two bookings of one client at once count both.
+    """
+    client_ids = {event.appointment.client_id}
+    if isinstance(event, events.AppointmentDetailsChanged):
+        client_ids.add(event.previous_client_id)
+    for client in Client.objects.select_for_update().filter(pk__in=client_ids).select_related("owner").order_by("pk"):
+        client_metrics_refresh(client=client)
 
 
 def frequency_score(*, completed: int, no_shows: int, kept: int, average_days: float) -> float:

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        # Imported here: the reactions use models, loaded only once the registry is ready.
+        from agendazap import events
+        from notifications import outbox
+        from notifications.services import events as reactions
+
+        events.subscribe(events.AppointmentBooked, reactions.on_booked)
+        events.subscribe(events.AppointmentMoved, reactions.on_moved)
+        events.subscribe(events.AppointmentStatusChanged, reactions.on_status_changed)
+        events.subscribe(events.AppointmentCancelled, reactions.on_cancelled)
+        events.subscribe(events.AccountEmailRequested, outbox.account_email_requested)

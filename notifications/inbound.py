@@ -16,12 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agendazap.events import Actor, Via
 from agendazap.ids import as_uuid
 from notifications.models import Channel, InboundMessage, Kind, Message
 from notifications.models import Status as MessageStatus
 from notifications.services import appointment_context, appointment_manage_url, message_create
 from scheduling import services as scheduling
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -145,13 +146,14 @@ def _act(action: str, appointment: Appointment) -> None:
     appointment = Appointment.objects.select_related("owner", "service", "professional", "client").get(
         pk=appointment.pk
     )
+    actor = Actor.client(via=Via.WHATSAPP, name=appointment.client_name)
     try:
         if action == "confirm":
-            if not scheduling.appointment_client_confirm(appointment=appointment):
-                _answer(appointment, _("Your booking is already confirmed. See you soon!"))
-            return  # the confirmation message is the answer
+            scheduling.appointment_client_confirm(appointment=appointment, actor=actor)
+            _answer(appointment, _confirmed_answer(appointment))
+            return
         if action == "cancel":
-            scheduling.appointment_client_cancel(appointment=appointment)
+            scheduling.appointment_client_cancel(appointment=appointment, actor=actor)
             return  # the cancellation message is the answer
     except ValidationError as exc:
         _answer(appointment, " ".join(exc.messages))
@@ -166,6 +168,17 @@ def _act(action: str, appointment: Appointment) -> None:
             _("Reply 1 to confirm or 2 to cancel your booking. To reschedule: %(link)s")
             % {"link": appointment_manage_url(appointment)},
         )
+
+
+def _confirmed_answer(appointment: Appointment) -> str:
+    if appointment.status == AppointmentStatus.PENDING:
+        return _("Thank you! We noted that you will come. %(business)s will confirm your booking.") % {
+            "business": appointment.owner.business_name or appointment.owner.email
+        }
+    return _("Thank you for confirming. See you on %(date)s at %(time)s!") % {
+        "date": appointment_context(appointment)["date"],
+        "time": appointment_context(appointment)["time"],
+    }
 
 
 def _answer(appointment: Appointment, text: str) -> None:

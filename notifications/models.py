@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     OWNER_NEW_BOOKING = "owner_new_booking", _("New booking (to the owner)")
     OWNER_CANCELLATION = "owner_cancellation", _("Cancellation (to the owner)")
+    OWNER_RESCHEDULE = "owner_reschedule", _("Rescheduled by the client (to the owner)")
     REPLY = "reply", _("Answer to a client's reply")
     TEST = "test", _("Test message")
     ACCOUNT = "account", _("Account email (verification, password, plan)")

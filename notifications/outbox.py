@@ -1,34 +1,28 @@
 """Emails about the account itself — verification, password reset, plan alerts — as message rows.
 
-They go through the same outbox as every other message (queue email_notifications), so they
-are retried, logged and never lost with the request that caused them.
+accounts and billing ask for them with `AccountEmailRequested`; they go through the same outbox
+as every other message (queue email_notifications), so they are retried, logged and never lost
+with the request that caused them.
 """
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from agendazap.events import AccountEmailRequested
 from notifications.models import Channel, Kind, Message, Queue
+from notifications.services.delivery import messages_hand_over
 
 
-def account_email(*, user: User, subject: str, body: str) -> Message:
-    """Queue an email to `user`, written in the caller's transaction and sent after it commits."""
+def account_email_requested(event: AccountEmailRequested) -> None:
+    """Queue the email, written in the caller's transaction and handed over after it commits."""
     message = Message.objects.create(
-        owner=user,
+        owner=event.user,
         channel=Channel.EMAIL,
         kind=Kind.ACCOUNT,
         queue=Queue.EMAIL,
-        recipient=user.email,
-        subject=" ".join(subject.split())[:255],
-        body=body,
+        recipient=event.user.email,
+        subject=" ".join(event.subject.split())[:255],
+        body=event.body,
         scheduled_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _hand_over(message.pk))
-    return message
-
-
-def _hand_over(message_id) -> None:
-    # Imported here: notifications.services imports billing, which queues its alerts through here.
-    from notifications.services import messages_hand_over
-
-    messages_hand_over(message_ids=[message_id])
+    transaction.on_commit(lambda: messages_hand_over(message_ids=[message.pk]))

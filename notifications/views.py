@@ -13,7 +13,7 @@ from agendazap.forms import add_service_errors
 from notifications import selectors, services
 from notifications.forms import MessageFilterForm, NotificationSettingsForm, RetryQueueForm, TemplateForm
 from notifications.models import Channel, Kind
-from notifications.texts import PLACEHOLDERS
+from notifications.services.texts import PLACEHOLDERS
 
 MESSAGES_PER_PAGE = 25
 EDITABLE_KINDS = [kind for kind in Kind if kind not in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT)]

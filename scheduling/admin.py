@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from agendazap.events import Actor, Via
 from scheduling.models import Appointment, BookingRules, Professional, TimeOff, WorkingHours
 from scheduling.services import appointment_cancel
 
@@ -61,6 +62,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         # Through the service, so a cancellation by staff is the same event as any other.
         cancelled = 0
         for appointment in queryset.select_related("owner").filter(status__in=("pending", "confirmed")):
-            appointment_cancel(appointment=appointment, reason=str(_("Cancelled by AgendaZap staff")))
+            appointment_cancel(
+                appointment=appointment,
+                actor=Actor.business(request.user, via=Via.ADMIN),
+                reason=str(_("Cancelled by AgendaZap staff")),
+            )
             cancelled += 1
         self.message_user(request, _("%(count)d appointment(s) cancelled.") % {"count": cancelled})

@@ -88,33 +88,41 @@ def slot_refusal(
     *,
     now: datetime,
     tz: ZoneInfo,
+    online: bool = True,
+    outside_hours: bool = False,
     on_grid: bool | None = None,
 ) -> Refusal | None:
     """Return why `start` cannot be booked with this professional, or None when it can.
 
+    An overlap comes first, whoever books. A client online (`online`) takes only an offered
+    start: on the slot grid, with the minimum notice, within the horizon. The business takes
+    any minute inside working hours, or outside them and in time off with `outside_hours`.
     `on_grid` is computed from the slot grid unless the caller already knows it.
     """
     start = start.astimezone(UTC)
-    if start < now:
-        return Refusal(_("This time is in the past."))
-    if start < now + rules.min_notice:
-        minutes = int(rules.min_notice.total_seconds() // 60)
-        return Refusal(_("Bookings need at least %(minutes)d minutes' notice.") % {"minutes": minutes})
-    last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
-    if start.astimezone(tz).date() > last_day:
-        return Refusal(_("Bookings open up to %(days)d days ahead.") % {"days": rules.max_days_ahead})
-    end = start + duration
-    if not any(work_start <= start and end <= work_end for work_start, work_end in day.work):
-        return Refusal(_("This time is outside working hours."))
-    if any(closed_start < end and start < closed_end for closed_start, closed_end in day.closed):
-        return Refusal(_("Closed at this time."))
-    if on_grid is None:
-        on_grid = start in set(slot_grid(day, duration, rules))
-    if not on_grid:
-        return Refusal(_("Choose one of the available times."))
     conflicts = conflicts_with(day, start, duration, rules.buffer)
     if conflicts:
         return Refusal(_("This time is already taken."), conflicts)
+    if online:
+        if start < now:
+            return Refusal(_("This time is in the past."))
+        if start < now + rules.min_notice:
+            minutes = int(rules.min_notice.total_seconds() // 60)
+            return Refusal(_("Bookings need at least %(minutes)d minutes' notice.") % {"minutes": minutes})
+        last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
+        if start.astimezone(tz).date() > last_day:
+            return Refusal(_("Bookings open up to %(days)d days ahead.") % {"days": rules.max_days_ahead})
+    if not (outside_hours and not online):
+        end = start + duration
+        if not any(work_start <= start and end <= work_end for work_start, work_end in day.work):
+            return Refusal(_("This time is outside working hours."))
+        if any(closed_start < end and start < closed_end for closed_start, closed_end in day.closed):
+            return Refusal(_("Closed at this time."))
+    if online:
+        if on_grid is None:
+            on_grid = start in set(slot_grid(day, duration, rules))
+        if not on_grid:
+            return Refusal(_("Choose one of the available times."))
     return None
 
 

@@ -1,11 +1,12 @@
-"""A booking in the client's own calendar: an .ics file and an "add to Google Calendar" link."""
+"""Links to a booking: the client's private manage page, an .ics file and "add to Google Calendar"."""
 
 from datetime import UTC
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.urls import reverse
 from icalendar import Calendar, Event
 
-from notifications.services import appointment_manage_url
 from scheduling.models import Appointment, AppointmentStatus
 
 ICS_STATUS = {
@@ -53,3 +54,9 @@ def google_calendar_url(appointment: Appointment) -> str:
         "ctz": appointment.owner.timezone,
     }
     return f"https://calendar.google.com/calendar/render?{urlencode(params)}"
+
+
+def appointment_manage_url(appointment) -> str:
+    """The client's private page for this booking (no login: the token is the key)."""
+    path = reverse("public:manage", args=[appointment.owner.business_slug, appointment.manage_token])
+    return f"{settings.PUBLIC_BASE_URL}{path}"

@@ -5,6 +5,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agendazap.events import AppointmentStatus
+
+__all__ = ["AppointmentStatus"]  # re-exported: the appointments' status choices
+
 
 def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
@@ -153,14 +157,6 @@ class BookingRules(models.Model):
         return str(self.owner)
 
 
-class AppointmentStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    CONFIRMED = "confirmed", _("Confirmed")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
-    NO_SHOW = "no_show", _("No-show")
-
-
 class AppointmentSource(models.TextChoices):
     API = "api", _("API")
     DASHBOARD = "dashboard", _("Dashboard")
@@ -209,6 +205,9 @@ class Appointment(models.Model):
     manage_token = models.CharField(
         _("manage link token"), max_length=64, unique=True, default=new_manage_token, editable=False
     )
+    # When the client said they will come (WhatsApp reply, manage page): apart from `status`,
+    # which is the business's word.
+    client_confirmed_at = models.DateTimeField(_("client confirmed at"), null=True, blank=True)
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -249,3 +248,48 @@ class Appointment(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.status == AppointmentStatus.COMPLETED
+
+
+class ActivityKind(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    MOVED = "moved", _("Moved")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("Marked as no-show")
+    CANCELLED = "cancelled", _("Cancelled")
+    CLIENT_CONFIRMED = "client_confirmed", _("Confirmed by the client")
+    ERASED = "erased", _("Client data erased")
+
+
+class AppointmentActivity(models.Model):
+    """One line of an appointment's history: what happened, when, and who did it through what."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="activity", verbose_name=_("appointment")
+    )
+    kind = models.CharField(_("what happened"), max_length=20, choices=ActivityKind.choices)
+    # The actor as `agendazap.events.Actor` describes it: owner, member, client, staff or system,
+    # and the way in (dashboard, api, admin, public page, manage link, whatsapp, system).
+    actor_kind = models.CharField(_("who"), max_length=10)
+    actor_via = models.CharField(_("through"), max_length=20)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("login"),
+    )
+    actor_name = models.CharField(_("name"), max_length=255, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appointment activity")
+        verbose_name_plural = _("appointment activity")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["appointment", "created_at"], name="activity_appointment_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.actor_kind})"

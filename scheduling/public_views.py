@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
+from agendazap.events import Actor, Via
 from agendazap.http import client_ip
 from scheduling import calendar_links, selectors, services
 from scheduling.models import AppointmentStatus
@@ -62,6 +63,7 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
         try:
             appointment = services.appointment_book_online(
                 owner=owner,
+                via=Via.PUBLIC_PAGE,
                 ip_address=client_ip(request),
                 service_id=service.pk,
                 start_time=data["start_time"],
@@ -128,14 +130,14 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "cancel":
-                services.appointment_client_cancel(appointment=appointment)
+                services.appointment_client_cancel(appointment=appointment, actor=_client(appointment))
                 notice = _("Your booking is cancelled. The business has been told.")
             elif action == "reschedule":
                 form = RescheduleForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError(_("Choose one of the available times."))
                 services.appointment_client_reschedule(
-                    appointment=appointment, start_time=form.cleaned_data["start_time"]
+                    appointment=appointment, actor=_client(appointment), start_time=form.cleaned_data["start_time"]
                 )
                 notice = _("Your booking was moved. We sent you the new time.")
             else:
@@ -172,6 +174,10 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             if slot != appointment.start_time
         ]
     return render(request, "public/manage.html", context, status=status)
+
+
+def _client(appointment) -> Actor:
+    return Actor.client(via=Via.MANAGE_LINK, name=appointment.client_name)
 
 
 def ics(request: HttpRequest, slug: str, token: str) -> HttpResponse:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +17,15 @@ from agendazap.ids import as_uuid
 from catalog.models import Service
 from scheduling.availability import Busy, ProfessionalDay, Rules, day_bounds, free_starts, local_datetime, merge_starts
 from scheduling.filters import AppointmentFilter
-from scheduling.models import Appointment, AppointmentStatus, BookingRules, Professional, TimeOff, WorkingHours
+from scheduling.models import (
+    Appointment,
+    AppointmentActivity,
+    AppointmentStatus,
+    BookingRules,
+    Professional,
+    TimeOff,
+    WorkingHours,
+)
 
 
 def business_timezone(owner: User) -> ZoneInfo:
@@ -45,6 +53,16 @@ def professional_list(*, owner: User, include_inactive: bool = False) -> QuerySe
     return professionals if include_inactive else professionals.filter(is_active=True)
 
 
+def professional_active_count(owner: User, _period) -> int:
+    """For the plan's limit: active professionals."""
+    return Professional.objects.filter(owner=owner, is_active=True).count()
+
+
+def appointments_created_count(owner: User, period) -> int:
+    """For the plan's limit: appointments created in the period (a billing month), cancelled ones included."""
+    return Appointment.objects.filter(owner=owner, created_at__gte=period.start, created_at__lt=period.end).count()
+
+
 def professional_get(*, owner: User, professional_id) -> Professional:
     professional = Professional.objects.filter(owner=owner, pk=as_uuid(professional_id)).first()
     if professional is None:
@@ -53,10 +71,18 @@ def professional_get(*, owner: User, professional_id) -> Professional:
 
 
 def professionals_for_service(*, owner: User, service: Service) -> list[Professional]:
-    """Active professionals who perform `service`: those assigned to it, or all when none is."""
-    professionals = Professional.objects.filter(owner=owner, is_active=True)
-    assigned = professionals.filter(services=service)
-    return list(assigned) or list(professionals)
+    """Active professionals who perform `service`: those assigned to it, or all when nobody is.
+
+    A service whose assigned professionals are all inactive has nobody, not everyone.
+    """
+    assignment = Professional.services.through.objects.filter(professional_id=OuterRef("pk"), service_id=service.pk)
+    professionals = list(
+        Professional.objects.filter(owner=owner)
+        .annotate(performs=Exists(assignment))
+        .filter(Q(is_active=True) | Q(performs=True))
+    )
+    assigned = [pro for pro in professionals if pro.performs]
+    return [pro for pro in (assigned or professionals) if pro.is_active]
 
 
 def service_bookable_get(*, owner: User, service_id, lock: bool = False) -> Service:
@@ -245,6 +271,10 @@ def appointment_get(*, owner: User, appointment_id) -> Appointment:
     if appointment is None:
         raise Http404
     return appointment
+
+
+def appointment_activity_list(*, appointment: Appointment) -> QuerySet[AppointmentActivity]:
+    return appointment.activity.all()
 
 
 def appointment_conflicts(*, appointment_ids) -> list[Appointment]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agendazap.errors import DomainError
+from agendazap.events import Actor, Via
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors as catalog_selectors
 from scheduling import selectors, services
@@ -38,13 +39,15 @@ from scheduling.forms import (
     WorkingHoursForm,
     at_local,
 )
-from scheduling.models import Appointment, AppointmentSource, AppointmentStatus, Professional
+from scheduling.models import Appointment, AppointmentStatus, Professional
 from scheduling.selectors import Availability
 
 # Offered on an appointment's page, in this order; which ones apply is the service's table.
 STATUS_ACTIONS = (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
-# Recorded once the appointment has started (CONTRACT.md: the dashboard offers them then).
-AFTER_START = frozenset({AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW})
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.business(request.user, via=Via.DASHBOARD)
 
 
 def _today(owner) -> date:
@@ -146,7 +149,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 client_whatsapp=step_two["client_whatsapp"],
                 client_email=step_two["client_email"],
                 notes=step_two["notes"],
-                source=AppointmentSource.DASHBOARD,
+                actor=_actor(request),
             )
         except ValidationError as exc:
             _split_errors(exc, query, book)
@@ -187,7 +190,8 @@ def _detail(
     owner = request.user
     allowed = services.ALLOWED_TRANSITIONS.get(appointment.status, set())
     started = appointment.start_time <= timezone.now()
-    actions = [action for action in STATUS_ACTIONS if action in allowed and (started or action not in AFTER_START)]
+    settable = services.allowed_statuses(appointment, now=timezone.now())
+    actions = [action for action in STATUS_ACTIONS if action in settable]
     movable = appointment.status in services.ACTIVE_STATUSES
 
     # The reschedule step: a date (from the GET picker or the POST that failed), then its free times.
@@ -211,6 +215,7 @@ def _detail(
         ).slots
     context = {
         "appointment": appointment,
+        "activity": selectors.appointment_activity_list(appointment=appointment),
         "status_actions": actions,
         "waiting_to_start": not started and AppointmentStatus.COMPLETED in allowed,
         "can_cancel": AppointmentStatus.CANCELLED in allowed,
@@ -243,7 +248,9 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            services.appointment_set_status(appointment=appointment, status=form.cleaned_data["status"])
+            services.appointment_set_status(
+                appointment=appointment, actor=_actor(request), status=form.cleaned_data["status"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:
@@ -265,7 +272,9 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
     status = 400
     if form.is_valid():
         try:
-            services.appointment_cancel(appointment=appointment, reason=form.cleaned_data["reason"])
+            services.appointment_cancel(
+                appointment=appointment, actor=_actor(request), reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:
@@ -287,7 +296,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
     if form.is_valid():
         start = at_local(form.cleaned_data["date"], form.cleaned_data["start_time"], selectors.business_timezone(owner))
         try:
-            services.appointment_update(appointment=appointment, data={"start_time": start})
+            services.appointment_update(appointment=appointment, actor=_actor(request), data={"start_time": start})
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:

@@ -5,9 +5,19 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from agendazap.events import Actor, Via
 from scheduling.models import BookingRules, WorkingHours
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+def as_owner(owner, via: Via = Via.API) -> Actor:
+    """The business's login acting through the API (or `via`): who most tests act as."""
+    return Actor.business(owner, via=via)
+
+
+def as_client(via: Via = Via.PUBLIC_PAGE, name: str = "") -> Actor:
+    return Actor.client(via=via, name=name)
 
 
 def next_weekday(weekday: int, *, after: date | None = None, min_days: int = 2) -> date:
@@ -40,3 +50,17 @@ def set_hours(professional, weekday: int, *intervals: tuple[str, str]) -> None:
 def set_rules(owner, **fields) -> BookingRules:
     BookingRules.objects.filter(owner=owner).update(**fields)
     return BookingRules.objects.get(owner=owner)
+
+
+def time_passes(appointment, *, started_minutes_ago: int = 5):
+    """Move a booked appointment into the past, as if its start time had come (keeps its length)."""
+    from scheduling.models import Appointment
+
+    length = appointment.blocks_until - appointment.start_time
+    duration = appointment.end_time - appointment.start_time
+    start = timezone.now() - timedelta(minutes=started_minutes_ago)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start_time=start, end_time=start + duration, blocks_until=start + length
+    )
+    appointment.refresh_from_db()
+    return appointment

@@ -3,8 +3,6 @@
 from rest_framework import serializers
 
 from crm.models import Client, CommunicationPreference
-from scheduling.api.serializers import AppointmentProfessionalSerializer, AppointmentServiceSerializer
-from scheduling.models import Appointment, AppointmentStatus
 
 FIGURES = [
     "first_appointment_at",
@@ -103,26 +101,6 @@ class BulkUpdateInputSerializer(serializers.Serializer):
 
 class BulkUpdateResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField()
-
-
-class ClientHistoryAppointmentSerializer(serializers.ModelSerializer):
-    service = AppointmentServiceSerializer()
-    professional = AppointmentProfessionalSerializer()
-    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
-
-    class Meta:
-        model = Appointment
-        fields = ["id", "start_time", "end_time", "status", "service", "professional", "price", "notes", "source"]
-        read_only_fields = fields
-
-
-class ClientHistorySerializer(serializers.Serializer):
-    client = ClientSerializer()
-    appointments = ClientHistoryAppointmentSerializer(many=True)
-    total = serializers.IntegerField()
-    page = serializers.IntegerField()
-    per_page = serializers.IntegerField()
-    total_pages = serializers.IntegerField()
 
 
 class MostFrequentClientSerializer(serializers.ModelSerializer):

@@ -6,5 +6,4 @@ urlpatterns = [
     *slash_optional("clients/bulk-update", views.ClientBulkUpdateView.as_view(), name="client-bulk-update"),
     *slash_optional("clients/analytics/overview", views.ClientAnalyticsView.as_view(), name="client-analytics"),
     *slash_optional("clients/<uuid:client_id>", views.ClientDetailView.as_view(), name="client-detail"),
-    *slash_optional("clients/<uuid:client_id>/history", views.ClientHistoryView.as_view(), name="client-history"),
 ]

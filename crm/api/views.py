@@ -12,8 +12,6 @@ from crm.api.serializers import (
     BulkUpdatesSerializer,
     ClientAnalyticsSerializer,
     ClientCreateInputSerializer,
-    ClientHistoryAppointmentSerializer,
-    ClientHistorySerializer,
     ClientInputSerializer,
     ClientSerializer,
 )
@@ -107,25 +105,6 @@ class ClientBulkUpdateView(BusinessAPIView):
             owner=request.user, client_ids=data["client_ids"], updates=data["updates"]
         )
         return Response({"updated": updated})
-
-
-class ClientHistoryView(BusinessAPIView):
-    """A client's appointments, newest first, with the client's figures."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
-        responses={200: ClientHistorySerializer},
-        tags=["clients"],
-    )
-    def get(self, request: Request, client_id) -> Response:
-        client = selectors.client_get(owner=request.user, client_id=client_id)
-        page = paginate(
-            selectors.client_history(client=client),
-            request.query_params,
-            key="appointments",
-            serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,
-        )
-        return Response({"client": ClientSerializer(client).data, **page})
 
 
 class ClientAnalyticsView(BusinessAPIView):

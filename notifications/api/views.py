@@ -31,7 +31,7 @@ from notifications.api.serializers import (
 )
 from notifications.models import Channel, Kind, Queue
 from notifications.models import Status as MessageStatus
-from notifications.texts import PLACEHOLDERS
+from notifications.services.texts import PLACEHOLDERS
 
 EDITABLE_KINDS = [kind for kind in Kind.values if kind not in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT)]
 

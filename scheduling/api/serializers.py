@@ -2,12 +2,15 @@
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import MAX_DURATION_MINUTES
-from notifications.services import appointment_manage_url
+from crm.api.serializers import ClientSerializer
+from scheduling.calendar_links import appointment_manage_url
 from scheduling.models import (
     Appointment,
+    AppointmentActivity,
     AppointmentStatus,
     BookingRules,
     OnlineBookingStatus,
@@ -73,6 +76,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "internal_notes",
             "source",
             "custom_fields",
+            "client_confirmed_at",
             "cancellation_reason",
             "cancelled_at",
             "created_at",
@@ -97,7 +101,14 @@ class AppointmentCreateInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     custom_fields = CustomFieldsField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=[AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED], required=False)
+    status = serializers.ChoiceField(
+        choices=[s for s in AppointmentStatus.values if s != AppointmentStatus.CANCELLED],
+        required=False,
+        help_text="pending or confirmed ahead; completed or no_show for a visit in the past.",
+    )
+    outside_hours = serializers.BooleanField(
+        required=False, default=False, help_text="Book outside working hours or in time off (an encaixe)."
+    )
 
     def to_internal_value(self, data):
         # Reported together with any other field error, so a client learns everything at once.
@@ -129,6 +140,9 @@ class AppointmentUpdateInputSerializer(serializers.Serializer):
     custom_fields = CustomFieldsField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
     cancellation_reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    outside_hours = serializers.BooleanField(
+        required=False, help_text="Move outside working hours or into time off (an encaixe)."
+    )
 
 
 class AppointmentCancelInputSerializer(serializers.Serializer):
@@ -298,3 +312,48 @@ class PublicBookingSerializer(serializers.ModelSerializer):
 
     def get_ics_url(self, appointment) -> str:
         return appointment_manage_url(appointment) + "agendamento.ics"
+
+
+class ClientHistoryAppointmentSerializer(serializers.ModelSerializer):
+    service = AppointmentServiceSerializer()
+    professional = AppointmentProfessionalSerializer()
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+
+    class Meta:
+        model = Appointment
+        fields = ["id", "start_time", "end_time", "status", "service", "professional", "price", "notes", "source"]
+        read_only_fields = fields
+
+
+class ClientHistorySerializer(serializers.Serializer):
+    client = ClientSerializer()
+    appointments = ClientHistoryAppointmentSerializer(many=True)
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    per_page = serializers.IntegerField()
+    total_pages = serializers.IntegerField()
+
+
+class ActorSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="owner, member, client, staff or system")
+    via = serializers.CharField(
+        help_text="dashboard, api, admin, public_page, public_api, manage_link, whatsapp, system"
+    )
+    name = serializers.CharField()
+
+
+class AppointmentActivitySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AppointmentActivity
+        fields = ["id", "kind", "created_at", "actor", "details"]
+        read_only_fields = fields
+
+    @extend_schema_field(ActorSerializer)
+    def get_actor(self, row: AppointmentActivity) -> dict:
+        return {"kind": row.actor_kind, "via": row.actor_via, "name": row.actor_name}
+
+
+class AppointmentActivityListSerializer(serializers.Serializer):
+    activity = AppointmentActivitySerializer(many=True)

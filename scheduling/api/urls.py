@@ -19,4 +19,10 @@ urlpatterns = [
     *slash_optional("time-off", views.TimeOffListView.as_view(), name="time-off-list"),
     *slash_optional("time-off/<uuid:time_off_id>", views.TimeOffDetailView.as_view(), name="time-off-detail"),
     *slash_optional("booking-rules", views.BookingRulesView.as_view(), name="booking-rules"),
+    *slash_optional("clients/<uuid:client_id>/history", views.ClientHistoryView.as_view(), name="client-history"),
+    *slash_optional(
+        "appointments/<uuid:appointment_id>/activity",
+        views.AppointmentActivityView.as_view(),
+        name="appointment-activity",
+    ),
 ]

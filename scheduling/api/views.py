@@ -12,9 +12,13 @@ from rest_framework.views import APIView
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.errors import PlanLimitExceeded
+from agendazap.events import Actor, Via
 from agendazap.http import client_ip
+from crm import selectors as client_selectors
+from crm.api.serializers import ClientSerializer
 from scheduling import selectors, services
 from scheduling.api.serializers import (
+    AppointmentActivityListSerializer,
     AppointmentCancelInputSerializer,
     AppointmentCreateInputSerializer,
     AppointmentSerializer,
@@ -24,6 +28,8 @@ from scheduling.api.serializers import (
     AvailabilitySerializer,
     BookingRulesInputSerializer,
     BookingRulesSerializer,
+    ClientHistoryAppointmentSerializer,
+    ClientHistorySerializer,
     ProfessionalCreateInputSerializer,
     ProfessionalInputSerializer,
     ProfessionalSerializer,
@@ -36,12 +42,15 @@ from scheduling.api.serializers import (
     WorkingHoursInputSerializer,
     WorkingHoursSerializer,
 )
-from scheduling.models import AppointmentSource
 
 PAGE_PARAMS = [
     OpenApiParameter("page", int, description="1-based page number"),
     OpenApiParameter("per_page", int, description="Rows per page (max 100)"),
 ]
+
+
+def _actor(request: Request) -> Actor:
+    return Actor.business(request.user, via=Via.API)
 
 
 # --- Appointments --------------------------------------------------------------------------------
@@ -75,7 +84,7 @@ class AppointmentListView(BusinessAPIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(AppointmentCreateInputSerializer, request.data)
-        appointment = services.appointment_book(owner=request.user, source=AppointmentSource.API, **data)
+        appointment = services.appointment_book(owner=request.user, actor=_actor(request), **data)
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
@@ -91,7 +100,7 @@ class AppointmentDetailView(BusinessAPIView):
     def put(self, request: Request, appointment_id) -> Response:
         appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
         data = validated(AppointmentUpdateInputSerializer, request.data)
-        appointment = services.appointment_update(appointment=appointment, data=data)
+        appointment = services.appointment_update(appointment=appointment, actor=_actor(request), data=data)
         return Response(AppointmentSerializer(appointment).data)
 
     @extend_schema(
@@ -109,8 +118,19 @@ class AppointmentDetailView(BusinessAPIView):
     def delete(self, request: Request, appointment_id) -> Response:
         appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
         data = validated(AppointmentCancelInputSerializer, request.data or {})
-        appointment = services.appointment_cancel(appointment=appointment, reason=data.get("reason", ""))
+        appointment = services.appointment_cancel(
+            appointment=appointment, actor=_actor(request), reason=data.get("reason", "")
+        )
         return Response(AppointmentSerializer(appointment).data)
+
+
+class AppointmentActivityView(BusinessAPIView):
+    @extend_schema(responses={200: AppointmentActivityListSerializer}, tags=["appointments"])
+    def get(self, request: Request, appointment_id) -> Response:
+        """What happened to the appointment, oldest first, and who did it."""
+        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        rows = selectors.appointment_activity_list(appointment=appointment)
+        return Response(AppointmentActivityListSerializer({"activity": rows}).data)
 
 
 class AvailabilityView(BusinessAPIView):
@@ -316,6 +336,7 @@ class PublicBookingView(APIView):
         try:
             appointment = services.appointment_book_online(
                 owner=owner,
+                via=Via.PUBLIC_API,
                 ip_address=client_ip(request),
                 service_id=data["service_id"],
                 professional_id=data.get("professional_id"),
@@ -337,3 +358,22 @@ class PublicBookingView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ClientHistoryView(BusinessAPIView):
+    """A client's appointments, newest first, with the client's figures."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
+        responses={200: ClientHistorySerializer},
+        tags=["clients"],
+    )
+    def get(self, request: Request, client_id) -> Response:
+        client = client_selectors.client_get(owner=request.user, client_id=client_id)
+        page = paginate(
+            client_selectors.client_history(client=client),
+            request.query_params,
+            key="appointments",
+            serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,
+        )
+        return Response({"client": ClientSerializer(client).data, **page})

@@ -11,7 +11,7 @@ from crm.models import Client
 from scheduling import services as scheduling_services
 from scheduling.models import AppointmentStatus
 from tests.factories import AppointmentFactory, ServiceFactory, UserFactory
-from tests.helpers import at
+from tests.helpers import as_owner, at
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,12 @@ def test_bookings_with_different_spellings_share_one_client(owner, monday):
     service = ServiceFactory(owner=owner)
     for hour, spelling in ((9, "(11) 98888-8888"), (10, "11988888888"), (11, "+55 11 98888-8888")):
         scheduling_services.appointment_book(
-            owner=owner, service_id=service.pk, start_time=at(monday, hour), client_name="Ana", client_whatsapp=spelling
+            owner=owner,
+            actor=as_owner(owner),
+            service_id=service.pk,
+            start_time=at(monday, hour),
+            client_name="Ana",
+            client_whatsapp=spelling,
         )
     client = Client.objects.get(owner=owner)
     assert client.appointments.count() == 3
@@ -144,6 +149,7 @@ def test_figures_follow_booking_completion_cancellation_and_no_show(owner, monda
     def book(day_offset, hour):
         return scheduling_services.appointment_book(
             owner=owner,
+            actor=as_owner(owner),
             service_id=service.pk,
             start_time=at(monday + timedelta(days=day_offset), hour),
             client_name="Caio",
@@ -155,15 +161,22 @@ def test_figures_follow_booking_completion_cancellation_and_no_show(owner, monda
     client = Client.objects.get(owner=owner)
     assert client.total_appointments == 3
 
-    scheduling_services.appointment_set_status(appointment=first, status="completed")
-    scheduling_services.appointment_cancel(appointment=second)
-    scheduling_services.appointment_set_status(appointment=third, status="no_show")
+    after_all = at(monday + timedelta(days=3), 9)  # the visits have happened
+    scheduling_services.appointment_set_status(
+        appointment=first, actor=as_owner(owner), status="completed", now=after_all
+    )
+    scheduling_services.appointment_cancel(appointment=second, actor=as_owner(owner))
+    scheduling_services.appointment_set_status(
+        appointment=third, actor=as_owner(owner), status="no_show", now=after_all
+    )
     client.refresh_from_db()
     assert (client.completed_appointments, client.cancelled_appointments, client.no_show_appointments) == (1, 1, 1)
     assert client.total_spent == Decimal("80.00")
     assert client.last_appointment_at == at(monday + timedelta(days=2), 9)
 
-    scheduling_services.appointment_update(appointment=third, data={"client_whatsapp": "21988887777"})
+    scheduling_services.appointment_update(
+        appointment=third, actor=as_owner(third.owner), data={"client_whatsapp": "21988887777"}
+    )
     client.refresh_from_db()
     assert client.total_appointments == 2
     assert Client.objects.get(whatsapp="+5521988887777").no_show_appointments == 1

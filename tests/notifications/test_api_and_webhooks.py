@@ -13,7 +13,7 @@ from notifications.models import Status as MessageStatus
 from scheduling import services as scheduling
 from scheduling.models import Appointment
 from tests.factories import ServiceFactory, UserFactory
-from tests.helpers import at
+from tests.helpers import as_owner, at
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def booked(owner, service, monday, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return scheduling.appointment_book(
             owner=owner,
+            actor=as_owner(owner),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="João",
@@ -111,14 +112,29 @@ def test_a_failed_status_marks_the_message_failed(api_client, booked):
 
 
 @pytest.mark.parametrize("text", ["1", "SIM", "Sim!", "confirmar"])
-def test_replying_yes_confirms_and_is_answered(api_client, booked, text, django_capture_on_commit_callbacks):
+def test_replying_yes_records_the_clients_word_and_is_answered(
+    api_client, booked, text, django_capture_on_commit_callbacks
+):
     whatsapp.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert post_signed(api_client, reply(text)).status_code == 200
     booked.refresh_from_db()
-    assert booked.status == "confirmed"
-    assert [m["kind"] for m in whatsapp.outbox] == ["confirmation"]
-    assert "confirmado" in whatsapp.outbox[0]["body"]
+    assert booked.status == "pending"  # the client's word is recorded apart; the business still confirms
+    assert booked.client_confirmed_at is not None
+    assert [m["kind"] for m in whatsapp.outbox] == ["reply"]
+
+
+def test_a_clients_yes_to_a_confirmed_booking_is_thanked_with_its_time(
+    api_client, booked, django_capture_on_commit_callbacks
+):
+    Appointment.objects.filter(pk=booked.pk).update(status="confirmed")
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_signed(api_client, reply("1")).status_code == 200
+    booked.refresh_from_db()
+    assert (booked.status, booked.client_confirmed_at is not None) == ("confirmed", True)
+    assert [m["kind"] for m in whatsapp.outbox] == ["reply"]
+    assert "10:00" in whatsapp.outbox[0]["body"]
 
 
 @pytest.mark.parametrize("text", ["2", "NÃO", "nao", "Cancelar"])
@@ -204,6 +220,7 @@ def test_failed_messages_listed_retried_and_cleared_per_owner(
     other = UserFactory()
     theirs = scheduling.appointment_book(
         owner=other,
+        actor=as_owner(other),
         service_id=ServiceFactory(owner=other).pk,
         start_time=booked.start_time,
         client_name="X",
@@ -274,6 +291,7 @@ def test_reminder_times_are_configurable(auth_client, owner, service, monday, dj
     with django_capture_on_commit_callbacks(execute=True):
         appointment = scheduling.appointment_book(
             owner=owner,
+            actor=as_owner(owner),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="A",

@@ -15,7 +15,7 @@ from notifications.tasks import send_message_task
 from scheduling import services as scheduling
 from tests.factories import UserFactory
 from tests.fakes.whatsapp_cloud import hang, ok, rate_limited, server_error, undeliverable
-from tests.helpers import at
+from tests.helpers import as_owner, at
 
 
 def wait_until(check, *, timeout=30.0, interval=0.2, what="condition"):
@@ -34,7 +34,9 @@ def message_of(appointment, kind=Kind.CONFIRMATION) -> Message:
 
 def book(owner, service, start, **extra):
     fields = {"client_name": "Ana Souza", "client_whatsapp": "+5511988887777", **extra}
-    return scheduling.appointment_book(owner=owner, service_id=service.pk, start_time=start, **fields)
+    return scheduling.appointment_book(
+        owner=owner, actor=as_owner(owner), service_id=service.pk, start_time=start, **fields
+    )
 
 
 # --- The Cloud API's answers, in-process (eager Celery) ---------------------------------------------

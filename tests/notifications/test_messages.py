@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from agendazap.errors import Conflict
@@ -18,7 +19,7 @@ from notifications.models import Kind, Message, MessageTemplate
 from notifications.models import Status as MessageStatus
 from scheduling import services as scheduling
 from tests.factories import ServiceFactory, UserFactory
-from tests.helpers import SAO_PAULO, at, set_hours
+from tests.helpers import SAO_PAULO, as_client, as_owner, at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,9 @@ def book(owner, service, django_capture_on_commit_callbacks):
     def _book(start, **extra):
         fields = {"client_name": "Ana Souza", "client_whatsapp": "(11) 98888-7777", **extra}
         with django_capture_on_commit_callbacks(execute=True):
-            return scheduling.appointment_book(owner=owner, service_id=service.pk, start_time=start, **fields)
+            return scheduling.appointment_book(
+                owner=owner, actor=as_owner(owner), service_id=service.pk, start_time=start, **fields
+            )
 
     return _book
 
@@ -81,7 +84,12 @@ def test_reminders_already_past_are_not_scheduled(owner, pro, django_capture_on_
         soon += timedelta(minutes=20)  # keep the 5-minute service inside the day's hours
     with django_capture_on_commit_callbacks(execute=True):
         appointment = scheduling.appointment_book(
-            owner=owner, service_id=quick.pk, start_time=soon, client_name="Ana", client_whatsapp="11988887777"
+            owner=owner,
+            actor=as_owner(owner),
+            service_id=quick.pk,
+            start_time=soon,
+            client_name="Ana",
+            client_whatsapp="11988887777",
         )
     due = list(
         Message.objects.filter(appointment=appointment, kind=Kind.REMINDER).values_list("scheduled_at", flat=True)
@@ -115,7 +123,7 @@ def test_cancelling_cancels_the_reminders_and_says_so(book, monday, hand_over, d
     appointment = book(at(monday, 10))
     whatsapp.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_cancel(appointment=appointment, reason="Imprevisto")
+        scheduling.appointment_cancel(appointment=appointment, actor=as_owner(appointment.owner), reason="Imprevisto")
     assert [m["kind"] for m in whatsapp.outbox] == ["cancellation"]
     assert kinds(appointment, MessageStatus.CANCELLED) == ["reminder", "reminder"]
     hand_over(at(monday, 9, 30))
@@ -125,7 +133,9 @@ def test_cancelling_cancels_the_reminders_and_says_so(book, monday, hand_over, d
 def test_moving_reschedules_the_reminders(book, monday, django_capture_on_commit_callbacks):
     appointment = book(at(monday, 10))
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_update(appointment=appointment, data={"start_time": at(monday, 15)})
+        scheduling.appointment_update(
+            appointment=appointment, actor=as_owner(appointment.owner), data={"start_time": at(monday, 15)}
+        )
     pending = Message.objects.filter(appointment=appointment, kind=Kind.REMINDER, status=MessageStatus.PENDING)
     assert sorted(pending.values_list("scheduled_at", flat=True)) == [
         at(monday, 15) - timedelta(hours=24),
@@ -135,24 +145,33 @@ def test_moving_reschedules_the_reminders(book, monday, django_capture_on_commit
     assert "15:00" in whatsapp.outbox[-1]["body"]
 
 
-def test_completing_schedules_a_follow_up(book, monday, owner, django_capture_on_commit_callbacks):
-    appointment = book(at(monday, 10), status="confirmed")
+def test_the_thanks_for_your_visit_is_timed_from_the_end_of_the_visit(
+    book, monday, owner, django_capture_on_commit_callbacks
+):
+    appointment = time_passes(book(at(monday, 10), status="confirmed"), started_minutes_ago=10)
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_set_status(appointment=appointment, status="completed")
+        scheduling.appointment_set_status(appointment=appointment, actor=as_owner(owner), status="completed")
     follow_up = Message.objects.get(appointment=appointment, kind=Kind.FOLLOW_UP)
     assert follow_up.status == MessageStatus.PENDING
-    assert timedelta(hours=23, minutes=59) < follow_up.scheduled_at - timezone.now() <= timedelta(hours=24)
+    assert follow_up.scheduled_at == appointment.end_time + timedelta(hours=24)  # not 24 h after the click
+
+
+def test_a_visit_two_weeks_ahead_cannot_be_completed_and_sends_no_thanks(book, monday, owner):
+    appointment = book(at(monday, 10), status="confirmed")
+    with pytest.raises(ValidationError, match="once it has started"):
+        scheduling.appointment_set_status(appointment=appointment, actor=as_owner(owner), status="completed")
+    assert not Message.objects.filter(appointment=appointment, kind=Kind.FOLLOW_UP).exists()
 
 
 def test_a_client_booking_tells_the_owner(owner, service, monday, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.appointment_book(
             owner=owner,
+            actor=as_client(),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="Ana",
             client_whatsapp="11988887777",
-            source="public",
         )
     assert sorted(m["to"] for m in whatsapp.outbox) == sorted(["+5511988887777", owner.whatsapp_number])
     assert [m.to for m in mail.outbox if "Ana" in m.subject] == [[owner.email]]
@@ -201,7 +220,12 @@ def test_messages_of_another_business_are_never_touched(owner, book, monday):
     other = UserFactory()
     foreign = ServiceFactory(owner=other)
     theirs = scheduling.appointment_book(
-        owner=other, service_id=foreign.pk, start_time=at(monday, 10), client_name="X", client_whatsapp="11900001111"
+        owner=other,
+        actor=as_owner(other),
+        service_id=foreign.pk,
+        start_time=at(monday, 10),
+        client_name="X",
+        client_whatsapp="11900001111",
     )
     Message.objects.filter(appointment=theirs).update(status=MessageStatus.FAILED)
     assert services.messages_retry_failed(owner=owner, queue="appointment_confirmations") == 0

@@ -7,7 +7,7 @@ from notifications.models import Status as MessageStatus
 from notifications.services import notification_settings_get
 from scheduling import services as scheduling
 from tests.factories import ServiceFactory, UserFactory
-from tests.helpers import at
+from tests.helpers import as_owner, at
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def booked(owner, service, monday, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return scheduling.appointment_book(
             owner=owner,
+            actor=as_owner(owner),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="Ana",
@@ -34,6 +35,7 @@ def test_the_log_shows_this_business_messages_only(logged_in, booked, monday, dj
     other = UserFactory()
     scheduling.appointment_book(
         owner=other,
+        actor=as_owner(other),
         service_id=ServiceFactory(owner=other).pk,
         start_time=at(monday, 10),
         client_name="Zeca",

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from notifications.models import Message
 from scheduling.models import Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
-from tests.helpers import at, set_hours
+from tests.helpers import at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -125,10 +126,23 @@ def test_an_inactive_service_is_not_bookable(auth_client, service, monday):
     assert create(auth_client, service, at(monday, 10)).status_code == 400
 
 
-def test_start_in_the_past_is_a_400(auth_client, service, monday):
-    response = create(auth_client, service, at(monday - timedelta(days=14), 10))
+def test_a_past_start_must_record_the_visit_as_completed_or_no_show(auth_client, service, monday):
+    past = at(monday - timedelta(days=14), 10)
+    response = create(auth_client, service, past)
     assert response.status_code == 400
-    assert "start_time" in response.json()
+    assert "status" in response.json()
+    assert create(auth_client, service, past, status="pending").status_code == 400
+
+    recorded = create(auth_client, service, past, status="completed")
+    assert recorded.status_code == 201, recorded.json()
+    assert recorded.json()["status"] == "completed"
+    assert not Message.objects.filter(appointment_id=recorded.json()["id"]).exists()  # the client is told nothing
+
+
+def test_completed_or_no_show_ahead_of_the_start_is_a_400(auth_client, service, monday):
+    response = create(auth_client, service, at(monday, 10), status="completed")
+    assert response.status_code == 400
+    assert "status" in response.json()
 
 
 def test_outside_hours_is_a_400_not_a_409(auth_client, service, monday):
@@ -194,10 +208,15 @@ def test_moving_over_its_own_old_time_is_allowed(auth_client, service, monday):
 
 
 def test_status_walks_the_allowed_path(auth_client, service, monday):
-    url = f"{APPOINTMENTS}/{create(auth_client, service, at(monday, 10)).json()['id']}"
+    appointment_id = create(auth_client, service, at(monday, 10)).json()["id"]
+    url = f"{APPOINTMENTS}/{appointment_id}"
     assert auth_client.patch(url, {"status": "completed"}, format="json").status_code == 400
     confirmed = auth_client.patch(url, {"status": "confirmed"}, format="json").json()
     assert (confirmed["status"], confirmed["is_confirmed"]) == ("confirmed", True)
+    ahead = auth_client.patch(url, {"status": "completed"}, format="json")
+    assert ahead.status_code == 400  # two weeks ahead: not a visit yet
+    assert "status" in ahead.json()
+    time_passes(Appointment.objects.get(pk=appointment_id))
     completed = auth_client.patch(url, {"status": "completed"}, format="json").json()
     assert (completed["status"], completed["is_completed"]) == ("completed", True)
     for status in ("cancelled", "pending", "no_show"):
@@ -208,8 +227,10 @@ def test_status_walks_the_allowed_path(auth_client, service, monday):
 
 
 def test_a_finished_appointment_cannot_be_moved(auth_client, service, monday):
-    url = f"{APPOINTMENTS}/{create(auth_client, service, at(monday, 10), status='confirmed').json()['id']}"
-    auth_client.patch(url, {"status": "no_show"}, format="json")
+    appointment_id = create(auth_client, service, at(monday, 10), status="confirmed").json()["id"]
+    url = f"{APPOINTMENTS}/{appointment_id}"
+    time_passes(Appointment.objects.get(pk=appointment_id))
+    assert auth_client.patch(url, {"status": "no_show"}, format="json").status_code == 200
     response = auth_client.patch(url, {"start_time": at(monday, 15).isoformat()}, format="json")
     assert response.status_code == 400
 

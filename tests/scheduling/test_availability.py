@@ -16,7 +16,7 @@ from agendazap.errors import Conflict
 from scheduling import selectors, services
 from scheduling.models import AppointmentStatus, TimeOff
 from tests.factories import ProfessionalFactory, ServiceFactory
-from tests.helpers import at, local_times, set_hours, set_rules
+from tests.helpers import as_client, as_owner, at, local_times, set_hours, set_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +35,11 @@ def now(monday):
     return at(monday - timedelta(days=3), 8)
 
 
-def book(owner, service, start, **extra):
+def book(owner, service, start, *, actor=None, **extra):
     fields = {"client_name": "Ana", "client_whatsapp": "(11) 98888-1111", **extra}
-    return services.appointment_book(owner=owner, service_id=service.pk, start_time=start, **fields)
+    return services.appointment_book(
+        owner=owner, actor=actor or as_owner(owner), service_id=service.pk, start_time=start, **fields
+    )
 
 
 def test_a_new_business_offers_its_default_week(owner, service, monday, now):
@@ -99,7 +101,7 @@ def test_a_pending_booking_blocks_its_slot_like_a_confirmed_one(owner, service, 
 
 def test_a_cancelled_booking_frees_its_slot(owner, service, monday, now):
     appointment = book(owner, service, at(monday, 10), now=now)
-    services.appointment_cancel(appointment=appointment)
+    services.appointment_cancel(appointment=appointment, actor=as_owner(appointment.owner))
     assert "10:00" in slots(owner, service, monday, now=now)
 
 
@@ -224,7 +226,7 @@ class Rollback(Exception):
 def bookable(owner, service, start, now) -> bool:
     try:
         with transaction.atomic():
-            book(owner, service, start, now=now)
+            book(owner, service, start, now=now, actor=as_client())
             raise Rollback
     except Rollback:
         return True
@@ -250,11 +252,28 @@ def test_every_offered_slot_is_bookable_and_no_other_time_is(owner, service, pro
 def test_booking_a_time_not_offered_says_why(owner, service, monday, now):
     book(owner, service, at(monday, 10), now=now)
     with pytest.raises(Conflict) as conflict:
-        book(owner, service, at(monday, 10), now=now)
+        book(owner, service, at(monday, 10), now=now, actor=as_client())
     assert conflict.value.extra["conflicts"][0]["start_time"].startswith(f"{monday.isoformat()}T10:00:00-03:00")
     with pytest.raises(ValidationError, match="outside working hours"):
-        book(owner, service, at(monday, 19), now=now)
+        book(owner, service, at(monday, 19), now=now, actor=as_client())
     with pytest.raises(ValidationError, match="available times"):
-        book(owner, service, at(monday, 11, 10), now=now)
+        book(owner, service, at(monday, 11, 10), now=now, actor=as_client())
     with pytest.raises(ValidationError, match="past"):
-        book(owner, service, at(monday, 11), now=at(monday, 12))
+        book(owner, service, at(monday, 11), now=at(monday, 12), actor=as_client())
+
+
+def test_the_business_books_any_minute_inside_hours_and_outside_them_only_when_asked(owner, service, monday, now):
+    phone_call = book(owner, service, at(monday, 10, 10), now=now)  # "can you come at 10:10?"
+    assert phone_call.start_time == at(monday, 10, 10)
+    with pytest.raises(ValidationError) as outside:
+        book(owner, service, at(monday, 19), now=now, client_whatsapp="11988880000")
+    assert "start_time" in outside.value.message_dict
+    encaixe = book(owner, service, at(monday, 19), now=now, client_whatsapp="11988880000", outside_hours=True)
+    assert encaixe.start_time == at(monday, 19)
+
+
+def test_an_overlap_is_a_conflict_before_any_other_reason(owner, service, monday, now):
+    book(owner, service, at(monday, 19), now=now, outside_hours=True)
+    for actor in (as_owner(owner), as_client()):
+        with pytest.raises(Conflict):  # outside hours too, but the overlap is what the business must hear
+            book(owner, service, at(monday, 19, 15), now=now, actor=actor, client_whatsapp="11977770000")

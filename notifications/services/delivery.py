@@ -1,8 +1,8 @@
-"""Notifications: messages written with the change that causes them, handed to Celery when due,
+"""Delivery: messages written with the change that causes them, handed to Celery when due,
 and sent at least once, not twice where it can be helped.
 
-- `notify_*` are called by scheduling's services inside their transaction: the rows commit or
-  roll back with the booking. A message due now is handed over as soon as that commits.
+- `message_create` writes a row in the caller's transaction; one due now is handed over as
+  soon as that commits.
 - `messages_hand_over` moves due rows to `queued` under row locks (SKIP LOCKED, so two beats or
   workers scanning at once take different rows) and enqueues one task per row after commit.
   Reminders wait here, in the database, not as Celery ETAs.
@@ -14,26 +14,21 @@ and sent at least once, not twice where it can be helped.
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import F, Q
-from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
 
 from accounts.models import User
 from agendazap.errors import PlanLimitExceeded
 from billing.services import plan_message_release, plan_message_reserve
-from notifications import texts
 from notifications.backends import PermanentSendError, TransientSendError, WindowClosedError, whatsapp_backend
-from notifications.models import Channel, InboundMessage, Kind, Message, MessageTemplate, NotificationSettings, Queue
+from notifications.models import Channel, InboundMessage, Kind, Message, Queue
 from notifications.models import Status as MessageStatus
+from notifications.services.texts import business_context, template_get, text_render
 
 logger = logging.getLogger(__name__)
 
@@ -52,252 +47,15 @@ TEMPLATE_KINDS = frozenset(
         Kind.FOLLOW_UP,
         Kind.OWNER_NEW_BOOKING,
         Kind.OWNER_CANCELLATION,
+        Kind.OWNER_RESCHEDULE,
     }
 )
 BUTTON_KINDS = frozenset({Kind.CONFIRMATION, Kind.REMINDER})
-DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
 SERVICE_WINDOW = timedelta(hours=24)
 # A queued row whose task never started (the broker lost it, or Redis was down) is handed over
 # again after this long.
 HAND_OVER_GRACE = timedelta(minutes=5)
 ACTIVE = (MessageStatus.PENDING, MessageStatus.QUEUED)
-
-
-# --- Settings and templates ---------------------------------------------------------------------
-def notification_settings_get(*, owner: User) -> NotificationSettings:
-    row, _created = NotificationSettings.objects.get_or_create(
-        owner=owner, defaults={"reminder_offsets_minutes": DEFAULT_REMINDER_OFFSETS}
-    )
-    return row
-
-
-@transaction.atomic
-def notification_settings_update(*, owner: User, data: dict[str, Any]) -> NotificationSettings:
-    row = notification_settings_get(owner=owner)
-    if "reminder_offsets_minutes" in data:
-        offsets = data["reminder_offsets_minutes"]
-        if not isinstance(offsets, list) or not all(isinstance(n, int) and 0 < n <= 60 * 24 * 14 for n in offsets):
-            raise _invalid("reminder_offsets_minutes", _("A list of minutes before the start, each up to 14 days."))
-        row.reminder_offsets_minutes = sorted(set(offsets), reverse=True)[:5]
-    for field in ("follow_up_delay_minutes", "follow_up_enabled", "notify_owner"):
-        if field in data:
-            setattr(row, field, data[field])
-    row.save()
-    return row
-
-
-def template_get(*, owner: User, kind: str, channel: str) -> tuple[str, str, bool]:
-    """(subject, body, is_custom) for a kind and channel: the business's own, or the default."""
-    custom = MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).first()
-    if custom:
-        return custom.subject, custom.body, True
-    subject, body = texts.default_text(kind, channel)
-    return subject, body, False
-
-
-@transaction.atomic
-def template_save(*, owner: User, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
-    if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT):
-        raise _invalid("kind", _("This kind of message has no editable text."))
-    if channel not in Channel.values:
-        raise _invalid("channel", _("Choose whatsapp or email."))
-    body = (body or "").strip()
-    if not body:
-        raise _invalid("body", _("This field is required."))
-    errors = {}
-    for field, text in (("body", body), ("subject", subject or "")):
-        try:
-            texts.text_validate(text)
-        except ValidationError as exc:
-            errors[field] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    template, _created = MessageTemplate.objects.update_or_create(
-        owner=owner, kind=kind, channel=channel, defaults={"body": body, "subject": (subject or "").strip()}
-    )
-    return template
-
-
-def template_reset(*, owner: User, kind: str, channel: str) -> None:
-    MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).delete()
-
-
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
-
-
-def template_preview(*, owner: User, kind: str, channel: str, body: str | None = None, subject: str | None = None):
-    """Render a template (the saved one, or the text given) with an example booking."""
-    saved_subject, saved_body, _custom = template_get(owner=owner, kind=kind, channel=channel)
-    body = saved_body if body is None else body
-    subject = saved_subject if subject is None else subject
-    texts.text_validate(body)
-    texts.text_validate(subject)
-    tz = timezone.get_current_timezone()
-    start = (timezone.now() + timedelta(days=1)).astimezone(tz).replace(hour=14, minute=0, second=0, microsecond=0)
-    context = {
-        **_business_context(owner),
-        "client_name": "Maria Silva",
-        "service": _("Haircut"),
-        "professional": owner.business_name or owner.email,
-        **_when_context(start),
-        "status": _("confirmed"),
-        "reason": "",
-        "manage_link": f"{settings.PUBLIC_BASE_URL}{reverse('public:business', args=[owner.business_slug])}",
-    }
-    return texts.Rendered(subject=texts.text_render(subject, context), body=texts.text_render(body, context))
-
-
-# --- Events from the agenda ---------------------------------------------------------------------------
-def notify_booked(*, appointment, by_client: bool) -> None:
-    """Confirmation now, reminders before the start, and the owner told of a client's booking."""
-    _to_client(appointment, Kind.CONFIRMATION)
-    _schedule_reminders(appointment)
-    if by_client:
-        _to_owner(appointment, Kind.OWNER_NEW_BOOKING)
-
-
-def notify_confirmed(*, appointment) -> None:
-    _to_client(appointment, Kind.CONFIRMATION)
-
-
-def notify_moved(*, appointment) -> None:
-    _cancel_pending(appointment, kinds=(Kind.REMINDER,))
-    _to_client(appointment, Kind.CONFIRMATION)
-    _schedule_reminders(appointment)
-
-
-def notify_cancelled(*, appointment, by_client: bool) -> None:
-    _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP, Kind.CONFIRMATION))
-    _to_client(appointment, Kind.CANCELLATION)
-    if by_client:
-        _to_owner(appointment, Kind.OWNER_CANCELLATION)
-
-
-def notify_completed(*, appointment) -> None:
-    _cancel_pending(appointment, kinds=(Kind.REMINDER,))
-    preferences = notification_settings_get(owner=appointment.owner)
-    if preferences.follow_up_enabled:
-        due = timezone.now() + timedelta(minutes=preferences.follow_up_delay_minutes)
-        _to_client(appointment, Kind.FOLLOW_UP, scheduled_at=due)
-
-
-def notify_no_show(*, appointment) -> None:
-    _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP))
-
-
-def _schedule_reminders(appointment) -> None:
-    now = timezone.now()
-    for minutes in notification_settings_get(owner=appointment.owner).reminder_offsets_minutes:
-        due = appointment.start_time - timedelta(minutes=minutes)
-        if due > now:  # none in the past
-            _to_client(appointment, Kind.REMINDER, scheduled_at=due)
-
-
-def _cancel_pending(appointment, *, kinds) -> None:
-    Message.objects.filter(appointment=appointment, kind__in=kinds, status__in=ACTIVE).update(
-        status=MessageStatus.CANCELLED, claimed_until=None, updated_at=timezone.now()
-    )
-
-
-def _to_client(appointment, kind: str, *, scheduled_at: datetime | None = None) -> None:
-    context = appointment_context(appointment)
-    client = appointment.client
-    prefers_email = client is not None and client.communication_preference == Channel.EMAIL
-    if appointment.whatsapp_consent and not prefers_email and client is not None and client.erased_at is None:
-        message_create(
-            owner=appointment.owner,
-            kind=kind,
-            channel=Channel.WHATSAPP,
-            recipient=appointment.client_whatsapp,
-            context=context,
-            appointment=appointment,
-            client=client,
-            scheduled_at=scheduled_at,
-        )
-    elif appointment.client_email:
-        message_create(
-            owner=appointment.owner,
-            kind=kind,
-            channel=Channel.EMAIL,
-            recipient=appointment.client_email,
-            context=context,
-            appointment=appointment,
-            client=client,
-            scheduled_at=scheduled_at,
-        )
-
-
-def _to_owner(appointment, kind: str) -> None:
-    owner = appointment.owner
-    if not notification_settings_get(owner=owner).notify_owner:
-        return
-    context = appointment_context(appointment)
-    if owner.whatsapp_number:
-        message_create(
-            owner=owner,
-            kind=kind,
-            channel=Channel.WHATSAPP,
-            recipient=owner.whatsapp_number,
-            context=context,
-            appointment=appointment,
-        )
-    message_create(
-        owner=owner, kind=kind, channel=Channel.EMAIL, recipient=owner.email, context=context, appointment=appointment
-    )
-
-
-def appointment_context(appointment) -> dict[str, str]:
-    """Placeholder values for an appointment, in the business's time zone and language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _appointment_context(appointment)
-
-
-def _appointment_context(appointment) -> dict[str, str]:
-    owner = appointment.owner
-    start = appointment.start_time.astimezone(ZoneInfo(owner.timezone))
-    status_text = {
-        "pending": _("awaiting the business's confirmation"),
-        "confirmed": _("confirmed"),
-        "completed": _("completed"),
-        "cancelled": _("cancelled"),
-        "no_show": _("missed"),
-    }
-    return {
-        **_business_context(owner),
-        "client_name": appointment.client_name,
-        "service": appointment.service.name,
-        "professional": appointment.professional.name,
-        **_when_context(start),
-        "status": status_text.get(appointment.status, appointment.status),
-        "reason": appointment.cancellation_reason,
-        "manage_link": appointment_manage_url(appointment),
-    }
-
-
-def appointment_manage_url(appointment) -> str:
-    """The client's private page for this booking (no login: the token is the key)."""
-    path = reverse("public:manage", args=[appointment.owner.business_slug, appointment.manage_token])
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
-def _business_context(owner: User) -> dict[str, str]:
-    return {
-        "business": owner.business_name or owner.email,
-        "address": owner.address,
-        "business_whatsapp": owner.whatsapp_number,
-    }
-
-
-def _when_context(start: datetime) -> dict[str, str]:
-    return {
-        "date": formats.date_format(start, "d/m/Y"),
-        # Portuguese writes weekdays in lowercase inside a sentence ("na segunda-feira").
-        "weekday": formats.date_format(start, "l").lower()
-        if translation.get_language().startswith("pt")
-        else formats.date_format(start, "l"),
-        "time": start.strftime("%H:%M"),
-    }
 
 
 # --- Writing and handing over ---------------------------------------------------------------------------
@@ -316,8 +74,8 @@ def message_create(
     """Write one message (in the caller's transaction); one due now is handed over after commit."""
     with translation.override(settings.LANGUAGE_CODE):
         subject_text, body_text, _custom = template_get(owner=owner, kind=kind, channel=channel)
-        rendered_body = body if body is not None else texts.text_render(body_text, context)
-        rendered_subject = texts.text_render(subject_text, context) if channel == Channel.EMAIL else ""
+        rendered_body = body if body is not None else text_render(body_text, context)
+        rendered_subject = text_render(subject_text, context) if channel == Channel.EMAIL else ""
     now = timezone.now()
     message = Message.objects.create(
         owner=owner,
@@ -381,7 +139,7 @@ def messages_hand_over(*, message_ids=None, now: datetime | None = None, limit: 
 
 
 def _enqueue(picked) -> None:
-    # Imported here: tasks import this module.
+    # Imported here: the tasks module imports this one.
     from notifications.tasks import send_message_task
 
     for pk, queue in picked:
@@ -531,7 +289,7 @@ def message_send_test(*, owner: User, channel: str, recipient: str, body: str = 
         kind=Kind.TEST,
         channel=channel,
         recipient=recipient,
-        context=_business_context(owner),
+        context=business_context(owner),
         body=body.strip() or None,
     )
     if channel == Channel.EMAIL and subject.strip():

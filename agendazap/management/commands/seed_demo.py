@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import TemplateType, User
+from agendazap.events import Actor, Via
 from catalog.services import service_create
 from scheduling.selectors import availability_get
 from scheduling.services import appointment_book
@@ -70,6 +71,7 @@ class Command(BaseCommand):
             for (name, phone), start in zip(clients[booked:], slots[1::3], strict=False):
                 appointment_book(
                     owner=owner,
+                    actor=Actor.business(owner, via=Via.DASHBOARD),
                     service_id=corte.pk,
                     start_time=start,
                     client_name=name,

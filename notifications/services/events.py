@@ -1,0 +1,156 @@
+"""Notifications' reactions to appointment events: what the client and the owner are told, and when.
+
+Registered in `NotificationsConfig.ready()`. Each runs inside the transaction of the change, so
+the message rows commit or roll back with it; a message due now is handed over after commit.
+Nothing is sent about the past: a visit recorded after the fact, or confirmed once it has
+started, tells the client nothing.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agendazap import events
+from notifications.models import Channel, Kind, Message, NotificationSettings
+from notifications.models import Status as MessageStatus
+from notifications.services.delivery import ACTIVE, message_create
+from notifications.services.texts import appointment_context
+
+DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
+
+
+# --- Settings ------------------------------------------------------------------------------------------
+def notification_settings_get(*, owner: User) -> NotificationSettings:
+    row, _created = NotificationSettings.objects.get_or_create(
+        owner=owner, defaults={"reminder_offsets_minutes": DEFAULT_REMINDER_OFFSETS}
+    )
+    return row
+
+
+@transaction.atomic
+def notification_settings_update(*, owner: User, data: dict[str, Any]) -> NotificationSettings:
+    row = notification_settings_get(owner=owner)
+    if "reminder_offsets_minutes" in data:
+        offsets = data["reminder_offsets_minutes"]
+        if not isinstance(offsets, list) or not all(isinstance(n, int) and 0 < n <= 60 * 24 * 14 for n in offsets):
+            raise ValidationError(
+                {"reminder_offsets_minutes": [_("A list of minutes before the start, each up to 14 days.")]}
+            )
+        row.reminder_offsets_minutes = sorted(set(offsets), reverse=True)[:5]
+    for field in ("follow_up_delay_minutes", "follow_up_enabled", "notify_owner"):
+        if field in data:
+            setattr(row, field, data[field])
+    row.save()
+    return row
+
+
+# --- Reactions -----------------------------------------------------------------------------------------
+def on_booked(event: events.AppointmentBooked) -> None:
+    """Confirmation now and reminders before the start; the owner told of a client's booking."""
+    appointment = event.appointment
+    if not _ahead(appointment):
+        return
+    _to_client(appointment, Kind.CONFIRMATION)
+    _schedule_reminders(appointment)
+    if event.actor.is_client:
+        _to_owner(appointment, Kind.OWNER_NEW_BOOKING)
+
+
+def on_moved(event: events.AppointmentMoved) -> None:
+    appointment = event.appointment
+    _cancel_pending(appointment, kinds=(Kind.REMINDER,))
+    if not _ahead(appointment):
+        return
+    _to_client(appointment, Kind.CONFIRMATION)
+    _schedule_reminders(appointment)
+    if event.actor.is_client:
+        _to_owner(appointment, Kind.OWNER_RESCHEDULE)
+
+
+def on_status_changed(event: events.AppointmentStatusChanged) -> None:
+    appointment = event.appointment
+    if appointment.status == "confirmed":
+        if _ahead(appointment):
+            _to_client(appointment, Kind.CONFIRMATION)
+    elif appointment.status == "completed":
+        _cancel_pending(appointment, kinds=(Kind.REMINDER,))
+        preferences = notification_settings_get(owner=appointment.owner)
+        if preferences.follow_up_enabled:
+            # From the end of the visit, even when it is marked completed while still going on.
+            due = max(appointment.end_time, timezone.now()) + timedelta(minutes=preferences.follow_up_delay_minutes)
+            _to_client(appointment, Kind.FOLLOW_UP, scheduled_at=due)
+    elif appointment.status == "no_show":
+        _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP))
+
+
+def on_cancelled(event: events.AppointmentCancelled) -> None:
+    appointment = event.appointment
+    _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP, Kind.CONFIRMATION))
+    if _ahead(appointment):
+        _to_client(appointment, Kind.CANCELLATION)
+    if event.actor.is_client:
+        _to_owner(appointment, Kind.OWNER_CANCELLATION)
+
+
+def _ahead(appointment, now: datetime | None = None) -> bool:
+    return appointment.start_time > (now or timezone.now())
+
+
+def _schedule_reminders(appointment) -> None:
+    now = timezone.now()
+    for minutes in notification_settings_get(owner=appointment.owner).reminder_offsets_minutes:
+        due = appointment.start_time - timedelta(minutes=minutes)
+        if due > now:  # none in the past
+            _to_client(appointment, Kind.REMINDER, scheduled_at=due)
+
+
+def _cancel_pending(appointment, *, kinds) -> None:
+    Message.objects.filter(appointment=appointment, kind__in=kinds, status__in=ACTIVE).update(
+        status=MessageStatus.CANCELLED, claimed_until=None, updated_at=timezone.now()
+    )
+
+
+def _to_client(appointment, kind: str, *, scheduled_at: datetime | None = None) -> None:
+    context = appointment_context(appointment)
+    client = appointment.client
+    prefers_email = client.communication_preference == Channel.EMAIL
+    if appointment.whatsapp_consent and not prefers_email and client.erased_at is None:
+        channel, recipient = Channel.WHATSAPP, appointment.client_whatsapp
+    elif appointment.client_email:
+        channel, recipient = Channel.EMAIL, appointment.client_email
+    else:
+        return
+    message_create(
+        owner=appointment.owner,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        context=context,
+        appointment=appointment,
+        client=client,
+        scheduled_at=scheduled_at,
+    )
+
+
+def _to_owner(appointment, kind: str) -> None:
+    owner = appointment.owner
+    if not notification_settings_get(owner=owner).notify_owner:
+        return
+    context = appointment_context(appointment)
+    if owner.whatsapp_number:
+        message_create(
+            owner=owner,
+            kind=kind,
+            channel=Channel.WHATSAPP,
+            recipient=owner.whatsapp_number,
+            context=context,
+            appointment=appointment,
+        )
+    message_create(
+        owner=owner, kind=kind, channel=Channel.EMAIL, recipient=owner.email, context=context, appointment=appointment
+    )

@@ -1,0 +1,233 @@
+"""What messages say: default texts per kind and channel, placeholders, a business's own texts,
+and the values an appointment gives the placeholders.
+
+A business may replace any default with its own text (MessageTemplate). Texts use `{name}`
+placeholders; only those in PLACEHOLDERS are accepted, so a typo is refused when the template
+is saved rather than shown to a client.
+"""
+
+import re
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from notifications.models import Channel, Kind, MessageTemplate
+from scheduling.calendar_links import appointment_manage_url
+
+_DANGLING = re.compile(r"[\s,;:-]+$")
+
+PLACEHOLDERS = {
+    "client_name": gettext_lazy("the client's name"),
+    "service": gettext_lazy("the service"),
+    "professional": gettext_lazy("the professional"),
+    "date": gettext_lazy("the date, e.g. 15/01/2027"),
+    "weekday": gettext_lazy("the weekday"),
+    "time": gettext_lazy("the time, e.g. 14:00"),
+    "business": gettext_lazy("your business's name"),
+    "address": gettext_lazy("your address"),
+    "business_whatsapp": gettext_lazy("your WhatsApp number"),
+    "manage_link": gettext_lazy("the client's link to see, cancel or reschedule"),
+    "status": gettext_lazy("the booking's status"),
+    "reason": gettext_lazy("the cancellation reason"),
+}
+
+DEFAULT_SUBJECTS = {
+    Kind.CONFIRMATION: gettext_lazy("Your booking at {business}"),
+    Kind.REMINDER: gettext_lazy("Reminder: {service} on {date} at {time}"),
+    Kind.CANCELLATION: gettext_lazy("Booking cancelled: {service} on {date}"),
+    Kind.FOLLOW_UP: gettext_lazy("How was your visit to {business}?"),
+    Kind.OWNER_NEW_BOOKING: gettext_lazy("New booking: {client_name}, {date} at {time}"),
+    Kind.OWNER_CANCELLATION: gettext_lazy("Cancelled by the client: {client_name}, {date} at {time}"),
+    Kind.OWNER_RESCHEDULE: gettext_lazy("Rescheduled by the client: {client_name}, now {date} at {time}"),
+    Kind.REPLY: gettext_lazy("{business}"),
+    Kind.TEST: gettext_lazy("AgendaZap test message"),
+}
+
+DEFAULT_BODIES = {
+    Kind.CONFIRMATION: gettext_lazy(
+        "Hello, {client_name}! Your booking for {service} with {professional} on {weekday}, {date} at {time} "
+        "is {status}.\n{business} - {address}\nSee, cancel or reschedule: {manage_link}"
+    ),
+    Kind.REMINDER: gettext_lazy(
+        "Hello, {client_name}! A reminder: {service} with {professional} on {weekday}, {date} at {time}, "
+        "at {business} ({address}).\nReply 1 to confirm or 2 to cancel. Manage: {manage_link}"
+    ),
+    Kind.CANCELLATION: gettext_lazy(
+        "Hello, {client_name}. Your booking for {service} on {date} at {time} at {business} was cancelled. "
+        "{reason}\nTo book again: {manage_link}"
+    ),
+    Kind.FOLLOW_UP: gettext_lazy(
+        "Hello, {client_name}! Thank you for visiting {business}. How was your {service} with {professional}? "
+        "Your opinion helps us. To book again: {manage_link}"
+    ),
+    Kind.OWNER_NEW_BOOKING: gettext_lazy(
+        "New booking: {client_name} booked {service} with {professional} on {weekday}, {date} at {time} ({status})."
+    ),
+    Kind.OWNER_CANCELLATION: gettext_lazy(
+        "{client_name} cancelled {service} with {professional} on {date} at {time}. {reason}"
+    ),
+    Kind.OWNER_RESCHEDULE: gettext_lazy(
+        "{client_name} moved {service} with {professional} to {weekday}, {date} at {time} ({status})."
+    ),
+    Kind.REPLY: gettext_lazy("{business}"),
+    Kind.TEST: gettext_lazy("This is a test message from AgendaZap for {business}."),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def placeholders_in(text: str) -> set[str]:
+    try:
+        return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise ValidationError(_("Unbalanced braces: write {{ and }} for literal braces.")) from exc
+
+
+def text_validate(text: str) -> None:
+    """Refuse placeholders we do not know (and positional `{}`), naming them."""
+    unknown = sorted(placeholders_in(text) - set(PLACEHOLDERS))
+    if unknown:
+        raise ValidationError(
+            _("Unknown placeholders: %(names)s. Use: %(known)s.")
+            % {
+                "names": ", ".join("{" + name + "}" for name in unknown),
+                "known": ", ".join("{" + name + "}" for name in PLACEHOLDERS),
+            }
+        )
+
+
+def text_render(text: str, context: dict[str, str]) -> str:
+    rendered = text.format_map({name: context.get(name, "") for name in PLACEHOLDERS})
+    # An empty value (no address yet) must not leave "Salão Bela - " dangling.
+    return "\n".join(_DANGLING.sub("", line) for line in rendered.splitlines()).strip()
+
+
+def default_text(kind: str, channel: str) -> tuple[str, str]:
+    """The default (subject, body) for a kind, in the active language."""
+    subject = str(DEFAULT_SUBJECTS[kind]) if channel == Channel.EMAIL else ""
+    return subject, str(DEFAULT_BODIES[kind])
+
+
+# --- A business's own texts ---------------------------------------------------------------------
+def template_get(*, owner: User, kind: str, channel: str) -> tuple[str, str, bool]:
+    """(subject, body, is_custom) for a kind and channel: the business's own, or the default."""
+    custom = MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).first()
+    if custom:
+        return custom.subject, custom.body, True
+    subject, body = default_text(kind, channel)
+    return subject, body, False
+
+
+@transaction.atomic
+def template_save(*, owner: User, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
+    if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT):
+        raise _invalid("kind", _("This kind of message has no editable text."))
+    if channel not in Channel.values:
+        raise _invalid("channel", _("Choose whatsapp or email."))
+    body = (body or "").strip()
+    if not body:
+        raise _invalid("body", _("This field is required."))
+    errors = {}
+    for field, text in (("body", body), ("subject", subject or "")):
+        try:
+            text_validate(text)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    template, _created = MessageTemplate.objects.update_or_create(
+        owner=owner, kind=kind, channel=channel, defaults={"body": body, "subject": (subject or "").strip()}
+    )
+    return template
+
+
+def template_reset(*, owner: User, kind: str, channel: str) -> None:
+    MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).delete()
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def template_preview(*, owner: User, kind: str, channel: str, body: str | None = None, subject: str | None = None):
+    """Render a template (the saved one, or the text given) with an example booking."""
+    saved_subject, saved_body, _custom = template_get(owner=owner, kind=kind, channel=channel)
+    body = saved_body if body is None else body
+    subject = saved_subject if subject is None else subject
+    text_validate(body)
+    text_validate(subject)
+    tz = timezone.get_current_timezone()
+    start = (timezone.now() + timedelta(days=1)).astimezone(tz).replace(hour=14, minute=0, second=0, microsecond=0)
+    context = {
+        **business_context(owner),
+        "client_name": "Maria Silva",
+        "service": _("Haircut"),
+        "professional": owner.business_name or owner.email,
+        **when_context(start),
+        "status": _("confirmed"),
+        "reason": "",
+        "manage_link": f"{settings.PUBLIC_BASE_URL}{reverse('public:business', args=[owner.business_slug])}",
+    }
+    return Rendered(subject=text_render(subject, context), body=text_render(body, context))
+
+
+# --- Placeholder values ------------------------------------------------------------------------
+def appointment_context(appointment) -> dict[str, str]:
+    """Placeholder values for an appointment, in the business's time zone and language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _appointment_context(appointment)
+
+
+def _appointment_context(appointment) -> dict[str, str]:
+    owner = appointment.owner
+    start = appointment.start_time.astimezone(ZoneInfo(owner.timezone))
+    status_text = {
+        "pending": _("awaiting the business's confirmation"),
+        "confirmed": _("confirmed"),
+        "completed": _("completed"),
+        "cancelled": _("cancelled"),
+        "no_show": _("missed"),
+    }
+    return {
+        **business_context(owner),
+        "client_name": appointment.client_name,
+        "service": appointment.service.name,
+        "professional": appointment.professional.name,
+        **when_context(start),
+        "status": status_text.get(appointment.status, appointment.status),
+        "reason": appointment.cancellation_reason,
+        "manage_link": appointment_manage_url(appointment),
+    }
+
+
+def business_context(owner: User) -> dict[str, str]:
+    return {
+        "business": owner.business_name or owner.email,
+        "address": owner.address,
+        "business_whatsapp": owner.whatsapp_number,
+    }
+
+
+def when_context(start: datetime) -> dict[str, str]:
+    return {
+        "date": formats.date_format(start, "d/m/Y"),
+        # Portuguese writes weekdays in lowercase inside a sentence ("na segunda-feira").
+        "weekday": formats.date_format(start, "l").lower()
+        if translation.get_language().startswith("pt")
+        else formats.date_format(start, "l"),
+        "time": start.strftime("%H:%M"),
+    }

@@ -1,0 +1,22 @@
+"""Input helpers shared by the scheduling services."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+def required_text(value: Any, field: str) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
+    if not text:
+        raise ValidationError({field: [_("This field is required.")]})
+    return text
+
+
+def as_utc(value: datetime, tz) -> datetime:
+    """Read a naive datetime in the business's time zone; return it in UTC, where adding
+    minutes is exact also across a clock change."""
+    aware = timezone.make_aware(value, tz) if timezone.is_naive(value) else value
+    return aware.astimezone(UTC)

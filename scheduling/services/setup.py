@@ -1,0 +1,165 @@
+"""Scheduling set-up: a new business's agenda, professionals, weekly hours and time off."""
+
+from datetime import datetime, time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from agendazap.ids import as_uuid
+from billing.models import Resource
+from billing.services import plan_check
+from catalog.models import Service
+from scheduling import selectors
+from scheduling.models import BookingRules, Professional, TimeOff, Weekday, WorkingHours
+from scheduling.services.common import as_utc, required_text
+
+# Mon-Fri 09:00-18:00 and Sat 09:00-13:00: a new business takes bookings at once.
+DEFAULT_WEEK = {
+    **{weekday: [(time(9), time(18))] for weekday in range(Weekday.MONDAY, Weekday.SATURDAY)},
+    Weekday.SATURDAY: [(time(9), time(13))],
+}
+
+
+# --- Business setup ----------------------------------------------------------------------------
+@transaction.atomic
+def business_setup(*, owner: User) -> Professional:
+    """Give a new business its owner-professional, default weekly hours and booking rules."""
+    professional = Professional.objects.create(
+        owner=owner, name=owner.business_name or owner.email.split("@")[0], is_owner=True
+    )
+    WorkingHours.objects.bulk_create(
+        WorkingHours(professional=professional, weekday=weekday, start_time=start, end_time=end)
+        for weekday, intervals in DEFAULT_WEEK.items()
+        for start, end in intervals
+    )
+    BookingRules.objects.get_or_create(owner=owner)
+    return professional
+
+
+# --- Professionals, hours, time off, rules ----------------------------------------------------
+@transaction.atomic
+def professional_create(*, owner: User, name: str, service_ids: list | None = None) -> Professional:
+    name = required_text(name, "name")
+    plan_check(owner=owner, resource=Resource.PROFESSIONALS)
+    professional = Professional.objects.create(owner=owner, name=name)
+    if service_ids is not None:
+        professional.services.set(_owner_services(owner, service_ids))
+    WorkingHours.objects.bulk_create(
+        WorkingHours(professional=professional, weekday=weekday, start_time=start, end_time=end)
+        for weekday, intervals in DEFAULT_WEEK.items()
+        for start, end in intervals
+    )
+    return professional
+
+
+@transaction.atomic
+def professional_update(*, professional: Professional, data: dict[str, Any]) -> Professional:
+    fields = []
+    if "name" in data:
+        professional.name = required_text(data["name"], "name")
+        fields.append("name")
+    if "is_active" in data:
+        if not data["is_active"] and professional.is_owner:
+            raise ValidationError({"is_active": [_("The owner cannot be deactivated.")]})
+        if data["is_active"] and not professional.is_active:
+            plan_check(owner=professional.owner, resource=Resource.PROFESSIONALS)
+        professional.is_active = bool(data["is_active"])
+        fields.append("is_active")
+    if fields:
+        professional.save(update_fields=[*fields, "updated_at"])
+    if "service_ids" in data:
+        professional.services.set(_owner_services(professional.owner, data["service_ids"]))
+    return professional
+
+
+def professional_deactivate(*, professional: Professional) -> Professional:
+    """Deactivate rather than delete: past appointments keep their professional."""
+    return professional_update(professional=professional, data={"is_active": False})
+
+
+@transaction.atomic
+def working_hours_replace(*, professional: Professional, intervals: list[dict[str, Any]]) -> list[WorkingHours]:
+    """Replace a professional's week with `intervals` ({weekday, start_time, end_time})."""
+    errors: list[str] = []
+    by_day: dict[int, list[tuple[time, time]]] = {}
+    for interval in intervals:
+        weekday, start, end = interval["weekday"], interval["start_time"], interval["end_time"]
+        if start >= end:
+            errors.append(_("%(day)s: %(start)s must be before %(end)s.") % _interval_names(weekday, start, end))
+        by_day.setdefault(weekday, []).append((start, end))
+    for weekday, day_intervals in by_day.items():
+        day_intervals.sort()
+        for (_start_a, end_a), (start_b, end_b) in zip(day_intervals, day_intervals[1:], strict=False):
+            if start_b < end_a:
+                errors.append(
+                    _("%(day)s: %(start)s-%(end)s overlaps another interval.")
+                    % _interval_names(weekday, start_b, end_b)
+                )
+    if errors:
+        raise ValidationError({"intervals": errors})
+    professional.working_hours.all().delete()
+    return WorkingHours.objects.bulk_create(
+        WorkingHours(professional=professional, weekday=weekday, start_time=start, end_time=end)
+        for weekday, day_intervals in sorted(by_day.items())
+        for start, end in day_intervals
+    )
+
+
+def _interval_names(weekday: int, start: time, end: time) -> dict[str, str]:
+    return {"day": Weekday(weekday).label, "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+
+
+@transaction.atomic
+def time_off_create(
+    *, owner: User, start_time: datetime, end_time: datetime, professional_id=None, reason: str = ""
+) -> TimeOff:
+    """Close the business (no professional) or one professional's agenda for a period.
+
+    Existing appointments in the period are kept: the owner decides what to do with them.
+    """
+    row = TimeOff(owner=owner, reason=(reason or "").strip())
+    _apply_time_off(row, start_time=start_time, end_time=end_time, professional_id=professional_id)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def time_off_update(*, time_off: TimeOff, data: dict[str, Any]) -> TimeOff:
+    if "reason" in data:
+        time_off.reason = (data["reason"] or "").strip()
+    _apply_time_off(
+        time_off,
+        start_time=data.get("start_time", time_off.start_time),
+        end_time=data.get("end_time", time_off.end_time),
+        professional_id=data["professional_id"] if "professional_id" in data else time_off.professional_id,
+    )
+    time_off.save()
+    return time_off
+
+
+def time_off_delete(*, time_off: TimeOff) -> None:
+    time_off.delete()
+
+
+def _apply_time_off(row: TimeOff, *, start_time: datetime, end_time: datetime, professional_id) -> None:
+    tz = selectors.business_timezone(row.owner)
+    start_time, end_time = as_utc(start_time, tz), as_utc(end_time, tz)
+    if start_time >= end_time:
+        raise ValidationError({"end_time": [_("Must be after the start.")]})
+    row.start_time, row.end_time = start_time, end_time
+    row.professional = (
+        selectors.professional_bookable_get(owner=row.owner, professional_id=professional_id)
+        if professional_id
+        else None
+    )
+
+
+def _owner_services(owner: User, service_ids: list) -> list[Service]:
+    ids = {as_uuid(service_id) for service_id in service_ids}
+    services = list(Service.objects.filter(owner=owner, pk__in=[i for i in ids if i], archived_at__isnull=True))
+    if len(services) != len(ids):
+        raise ValidationError({"service_ids": [_("Unknown service.")]})
+    return services
