@@ -40,6 +40,7 @@ test: install-dev
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install-dev
 	$(PY) -m ruff check --fix .

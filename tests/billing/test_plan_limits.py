@@ -311,6 +311,10 @@ def test_concurrent_message_reservations_stop_exactly_at_the_limit(owner):
 def test_usage_is_unchanged_when_redis_is_flushed_mid_period(auth_client, owner, settings):
     import redis
 
+    # The production cache, not the test settings' local memory: usage kept in the cache would vanish here.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
     for n in range(3):
         new_service(auth_client, n)
     services.plan_message_reserve(owner=owner)
