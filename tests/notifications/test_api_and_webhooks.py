@@ -76,6 +76,21 @@ def test_verification_handshake(api_client):
     assert wrong.status_code == 403
 
 
+@pytest.mark.parametrize("params", [{"hub.verify_token": "ção"}, {}, {"hub.verify_token": ""}])
+def test_a_missing_or_non_ascii_verify_token_is_refused_not_a_500(api_client, params):
+    response = api_client.get(WEBHOOK, {"hub.mode": "subscribe", "hub.challenge": "42", **params})
+
+    assert response.status_code == 403
+
+
+def test_the_handshake_is_refused_while_no_verify_token_is_configured(api_client, settings):
+    settings.WHATSAPP_VERIFY_TOKEN = ""
+
+    response = api_client.get(WEBHOOK, {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "42"})
+
+    assert response.status_code == 403
+
+
 def test_a_bad_or_missing_signature_changes_nothing(api_client, booked):
     confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
     for secret in ("wrong-secret",):
