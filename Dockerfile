@@ -2,7 +2,10 @@
 # beat and the one-shot migrate job; docker-compose.yml picks the command per service.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# Production is the image's only mode: it refuses to start on settings that fail open
+# (agendazap/checks.py), where development would quietly fall back to SQLite or a console.
+ENV ENVIRONMENT=production \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
@@ -24,8 +27,8 @@ COPY . .
 # Hashed, compressed static files for WhiteNoise (CompressedManifestStaticFilesStorage is only
 # selected when ENVIRONMENT=production). The SECRET_KEY here is a throwaway that exists only
 # for this one build step, so settings import; it is never baked into the image environment.
-RUN ENVIRONMENT=production SECRET_KEY=collectstatic-build-step-only \
-    python manage.py collectstatic --noinput
+# collectstatic runs only the static files' checks, so no database or Redis is needed here.
+RUN SECRET_KEY=collectstatic-build-step-only python manage.py collectstatic --noinput
 
 # Numeric, so orchestrators can verify runAsNonRoot without reading /etc/passwd.
 USER 10001:10001

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import LoginForm, OutboxPasswordResetForm, SignUpForm
+from accounts.throttles import RegistrationThrottle
 from agendazap.errors import InvalidCredentials, TooManyAttempts
 from agendazap.forms import add_service_errors
 from agendazap.http import client_ip
@@ -28,6 +29,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard:home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # The API's budget: the sign-up page must not be a way around it.
+        throttle = RegistrationThrottle()
+        if not throttle.allow_request(request, None):
+            form.add_error(None, _("Too many sign-ups from this address. Try again later."))
+            response = render(request, "accounts/signup.html", {"form": form}, status=429)
+            response["Retry-After"] = str(math.ceil(throttle.wait() or 1))
+            return response
         try:
             user = services.user_register(**form.cleaned_data)
         except ValidationError as exc:

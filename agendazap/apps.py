@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AgendaZapConfig(AppConfig):
@@ -6,3 +7,8 @@ class AgendaZapConfig(AppConfig):
 
     name = "agendazap"
     verbose_name = "AgendaZap"
+
+    def ready(self):
+        from agendazap.checks import production_settings_check
+
+        checks.register(production_settings_check)

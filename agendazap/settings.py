@@ -3,7 +3,8 @@
 Everything comes from environment variables with safe local defaults. With no environment
 at all the app runs on SQLite without Redis (the "embedded default"); `DATABASE_URL` and
 `REDIS_URL` switch to the production shape. `ENVIRONMENT=production` turns on the HTTPS
-hardening (`DEBUG=0` alone does not).
+hardening (`DEBUG=0` alone does not) and the checks that refuse to start on settings that fail open
+(agendazap/checks.py).
 """
 
 from datetime import timedelta
@@ -27,7 +28,10 @@ DEBUG = env_bool("DEBUG", default=False)
 _DEV_SECRET_KEY = "insecure-dev-key-never-use-in-production"  # noqa: S105 - local default only
 SECRET_KEY = env_str("SECRET_KEY", "" if IS_PRODUCTION else _DEV_SECRET_KEY)
 if not SECRET_KEY or (IS_PRODUCTION and SECRET_KEY == _DEV_SECRET_KEY):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a real secret in production")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a long random value when ENVIRONMENT=production, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -312,6 +316,9 @@ WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND") or (
     if WHATSAPP_API_TOKEN and WHATSAPP_PHONE_NUMBER_ID
     else "notifications.backends.whatsapp.ConsoleBackend"
 )
+# Production refuses console, file and in-memory WhatsApp or email backends (messages would be
+# marked sent, never delivered) unless this says it is on purpose: a staging or demo server.
+ALLOW_FAKE_MESSAGE_BACKENDS = env_bool("ALLOW_FAKE_MESSAGE_BACKENDS", default=False)
 WHATSAPP_FILE_PATH = env_str("WHATSAPP_FILE_PATH", str(BASE_DIR / "var" / "whatsapp.jsonl"))
 # Messages per second per WhatsApp number, across all workers (the Cloud API's default is 80).
 WHATSAPP_MESSAGES_PER_SECOND = env_int("WHATSAPP_MESSAGES_PER_SECOND", 80)
@@ -353,8 +360,18 @@ if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Opt-in: both reach beyond this app (every subdomain of the host; the browsers' built-in
+    # list, slow to leave), so Django's deploy warnings for them are silenced while they are off.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [
+        check_id
+        for check_id, enabled in (
+            ("security.W005", SECURE_HSTS_INCLUDE_SUBDOMAINS),
+            ("security.W021", SECURE_HSTS_PRELOAD),
+        )
+        if not enabled
+    ]
 
 # --- Logging --------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

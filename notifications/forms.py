@@ -1,3 +1,4 @@
+import math
 import re
 
 from django import forms
@@ -26,6 +27,11 @@ class TemplateForm(forms.Form):
     body = forms.CharField(label=_("Text"), max_length=4096, widget=forms.Textarea(attrs={"rows": 6}))
 
 
+# The service's limit (14 days), checked here too so the error is worded in hours beside the field
+# and no float overflows on the way to minutes.
+REMINDER_MAX_HOURS = 14 * 24
+
+
 class NotificationSettingsForm(forms.Form):
     reminder_hours = forms.CharField(
         label=_("Reminders (hours before, separated by commas)"),
@@ -39,7 +45,17 @@ class NotificationSettingsForm(forms.Form):
 
     def clean_reminder_hours(self) -> list[int]:
         parts = [part for part in re.split(r"[,;\s]+", self.cleaned_data["reminder_hours"].strip()) if part]
+        not_numbers = forms.ValidationError(_("Write hours as numbers, e.g. 24, 2 or 0.5."))
         try:
-            return [round(float(part) * 60) for part in parts]
+            hours = [float(part) for part in parts]
         except ValueError:
-            raise forms.ValidationError(_("Write hours as numbers, e.g. 24, 2 or 0.5.")) from None
+            raise not_numbers from None
+        if not all(math.isfinite(value) for value in hours):  # "nan", "inf", "1e400"
+            raise not_numbers
+        minutes = [round(value * 60) if 0 < value <= REMINDER_MAX_HOURS else 0 for value in hours]
+        if not all(minutes):
+            raise forms.ValidationError(
+                _("Each reminder must be from 1 minute to %(hours)d hours (14 days) before the start."),
+                params={"hours": REMINDER_MAX_HOURS},
+            )
+        return minutes

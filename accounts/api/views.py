@@ -4,7 +4,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
@@ -18,6 +17,7 @@ from accounts.api.serializers import (
     RegisterInputSerializer,
     VerifyEmailInputSerializer,
 )
+from accounts.throttles import RegistrationThrottle
 from agendazap.http import client_ip
 
 
@@ -28,8 +28,7 @@ def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_O
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
+    throttle_classes = [RegistrationThrottle]
 
     @extend_schema(request=RegisterInputSerializer, responses={201: AuthTokensSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:

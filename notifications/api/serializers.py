@@ -96,6 +96,9 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class NotificationSettingsSerializer(serializers.ModelSerializer):
+    # Whole minutes (no floats, no booleans); the service checks the range.
+    reminder_offsets_minutes = serializers.ListField(child=serializers.IntegerField(), required=False)
+
     class Meta:
         model = NotificationSettings
         fields = [
@@ -107,7 +110,6 @@ class NotificationSettingsSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
-            "reminder_offsets_minutes": {"required": False},
             "follow_up_delay_minutes": {"required": False, "max_value": 60 * 24 * 60},
             "follow_up_enabled": {"required": False},
             "notify_owner": {"required": False},

@@ -1,3 +1,4 @@
+import hmac
 import json
 
 from django.conf import settings
@@ -276,7 +277,9 @@ class WhatsAppWebhookView(APIView):
     def get(self, request: Request) -> HttpResponse:
         params = request.query_params
         token = settings.WHATSAPP_VERIFY_TOKEN
-        if params.get("hub.mode") == "subscribe" and token and params.get("hub.verify_token") == token:
+        # Constant time, on bytes: compare_digest refuses non-ASCII str.
+        supplied = params.get("hub.verify_token", "").encode()
+        if params.get("hub.mode") == "subscribe" and token and hmac.compare_digest(supplied, token.encode()):
             return HttpResponse(params.get("hub.challenge", ""), content_type="text/plain")
         return HttpResponse(status=403)
 

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import LoginAttempt, User
@@ -187,6 +188,45 @@ def test_paths_answer_with_and_without_trailing_slash(api_client, owner, owner_p
         assert response.status_code == 200, path
 
 
+# --- the registration throttle and the client's address ---------------------------------------------
+@pytest.fixture
+def two_registrations_an_hour(monkeypatch):
+    # DRF reads the rates once, at import: patch them where the throttles look them up.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"register": "2/hour"})
+
+
+def register_from(client, n: int, forwarded_for: str):
+    body = {"email": f"dona{n}@exemplo.com", "password": "Cabelo2026!", "template_type": "service_table"}
+    return client.post(REGISTER, body, format="json", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_without_a_trusted_proxy_spoofed_forwarded_for_does_not_lift_the_registration_throttle(
+    api_client, settings, two_registrations_an_hour
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    statuses = [register_from(api_client, n, f"198.51.100.{n}").status_code for n in range(4)]
+
+    assert statuses == [201, 201, 429, 429]
+
+
+def test_behind_one_proxy_each_client_has_its_own_registration_budget(api_client, settings, two_registrations_an_hour):
+    settings.TRUSTED_PROXY_COUNT = 1
+    first = [register_from(api_client, n, "203.0.113.1").status_code for n in range(3)]
+    second = register_from(api_client, 3, "203.0.113.2")
+
+    assert first == [201, 201, 429]
+    assert second.status_code == 201
+
+
+def test_behind_one_proxy_a_spoofed_leftmost_forwarded_for_entry_is_ignored(
+    api_client, settings, two_registrations_an_hour
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    statuses = [register_from(api_client, n, f"198.51.100.{n}, 203.0.113.1").status_code for n in range(3)]
+
+    assert statuses == [201, 201, 429]
+
+
 # --- failed-login lockout ----------------------------------------------------------------
 def test_eleventh_consecutive_failure_is_throttled_with_retry_after(api_client, owner, owner_password):
     for _ in range(10):
@@ -230,6 +270,20 @@ def test_failures_from_one_ip_across_emails_are_throttled(api_client, settings):
         LOGIN, {"email": "outro@exemplo.com", "password": "errada-123"}, format="json", REMOTE_ADDR="10.0.0.9"
     )
     assert other_ip.status_code == 401
+
+
+def test_behind_one_proxy_login_failures_are_counted_per_client_not_per_proxy(api_client, settings):
+    settings.LOGIN_MAX_FAILURES_PER_IP = 2
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def fail(n: int, forwarded_for: str) -> int:
+        body = {"email": f"x{n}@exemplo.com", "password": "errada-123"}
+        return api_client.post(
+            LOGIN, body, format="json", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for
+        ).status_code
+
+    assert [fail(n, f"198.51.100.{n}, 203.0.113.1") for n in range(3)] == [401, 401, 429]
+    assert fail(3, "203.0.113.2") == 401
 
 
 # --- refresh ----------------------------------------------------------------------------

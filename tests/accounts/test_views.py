@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
 
@@ -47,6 +48,29 @@ def test_signup_with_bad_input_shows_errors_and_creates_nothing(client):
     content = response.content.decode()
     assert "Esta senha é muito curta" in content
     assert not User.objects.exists()
+
+
+def test_signup_page_shares_the_api_registration_throttle(client, settings, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"register": "2/hour"})
+    settings.TRUSTED_PROXY_COUNT = 0
+    api = client.post(
+        "/api/auth/register",
+        {"email": "api@exemplo.com", "password": "Cabelo2026!", "template_type": "service_table"},
+        content_type="application/json",
+    )
+    assert api.status_code == 201
+    client.logout()
+    assert client.post("/accounts/signup/", SIGNUP_FORM).status_code == 302
+    client.logout()
+
+    response = client.post(
+        "/accounts/signup/", {**SIGNUP_FORM, "email": "outra@exemplo.com"}, HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.context["form"].non_field_errors()
+    assert User.objects.count() == 2
 
 
 def test_dashboard_needs_login(client):

@@ -77,6 +77,21 @@ def test_verification_handshake(api_client):
     assert wrong.status_code == 403
 
 
+@pytest.mark.parametrize("params", [{"hub.verify_token": "ção"}, {}, {"hub.verify_token": ""}])
+def test_a_missing_or_non_ascii_verify_token_is_refused_not_a_500(api_client, params):
+    response = api_client.get(WEBHOOK, {"hub.mode": "subscribe", "hub.challenge": "42", **params})
+
+    assert response.status_code == 403
+
+
+def test_the_handshake_is_refused_while_no_verify_token_is_configured(api_client, settings):
+    settings.WHATSAPP_VERIFY_TOKEN = ""
+
+    response = api_client.get(WEBHOOK, {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "42"})
+
+    assert response.status_code == 403
+
+
 def test_a_bad_or_missing_signature_changes_nothing(api_client, booked):
     confirmation = Message.objects.get(appointment=booked, kind=Kind.CONFIRMATION)
     for secret in ("wrong-secret",):
@@ -318,3 +333,37 @@ def test_staff_find_a_message_in_the_admin_and_send_it_again(client, booked, dja
         )
     confirmation.refresh_from_db()
     assert confirmation.status == MessageStatus.SENT and len(whatsapp.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reminder_offsets_minutes": [1e308]},
+        {"reminder_offsets_minutes": [10**30]},
+        {"reminder_offsets_minutes": [1.5]},
+        {"reminder_offsets_minutes": [True]},
+        {"reminder_offsets_minutes": [0]},
+        {"reminder_offsets_minutes": ["uma hora"]},
+        {"reminder_offsets_minutes": 60},
+        {"reminder_offsets_minutes": None},
+        {"follow_up_delay_minutes": 10**30},
+        {"follow_up_delay_minutes": 1e308},
+        {"follow_up_delay_minutes": -1},
+        {"follow_up_delay_minutes": None},
+    ],
+)
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_out_of_range_settings_are_a_400_naming_the_field(auth_client, owner, method, body):
+    response = getattr(auth_client, method)("/api/notifications/settings", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert set(body) <= set(response.json()), response.json()
+    saved = auth_client.get("/api/notifications/settings").json()
+    assert (saved["reminder_offsets_minutes"], saved["follow_up_delay_minutes"]) == ([1440, 120], 1440)
+
+
+@pytest.mark.parametrize("raw", ['{"reminder_offsets_minutes": [Infinity]}', '{"follow_up_delay_minutes": NaN}'])
+def test_non_finite_json_numbers_in_settings_are_a_400(auth_client, raw):
+    response = auth_client.generic("PATCH", "/api/notifications/settings", raw, content_type="application/json")
+
+    assert response.status_code == 400

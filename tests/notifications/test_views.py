@@ -94,3 +94,31 @@ def test_a_text_is_previewed_saved_and_reset(logged_in, owner):
 
 def test_messages_pages_need_login(client):
     assert client.get("/dashboard/messages/").status_code == 302
+
+
+@pytest.mark.parametrize("hours", ["1e308", "inf", "-inf", "nan", "1e400"])
+def test_reminder_hours_that_are_not_finite_numbers_are_a_form_error(logged_in, owner, hours):
+    response = logged_in.post("/dashboard/messages/settings/", {"reminder_hours": hours, "follow_up_delay_hours": "3"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["reminder_hours"]
+    assert notification_settings_get(owner=owner).reminder_offsets_minutes == [1440, 120]
+
+
+@pytest.mark.parametrize("hours", ["-1", "0", "0.001", "24, 400", "9" * 40])
+def test_reminder_hours_out_of_range_are_refused_beside_the_field(logged_in, owner, hours):
+    response = logged_in.post("/dashboard/messages/settings/", {"reminder_hours": hours, "follow_up_delay_hours": "3"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["reminder_hours"]
+    assert not response.context["form"].non_field_errors()
+    assert notification_settings_get(owner=owner).reminder_offsets_minutes == [1440, 120]
+
+
+@pytest.mark.parametrize("hours", ["-1", "1e308", "99999999999999999999999999999", "nan", "1.5"])
+def test_bad_follow_up_hours_are_refused_beside_the_field(logged_in, owner, hours):
+    response = logged_in.post("/dashboard/messages/settings/", {"reminder_hours": "24", "follow_up_delay_hours": hours})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["follow_up_delay_hours"]
+    assert notification_settings_get(owner=owner).follow_up_delay_minutes == 24 * 60

@@ -108,6 +108,22 @@ def test_bookings_are_throttled_per_phone(client, owner, service, monday, settin
     assert response.status_code == 429 and Appointment.objects.count() == 2
 
 
+def test_behind_one_proxy_bookings_are_throttled_per_client_not_per_forged_entry(
+    client, owner, service, monday, settings
+):
+    settings.PUBLIC_BOOKINGS_PER_IP_HOUR = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def book(hour: int, forwarded_for: str) -> int:
+        return client.post(
+            book_url(owner, service), form(at(monday, hour)), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for
+        ).status_code
+
+    assert book(9, "198.51.100.1, 203.0.113.1") == 302
+    assert book(10, "198.51.100.2, 203.0.113.1") == 429
+    assert book(11, "203.0.113.2") == 302
+
+
 def test_an_over_limit_plan_tells_the_client_and_warns_the_owner(client, owner, service, monday):
     for n in range(50):
         AppointmentFactory(service=service, start_time=at(monday, 9) + timedelta(days=7 + n))
