@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Channel, Queue
 from notifications.models import Status as MessageStatus
+from notifications.services import REMINDER_MAX_MINUTES
 
 
 class MessageFilterForm(forms.Form):
@@ -27,9 +28,9 @@ class TemplateForm(forms.Form):
     body = forms.CharField(label=_("Text"), max_length=4096, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-# The service's limit (14 days), checked here too so the error is worded in hours beside the field
-# and no float overflows on the way to minutes.
-REMINDER_MAX_HOURS = 14 * 24
+# The service's limit, checked here too so the error is worded in hours beside the field and no
+# float overflows on the way to minutes.
+REMINDER_MAX_HOURS = REMINDER_MAX_MINUTES // 60
 
 
 class NotificationSettingsForm(forms.Form):

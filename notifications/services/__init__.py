@@ -14,6 +14,7 @@ from notifications.services.delivery import (
 )
 from notifications.services.events import (
     DEFAULT_REMINDER_OFFSETS,
+    REMINDER_MAX_MINUTES,
     notification_settings_get,
     notification_settings_update,
 )
@@ -30,6 +31,7 @@ from notifications.services.texts import (
 __all__ = [
     "DEFAULT_REMINDER_OFFSETS",
     "PLACEHOLDERS",
+    "REMINDER_MAX_MINUTES",
     "appointment_context",
     "appointment_manage_url",
     "message_create",

@@ -22,6 +22,7 @@ from notifications.services.delivery import ACTIVE, message_create
 from notifications.services.texts import appointment_context
 
 DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
+REMINDER_MAX_MINUTES = 14 * 24 * 60  # a reminder at most two weeks before the start
 
 
 # --- Settings ------------------------------------------------------------------------------------------
@@ -37,7 +38,9 @@ def notification_settings_update(*, owner: User, data: dict[str, Any]) -> Notifi
     row = notification_settings_get(owner=owner)
     if "reminder_offsets_minutes" in data:
         offsets = data["reminder_offsets_minutes"]
-        if not isinstance(offsets, list) or not all(isinstance(n, int) and 0 < n <= 60 * 24 * 14 for n in offsets):
+        if not isinstance(offsets, list) or not all(
+            isinstance(n, int) and 0 < n <= REMINDER_MAX_MINUTES for n in offsets
+        ):
             raise ValidationError(
                 {"reminder_offsets_minutes": [_("A list of minutes before the start, each up to 14 days.")]}
             )
