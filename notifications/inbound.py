@@ -1,18 +1,28 @@
 """What arrives on the WhatsApp webhook: delivery statuses and clients' replies.
 
-Status events only move a message forward (sent → delivered → read; they may skip a step or
-arrive out of order). A reply — a quick-reply button or a text such as "1"/"SIM"/"confirmar"
-or "2"/"NÃO"/"cancelar" — confirms or cancels the booking it answers, and is answered.
+Status events only move a sent message forward (sent → delivered → read; they may skip a step
+or arrive out of order). Meta's "failed" counts after "sent" or "delivered" (a message can fail
+after reaching the phone's server) and is final for status events: only a resend leaves it. A
+read message stays read. No status event moves a message out of `cancelled`, `pending` or
+`queued`: those are ours, and a late event for an earlier send must not revive them.
+
+A reply — a quick-reply button or a text such as "1"/"SIM"/"confirmar" or "2"/"NÃO"/"cancelar"
+— confirms or cancels the booking it answers, and is answered. Each reply is recorded and acted
+on in one transaction keyed by its wamid: a webhook retried after a failure acts, a repeat of a
+handled one does nothing.
 """
 
 import hashlib
 import hmac
 import logging
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +39,20 @@ logger = logging.getLogger(__name__)
 CONFIRM_WORDS = frozenset({"1", "sim", "s", "confirmar", "confirmo", "confirmado", "confirma", "ok", "yes"})
 CANCEL_WORDS = frozenset({"2", "nao", "n", "cancelar", "cancela", "cancelo", "cancelado", "no"})
 RESCHEDULE_WORDS = frozenset({"3", "remarcar", "reagendar", "mudar"})
-STATUS_RANK = {MessageStatus.SENT: 1, MessageStatus.DELIVERED: 2, MessageStatus.READ: 3}
+# What a reply can answer: messages to the client about its booking. The owner's notices (and
+# test or account messages) go to the owner's own number and must never act on a booking.
+CLIENT_KINDS = (Kind.CONFIRMATION, Kind.REMINDER, Kind.CANCELLATION, Kind.FOLLOW_UP, Kind.REPLY)
+# The statuses a status event may move a message from ("sent" moves nothing: our send recorded it).
+STATUS_MOVES_FROM = {
+    MessageStatus.DELIVERED: (MessageStatus.SENT,),
+    MessageStatus.READ: (MessageStatus.SENT, MessageStatus.DELIVERED),
+    MessageStatus.FAILED: (MessageStatus.SENT, MessageStatus.DELIVERED),
+}
+# Each automatic "how to reply" answer costs the business a message: one per number and day.
+HELP_ANSWER_EVERY = timedelta(hours=24)
+# InboundMessage.action: what the text was understood as. "help" is an unknown text that got the
+# "how to reply" answer; "unknown" one that was left unanswered (one already went out that day).
+HELP, UNKNOWN = "help", "unknown"
 
 
 def signature_valid(raw_body: bytes, header: str) -> bool:
@@ -41,58 +64,77 @@ def signature_valid(raw_body: bytes, header: str) -> bool:
     return hmac.compare_digest(expected, header.removeprefix("sha256="))
 
 
-def webhook_process(payload: dict) -> None:
+def webhook_process(payload: dict) -> int:
+    """Handle every event of a delivery, each on its own; return how many failed.
+
+    The caller answers Meta with an error when any failed, so Meta sends the whole delivery
+    again: the events handled already are recognized by their wamid (replies) or change nothing
+    the second time (statuses), and the failed ones get another chance.
+    """
+    failed = 0
     for entry in payload.get("entry") or []:
         for change in entry.get("changes") or []:
             value = change.get("value") or {}
-            for event in value.get("statuses") or []:
-                status_apply(event)
-            for inbound in value.get("messages") or []:
-                reply_handle(inbound)
+            events = [(status_apply, event) for event in value.get("statuses") or []]
+            events += [(reply_handle, inbound) for inbound in value.get("messages") or []]
+            for handle, event in events:
+                try:
+                    handle(event)
+                except Exception:  # one bad event must not keep the rest of the delivery from being handled
+                    logger.exception("WhatsApp webhook event %s failed; Meta will deliver it again", event.get("id"))
+                    failed += 1
+    return failed
 
 
 def status_apply(event: dict) -> None:
     new = event.get("status")
-    message = Message.objects.filter(provider_message_id=event.get("id") or "-").first()
-    if message is None or new not in ("sent", "delivered", "read", "failed"):
+    wamid = event.get("id")
+    if not wamid or new not in STATUS_MOVES_FROM:
         return
     now = timezone.now()
-    if new == "failed":
+    if new == MessageStatus.FAILED:
         errors = event.get("errors") or [{}]
         detail = "; ".join(f"{e.get('code', '')} {e.get('title', '')}".strip() for e in errors)
-        Message.objects.filter(pk=message.pk).update(
-            status=MessageStatus.FAILED, failed_at=now, last_error=detail or "failed", updated_at=now
-        )
-        return
-    if STATUS_RANK.get(new, 0) <= STATUS_RANK.get(message.status, 0):
-        return  # late or repeated event: never move backwards
-    fields = {"status": new, "updated_at": now}
-    if new in ("delivered", "read") and message.delivered_at is None:
-        fields["delivered_at"] = now  # "read" may arrive without "delivered"
-    if new == "read":
-        fields["read_at"] = now
-    Message.objects.filter(pk=message.pk).update(**fields)
+        fields = {"failed_at": now, "last_error": detail or "failed"}
+    else:
+        # "read" may arrive without "delivered"
+        fields = {"delivered_at": Coalesce(F("delivered_at"), Value(now, output_field=DateTimeField()))}
+        if new == MessageStatus.READ:
+            fields["read_at"] = now
+    # One conditional UPDATE: a send, a cancel or another event meanwhile is never overwritten.
+    Message.objects.filter(provider_message_id=wamid, status__in=STATUS_MOVES_FROM[new]).update(
+        status=new, updated_at=now, **fields
+    )
 
 
 def reply_handle(inbound: dict) -> None:
+    """Record a client's reply and act on it in one transaction (the outermost: no caller wraps it).
+
+    Should acting fail, the record rolls back with it and Meta's retry finds the wamid new. Two
+    deliveries of one wamid at once: the second insert waits on the unique wamid until the first
+    commits, then is a duplicate.
+    """
     wamid = inbound.get("id") or ""
     number = "+" + "".join(ch for ch in str(inbound.get("from", "")) if ch.isdigit())
     text, payload = _text_and_payload(inbound)
     context_id = (inbound.get("context") or {}).get("id", "")
-    try:
-        with transaction.atomic():
-            record = InboundMessage.objects.create(
-                wamid=wamid, from_number=number, text=text[:4000], payload=payload[:255], context_message_id=context_id
-            )
-    except IntegrityError:
-        return  # the same event again: already handled
-    action, appointment = _understand(number, text, payload, context_id)
-    record.appointment, record.action = appointment, action
-    record.save(update_fields=["appointment", "action"])
-    if appointment is None:
-        return
-    with transaction.atomic():
-        _act(action, appointment)
+    with transaction.atomic(durable=True):
+        try:
+            with transaction.atomic():
+                record = InboundMessage.objects.create(
+                    wamid=wamid,
+                    from_number=number,
+                    text=text[:4000],
+                    payload=payload[:255],
+                    context_message_id=context_id,
+                )
+        except IntegrityError:
+            return  # the same event again: already handled
+        action, appointment = _understand(number, text, payload, context_id)
+        if appointment is not None:
+            action = _act(action, appointment, number)
+        record.appointment, record.action = appointment, action
+        record.save(update_fields=["appointment", "action"])
 
 
 def _text_and_payload(inbound: dict) -> tuple[str, str]:
@@ -109,6 +151,23 @@ def _text_and_payload(inbound: dict) -> tuple[str, str]:
 
 
 def _understand(number: str, text: str, payload: str, context_id: str) -> tuple[str, Appointment | None]:
+    """What the reply says, and the booking it is about (None: act on nothing, answer nothing).
+
+    - A button names its booking (`CONFIRM:<id>`), which must be this number's.
+    - A reply quoting our message (Meta's `context.id`) is about that message's booking, of the
+      business that sent it; a quoted owner's notice is about nothing.
+    - Otherwise it answers the latest message we wrote to this number as a client, of whichever
+      business: someone who is a client of two businesses answers the one that wrote last. That
+      message is taken only when its booking is still ahead and active, so a stray "2" weeks
+      after a visit acts on nothing rather than on a guess.
+    """
+    quoted = (
+        Message.objects.filter(provider_message_id=context_id, recipient=number).select_related("appointment").first()
+        if context_id
+        else None
+    )
+    if quoted is not None and quoted.kind not in CLIENT_KINDS:
+        return "", None
     appointment = None
     action = ""
     if ":" in payload:
@@ -124,15 +183,26 @@ def _understand(number: str, text: str, payload: str, context_id: str) -> tuple[
             if word in CANCEL_WORDS
             else "reschedule"
             if word in RESCHEDULE_WORDS
-            else "unknown"
+            else UNKNOWN
         )
-    if appointment is None:
-        # The message it answers, else the latest booking we wrote to this number about.
-        ours = Message.objects.filter(recipient=number, appointment__isnull=False).select_related("appointment")
-        answered = ours.filter(provider_message_id=context_id).first() if context_id else None
-        answered = answered or ours.order_by("-created_at").first()
-        appointment = answered.appointment if answered else None
+    if appointment is None and quoted is not None:
+        appointment = quoted.appointment
+    elif appointment is None:
+        latest = (
+            Message.objects.filter(recipient=number, kind__in=CLIENT_KINDS, appointment__isnull=False)
+            .select_related("appointment")
+            .order_by("-created_at")
+            .first()
+        )
+        if latest is not None and _active_ahead(latest.appointment):
+            appointment = latest.appointment
     return action, appointment
+
+
+def _active_ahead(appointment: Appointment) -> bool:
+    return appointment.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED) and (
+        appointment.start_time > timezone.now()
+    )
 
 
 def _normalize(text: str) -> str:
@@ -142,32 +212,47 @@ def _normalize(text: str) -> str:
     return stripped.strip(" .!?")
 
 
-def _act(action: str, appointment: Appointment) -> None:
-    appointment = Appointment.objects.select_related("owner", "service", "professional", "client").get(
-        pk=appointment.pk
+def _act(action: str, appointment: Appointment, number: str) -> str:
+    """Do what the reply asks and answer it; return what it was understood as."""
+    # Locked: two replies about one booking at once take turns (and count the day's answers right).
+    appointment = (
+        Appointment.objects.select_related("owner", "service", "professional", "client")
+        .select_for_update(of=("self",))
+        .get(pk=appointment.pk)
     )
     actor = Actor.client(via=Via.WHATSAPP, name=appointment.client_name)
     try:
         if action == "confirm":
             scheduling.appointment_client_confirm(appointment=appointment, actor=actor)
             _answer(appointment, _confirmed_answer(appointment))
-            return
+            return action
         if action == "cancel":
             scheduling.appointment_client_cancel(appointment=appointment, actor=actor)
-            return  # the cancellation message is the answer
+            return action  # the cancellation message is the answer
     except ValidationError as exc:
         _answer(appointment, " ".join(exc.messages))
-        return
+        return action
     if action == "reschedule":
         _answer(
             appointment, _("To choose another time, open: %(link)s") % {"link": appointment_manage_url(appointment)}
         )
-    else:
-        _answer(
-            appointment,
-            _("Reply 1 to confirm or 2 to cancel your booking. To reschedule: %(link)s")
-            % {"link": appointment_manage_url(appointment)},
-        )
+        return action
+    if _helped_lately(number, appointment.owner_id):
+        return UNKNOWN
+    _answer(
+        appointment,
+        _("Reply 1 to confirm or 2 to cancel your booking. To reschedule: %(link)s")
+        % {"link": appointment_manage_url(appointment)},
+    )
+    return HELP
+
+
+def _helped_lately(number: str, owner_id) -> bool:
+    """Whether this business already told this number how to reply in the last 24 hours."""
+    since = timezone.now() - HELP_ANSWER_EVERY
+    return InboundMessage.objects.filter(
+        from_number=number, action=HELP, appointment__owner_id=owner_id, received_at__gte=since
+    ).exists()
 
 
 def _confirmed_answer(appointment: Appointment) -> str:

@@ -285,7 +285,12 @@ class WhatsAppWebhookView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(description="Processed"), 403: None, 400: None},
+        responses={
+            200: OpenApiResponse(description="Processed"),
+            403: None,
+            400: None,
+            500: OpenApiResponse(description="Some event failed: send it again"),
+        },
         tags=["webhooks"],
         description="Body signed with X-Hub-Signature-256 (HMAC-SHA256 of the raw body with WHATSAPP_APP_SECRET).",
     )
@@ -299,5 +304,7 @@ class WhatsAppWebhookView(APIView):
             return Response({"detail": _("Malformed JSON.")}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"detail": _("Malformed JSON.")}, status=status.HTTP_400_BAD_REQUEST)
-        inbound.webhook_process(payload)
+        if inbound.webhook_process(payload):
+            # Meta delivers the whole batch again; what was handled is not done twice.
+            return Response({"status": "retry"}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         return Response({"status": "ok"})

@@ -154,17 +154,23 @@ def _enqueue(picked) -> None:
 
 # --- Sending ---------------------------------------------------------------------------------------------
 def message_send(*, message_id, now: datetime | None = None) -> str:
-    """Send one queued message once; return what happened: sent, retry, failed or skipped."""
+    """Send one queued message once; return what happened: sent, retry, failed or skipped.
+
+    The outcome is written only while the row is still ours: queued under this worker's claim.
+    A message cancelled meanwhile (its booking was cancelled during the send) stays cancelled,
+    and one whose claim expired and went to another worker is left to that worker.
+    """
     now = now or timezone.now()
-    claim = timedelta(seconds=settings.NOTIFICATIONS_CLAIM_SECONDS)
+    claimed_until = now + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_SECONDS)
     claimed = (
         Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + claim, attempts=F("attempts") + 1, updated_at=now)
+        .update(claimed_until=claimed_until, attempts=F("attempts") + 1, updated_at=now)
     )
     if not claimed:
         return "skipped"  # sent, cancelled, or another worker has it
     message = Message.objects.select_related("owner").get(pk=message_id)
+    ours = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, claimed_until=claimed_until)
     reserved_month = None
     try:
         if message.channel == Channel.WHATSAPP:
@@ -173,16 +179,16 @@ def message_send(*, message_id, now: datetime | None = None) -> str:
         else:
             provider_id = _send_email(message)
     except PlanLimitExceeded as exc:
-        return _fail(message, str(exc.detail))
+        return _fail(ours, str(exc.detail))
     except PermanentSendError as exc:
         _release(message, reserved_month)
-        return _fail(message, str(exc))
+        return _fail(ours, str(exc))
     except TransientSendError as exc:
         _release(message, reserved_month)
         if message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-            return _fail(message, str(exc))
+            return _fail(ours, str(exc))
         delay = _backoff(message.attempts, exc.retry_after)
-        Message.objects.filter(pk=message.pk, claimed_until__isnull=False).update(
+        ours.update(
             status=MessageStatus.PENDING,
             claimed_until=None,
             scheduled_at=timezone.now() + delay,
@@ -190,7 +196,7 @@ def message_send(*, message_id, now: datetime | None = None) -> str:
             updated_at=timezone.now(),
         )
         return "retry"
-    Message.objects.filter(pk=message.pk).update(
+    sent = ours.update(
         status=MessageStatus.SENT,
         sent_at=timezone.now(),
         provider_message_id=provider_id,
@@ -198,6 +204,11 @@ def message_send(*, message_id, now: datetime | None = None) -> str:
         last_error="",
         updated_at=timezone.now(),
     )
+    if not sent:
+        # It went out all the same: keep its id, so a reply quoting it is understood.
+        Message.objects.filter(pk=message.pk, status=MessageStatus.CANCELLED).update(
+            sent_at=timezone.now(), provider_message_id=provider_id, updated_at=timezone.now()
+        )
     return "sent"
 
 
@@ -246,8 +257,8 @@ def _release(message: Message, month) -> None:
         plan_message_release(owner=message.owner, month=month)
 
 
-def _fail(message: Message, reason: str) -> str:
-    Message.objects.filter(pk=message.pk).update(
+def _fail(ours, reason: str) -> str:
+    ours.update(
         status=MessageStatus.FAILED,
         failed_at=timezone.now(),
         claimed_until=None,
