@@ -306,5 +306,5 @@ class WhatsAppWebhookView(APIView):
             return Response({"detail": _("Malformed JSON.")}, status=status.HTTP_400_BAD_REQUEST)
         if inbound.webhook_process(payload):
             # Meta delivers the whole batch again; what was handled is not done twice.
-            return Response({"status": "retry"}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+            return Response({"status": "retry"}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
         return Response({"status": "ok"})

@@ -195,7 +195,7 @@ def test_a_retry_after_a_failure_cancels_the_booking(owner, monday, send_now, mo
     event = text(CLIENT, "2", wamid="wamid.cancel")
 
     first = send_now(post, event)
-    assert first.status_code >= 500  # Meta delivers it again
+    assert first.status_code == 503  # Meta delivers it again
     assert status_of(booked) == "pending" and not InboundMessage.objects.exists()
 
     assert send_now(post, event).status_code == 200
@@ -211,7 +211,7 @@ def test_a_failed_event_of_a_batch_is_retried_without_redoing_the_others(owner, 
     batch = webhook_payload({"messages": unknown["messages"] + cancel["messages"]})
     whatsapp.outbox.clear()
 
-    assert send_now(post, batch).status_code >= 500
+    assert send_now(post, batch).status_code == 503
     assert [m["kind"] for m in whatsapp.outbox] == ["reply"]  # the other event was handled
     assert send_now(post, batch).status_code == 200
 
