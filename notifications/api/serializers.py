@@ -1,6 +1,10 @@
 from rest_framework import serializers
 
 from notifications.models import Channel, Kind, Message, NotificationSettings, Queue
+from notifications.services.texts import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
+
+# The longest of any channel; the service holds each channel to its own.
+TEMPLATE_BODY_MAX_LENGTH = max(BODY_MAX_LENGTH.values())
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -81,13 +85,13 @@ class TemplateSerializer(serializers.Serializer):
 
 
 class TemplateInputSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=4096)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=TEMPLATE_BODY_MAX_LENGTH)
 
 
 class TemplatePreviewInputSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=4096, required=False)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=TEMPLATE_BODY_MAX_LENGTH, required=False)
 
 
 class PreviewSerializer(serializers.Serializer):
