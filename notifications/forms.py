@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from notifications.models import Channel, Queue
 from notifications.models import Status as MessageStatus
 from notifications.services import REMINDER_MAX_MINUTES
+from notifications.services.texts import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
 
 
 class MessageFilterForm(forms.Form):
@@ -24,8 +25,11 @@ class RetryQueueForm(forms.Form):
 
 
 class TemplateForm(forms.Form):
-    subject = forms.CharField(label=_("Subject (email)"), max_length=255, required=False)
-    body = forms.CharField(label=_("Text"), max_length=4096, widget=forms.Textarea(attrs={"rows": 6}))
+    subject = forms.CharField(label=_("Subject (email)"), max_length=SUBJECT_MAX_LENGTH, required=False)
+    # The longest of any channel; the service holds each channel to its own.
+    body = forms.CharField(
+        label=_("Text"), max_length=max(BODY_MAX_LENGTH.values()), widget=forms.Textarea(attrs={"rows": 6})
+    )
 
 
 # The service's limit, checked here too so the error is worded in hours beside the field and no

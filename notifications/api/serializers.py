@@ -1,6 +1,11 @@
 from rest_framework import serializers
 
 from notifications.models import Channel, Kind, Message, NotificationSettings, Queue
+from notifications.services.delivery import TEST_TEXT_MAX_LENGTH
+from notifications.services.texts import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
+
+# The longest of any channel; the service holds each channel to its own.
+TEMPLATE_BODY_MAX_LENGTH = max(BODY_MAX_LENGTH.values())
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -58,14 +63,18 @@ class CountSerializer(serializers.Serializer):
 
 
 class TestWhatsAppInputSerializer(serializers.Serializer):
-    recipient_whatsapp = serializers.CharField(max_length=32)
-    message_content = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+    recipient_whatsapp = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="The business's own number (the default)"
+    )
+    message_content = serializers.CharField(max_length=TEST_TEXT_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class TestEmailInputSerializer(serializers.Serializer):
-    recipient_email = serializers.EmailField(max_length=255)
+    recipient_email = serializers.EmailField(
+        max_length=255, required=False, allow_blank=True, help_text="The owner's own login email (the default)"
+    )
     subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=TEST_TEXT_MAX_LENGTH, required=False, allow_blank=True)
 
 
 class WorkerControlInputSerializer(serializers.Serializer):
@@ -81,13 +90,13 @@ class TemplateSerializer(serializers.Serializer):
 
 
 class TemplateInputSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=4096)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=TEMPLATE_BODY_MAX_LENGTH)
 
 
 class TemplatePreviewInputSerializer(serializers.Serializer):
-    subject = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    body = serializers.CharField(max_length=4096, required=False)
+    subject = serializers.CharField(max_length=SUBJECT_MAX_LENGTH, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=TEMPLATE_BODY_MAX_LENGTH, required=False)
 
 
 class PreviewSerializer(serializers.Serializer):

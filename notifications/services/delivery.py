@@ -16,14 +16,18 @@ import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from agendazap.errors import PlanLimitExceeded
+from agendazap.errors import PlanLimitExceeded, TooManyAttempts
+from agendazap.phones import phone_to_e164
+from agendazap.ratelimit import allow
 from billing.services import plan_message_release, plan_message_reserve
 from notifications.backends import PermanentSendError, TransientSendError, WindowClosedError, whatsapp_backend
 from notifications.models import Channel, InboundMessage, Kind, Message, Queue
@@ -292,18 +296,79 @@ def messages_clear_failed(*, owner: User, queue: str) -> int:
     return deleted
 
 
+# --- Test sends ------------------------------------------------------------------------------------------
+# A test checks the business's own set-up, so it goes only to the business itself: anything else
+# would let a login send any text to any number or address in the business's name.
+TEST_TEXT_MAX_LENGTH = 500
+TEST_SENDS_PER_HOUR = 5
+# The request fields a test's recipient and text come in (the seed's names).
+TEST_FIELDS = {
+    Channel.WHATSAPP: ("recipient_whatsapp", "message_content"),
+    Channel.EMAIL: ("recipient_email", "body"),
+}
+
+
+def test_recipients_allowed(owner: User) -> dict[str, list[str]]:
+    """Where a business's test messages may go, per channel, the default first: its own WhatsApp
+    number and its owner's login email."""
+    return {
+        Channel.WHATSAPP: [owner.whatsapp_number] if owner.whatsapp_number else [],  # stored in E.164
+        Channel.EMAIL: [User.objects.normalize_email_address(owner.email)],
+    }
+
+
+test_recipients_allowed.__test__ = False  # pytest must not collect it where a test module imports it
+
+
 @transaction.atomic
-def message_send_test(*, owner: User, channel: str, recipient: str, body: str = "", subject: str = "") -> Message:
-    """Queue a test message to check the business's WhatsApp or email set-up (counts toward the plan)."""
+def message_send_test(*, owner: User, channel: str, recipient: str = "", body: str = "", subject: str = "") -> Message:
+    """Queue a test message to the business itself (by default, or at the recipient named, which
+    must be its own) to check its WhatsApp or email set-up; it counts toward the plan."""
+    recipient_field, text_field = TEST_FIELDS[channel]
+    recipient = _test_recipient(owner, channel, recipient, recipient_field)
+    body = body.strip()
+    if len(body) > TEST_TEXT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                text_field: [
+                    _("At most %(limit)d characters (this text has %(length)d).")
+                    % {"limit": TEST_TEXT_MAX_LENGTH, "length": len(body)}
+                ]
+            }
+        )
+    if not allow(f"test-send:{owner.pk}", limit=TEST_SENDS_PER_HOUR, window_seconds=3600):
+        raise TooManyAttempts(_("Too many test messages in the last hour. Please try again later."), retry_after=3600)
     message = message_create(
         owner=owner,
         kind=Kind.TEST,
         channel=channel,
         recipient=recipient,
         context=business_context(owner),
-        body=body.strip() or None,
+        body=body or None,
     )
     if channel == Channel.EMAIL and subject.strip():
         message.subject = subject.strip()[:255]
         message.save(update_fields=["subject"])
     return message
+
+
+def _test_recipient(owner: User, channel: str, recipient: str, field: str) -> str:
+    allowed = test_recipients_allowed(owner)[channel]
+    if not allowed:
+        raise ValidationError({field: [_("Add your business's WhatsApp number to your profile first.")]})
+    if not recipient.strip():
+        return allowed[0]
+    if channel == Channel.WHATSAPP:
+        try:
+            recipient = phone_to_e164(recipient)
+        except ValidationError as exc:
+            raise ValidationError({field: exc.messages}) from exc
+    else:
+        recipient = User.objects.normalize_email_address(recipient)
+    if recipient not in allowed:
+        refusal = {
+            Channel.WHATSAPP: _("A test goes only to your business's own WhatsApp number: %(allowed)s."),
+            Channel.EMAIL: _("A test goes only to your own login email: %(allowed)s."),
+        }[channel]
+        raise ValidationError({field: [refusal % {"allowed": ", ".join(allowed)}]})
+    return recipient

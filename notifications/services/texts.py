@@ -7,7 +7,6 @@ is saved rather than shown to a client.
 """
 
 import re
-import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -90,28 +89,75 @@ class Rendered:
     body: str
 
 
-def placeholders_in(text: str) -> set[str]:
-    try:
-        return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
-    except ValueError as exc:
-        raise ValidationError(_("Unbalanced braces: write {{ and }} for literal braces.")) from exc
+# Texts are not rendered with str.format: its specs (`{client_name:x>999999999}` builds a
+# gigabyte), conversions and attribute access are no business of a message. A text is literal
+# characters, `{{`/`}}` for a literal brace, and `{name}` with a name from PLACEHOLDERS.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_NAME = re.compile(r"[^\W\d]\w*")
+# How much of an offending placeholder an error message quotes.
+_QUOTE_MAX = 60
+
+# The longest text a business may write (the rendered text grows by its values).
+BODY_MAX_LENGTH = {
+    # Meta's Cloud API refuses a text message body longer than 4,096 characters.
+    Channel.WHATSAPP: 4096,
+    # Email has no such limit; 10,000 characters is a few pages, far more than any notice needs.
+    Channel.EMAIL: 10_000,
+}
+# The Message.subject column; mail clients show far less anyway.
+SUBJECT_MAX_LENGTH = 255
 
 
 def text_validate(text: str) -> None:
-    """Refuse placeholders we do not know (and positional `{}`), naming them."""
-    unknown = sorted(placeholders_in(text) - set(PLACEHOLDERS))
+    """Refuse anything but known `{name}` placeholders and doubled literal braces, naming the culprits."""
+    unknown, not_plain, unbalanced = [], [], False
+    for token in _TOKEN.finditer(text):
+        inside = token.group(1)
+        if token.group() in ("{{", "}}"):
+            continue
+        if inside is None:
+            unbalanced = True
+        elif not _NAME.fullmatch(inside):
+            not_plain.append(_quote(token.group()))
+        elif inside not in PLACEHOLDERS:
+            unknown.append(token.group())
+    messages = []
+    if not_plain:
+        messages.append(
+            _("A placeholder is just a name in braces, like {client_name}, with nothing else inside: %(names)s.")
+            % {"names": ", ".join(dict.fromkeys(not_plain))}
+        )
     if unknown:
-        raise ValidationError(
+        messages.append(
             _("Unknown placeholders: %(names)s. Use: %(known)s.")
             % {
-                "names": ", ".join("{" + name + "}" for name in unknown),
+                "names": ", ".join(sorted(set(unknown))),
                 "known": ", ".join("{" + name + "}" for name in PLACEHOLDERS),
             }
         )
+    if unbalanced:
+        messages.append(_("Unbalanced braces: write {{ and }} for literal braces."))
+    if messages:
+        raise ValidationError(messages)
+
+
+def _quote(token: str) -> str:
+    return token if len(token) <= _QUOTE_MAX else token[: _QUOTE_MAX - 2] + "…}"
 
 
 def text_render(text: str, context: dict[str, str]) -> str:
-    rendered = text.format_map({name: context.get(name, "") for name in PLACEHOLDERS})
+    """Fill the placeholders of any text, even one stored before the checks: what is not a known
+    `{name}` renders empty, a stray brace stays as written."""
+
+    def value(token: re.Match) -> str:
+        if token.group() in ("{{", "}}"):
+            return token.group()[0]
+        inside = token.group(1)
+        if inside is None:
+            return token.group()
+        return (context.get(inside) or "") if inside in PLACEHOLDERS else ""
+
+    rendered = _TOKEN.sub(value, text)
     # An empty value (no address yet) must not leave "Salão Bela - " dangling.
     return "\n".join(_DANGLING.sub("", line) for line in rendered.splitlines()).strip()
 
@@ -141,14 +187,7 @@ def template_save(*, owner: User, kind: str, channel: str, body: str, subject: s
     body = (body or "").strip()
     if not body:
         raise _invalid("body", _("This field is required."))
-    errors = {}
-    for field, text in (("body", body), ("subject", subject or "")):
-        try:
-            text_validate(text)
-        except ValidationError as exc:
-            errors[field] = exc.messages
-    if errors:
-        raise ValidationError(errors)
+    texts_validate(channel=channel, body=body, subject=subject or "")
     template, _created = MessageTemplate.objects.update_or_create(
         owner=owner, kind=kind, channel=channel, defaults={"body": body, "subject": (subject or "").strip()}
     )
@@ -157,6 +196,25 @@ def template_save(*, owner: User, kind: str, channel: str, body: str, subject: s
 
 def template_reset(*, owner: User, kind: str, channel: str) -> None:
     MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).delete()
+
+
+def texts_validate(*, channel: str, body: str, subject: str) -> None:
+    """Check a template's body and subject, errors keyed by field."""
+    errors = {}
+    for field, text, limit in (
+        ("body", body, BODY_MAX_LENGTH[channel]),
+        ("subject", subject, SUBJECT_MAX_LENGTH),
+    ):
+        if len(text) > limit:
+            message = _("At most %(limit)d characters (this text has %(length)d).")
+            errors[field] = [message % {"limit": limit, "length": len(text)}]
+            continue
+        try:
+            text_validate(text)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def _invalid(field: str, message: str) -> ValidationError:
@@ -168,8 +226,7 @@ def template_preview(*, owner: User, kind: str, channel: str, body: str | None =
     saved_subject, saved_body, _custom = template_get(owner=owner, kind=kind, channel=channel)
     body = saved_body if body is None else body
     subject = saved_subject if subject is None else subject
-    text_validate(body)
-    text_validate(subject)
+    texts_validate(channel=channel, body=body, subject=subject)
     tz = timezone.get_current_timezone()
     start = (timezone.now() + timedelta(days=1)).astimezone(tz).replace(hour=14, minute=0, second=0, microsecond=0)
     context = {

@@ -6,7 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core import mail
+from rest_framework.test import APIClient
 
+from accounts.services import tokens_issue
 from notifications.backends import whatsapp
 from notifications.models import InboundMessage, Kind, Message
 from notifications.models import Status as MessageStatus
@@ -256,22 +259,82 @@ def test_failed_messages_listed_retried_and_cleared_per_owner(
     assert auth_client.get("/api/queues/failed/nope").status_code == 404
 
 
-def test_test_sends_and_the_message_log(auth_client, owner, django_capture_on_commit_callbacks):
+def test_test_sends_go_to_the_business_itself_and_show_in_the_log(
+    auth_client, owner, django_capture_on_commit_callbacks
+):
+    national = f"({owner.whatsapp_number[3:5]}) {owner.whatsapp_number[5:10]}-{owner.whatsapp_number[10:]}"
     with django_capture_on_commit_callbacks(execute=True):
+        # The seed's body, naming the business's own number (written nationally).
         sent = auth_client.post(
             "/api/queues/test/whatsapp",
-            {"recipient_whatsapp": "(11) 97777-0000", "message_content": "Olá, teste"},
+            {"recipient_whatsapp": national, "message_content": "Olá, teste"},
             format="json",
         )
-        auth_client.post("/api/queues/test/email", {"recipient_email": "dono@exemplo.com"}, format="json")
-    assert sent.status_code == 202
-    assert whatsapp.outbox[-1]["body"] == "Olá, teste" and whatsapp.outbox[-1]["to"] == "+5511977770000"
+        emailed = auth_client.post("/api/queues/test/email", {"recipient_email": owner.email.upper()}, format="json")
+    assert sent.status_code == 202 and emailed.status_code == 202
+    assert whatsapp.outbox[-1]["body"] == "Olá, teste" and whatsapp.outbox[-1]["to"] == owner.whatsapp_number
+    assert mail.outbox[-1].to == [owner.email]
     log = auth_client.get("/api/queues/messages", {"channel": "whatsapp"}).json()
     assert log["total"] == 1 and log["messages"][0]["status"] == "sent"
     assert auth_client.get("/api/queues/messages").json()["total"] == 2
     assert auth_client.get("/api/queues/messages", {"status": "lost"}).status_code == 400
     bad = auth_client.post("/api/queues/test/whatsapp", {"recipient_whatsapp": "12"}, format="json")
     assert bad.status_code == 400 and "recipient_whatsapp" in bad.json()
+
+
+def test_a_test_without_a_recipient_goes_to_the_business_itself(auth_client, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client.post("/api/queues/test/whatsapp", {}, format="json").status_code == 202
+        assert auth_client.post("/api/queues/test/email", {}, format="json").status_code == 202
+    assert whatsapp.outbox[-1]["to"] == owner.whatsapp_number
+    assert mail.outbox[-1].to == [owner.email]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("whatsapp", {"recipient_whatsapp": "+5511977770000", "message_content": "Compre já"}, "recipient_whatsapp"),
+        ("email", {"recipient_email": "alguem@exemplo.com", "body": "Compre já"}, "recipient_email"),
+    ],
+)
+def test_a_test_to_anyone_else_is_refused_and_nothing_is_written(
+    path, body, field, auth_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = auth_client.post(f"/api/queues/test/{path}", body, format="json")
+    assert refused.status_code == 400 and field in refused.json()
+    assert not Message.objects.exists()
+    assert whatsapp.outbox == [] and mail.outbox == []
+
+
+def test_a_whatsapp_test_needs_the_business_number_first(auth_client, owner):
+    owner.whatsapp_number = ""
+    owner.save(update_fields=["whatsapp_number"])
+    refused = auth_client.post("/api/queues/test/whatsapp", {}, format="json")
+    assert refused.status_code == 400 and "recipient_whatsapp" in refused.json()
+    assert not Message.objects.exists()
+
+
+def test_a_test_text_is_short(auth_client, owner):
+    long_text = "a" * 501
+    whatsapp_test = auth_client.post("/api/queues/test/whatsapp", {"message_content": long_text}, format="json")
+    email_test = auth_client.post("/api/queues/test/email", {"body": long_text}, format="json")
+    assert whatsapp_test.status_code == 400 and "message_content" in whatsapp_test.json()
+    assert email_test.status_code == 400 and "body" in email_test.json()
+    assert not Message.objects.exists()
+
+
+def test_the_sixth_test_within_the_hour_is_429(auth_client, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for path in ("whatsapp", "email", "whatsapp", "email", "whatsapp"):
+            assert auth_client.post(f"/api/queues/test/{path}", {}, format="json").status_code == 202
+        refused = auth_client.post("/api/queues/test/email", {}, format="json")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Message.objects.count() == 5
+    other = UserFactory()
+    other_client = APIClient()
+    other_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=other)['access_token']}")
+    assert other_client.post("/api/queues/test/email", {}, format="json").status_code == 202
 
 
 def test_worker_control_is_for_staff_only(auth_client, api_client, owner):
