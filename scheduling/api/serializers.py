@@ -96,7 +96,7 @@ class AppointmentCreateInputSerializer(serializers.Serializer):
     client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
     start_time = serializers.DateTimeField()
     duration = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_DURATION_MINUTES, help_text="Minutes; default: the service's."
+        required=False, help_text="Minutes (1 to a day); default: the service's."
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -134,7 +134,7 @@ class AppointmentUpdateInputSerializer(serializers.Serializer):
     client_whatsapp = serializers.CharField(max_length=32, required=False)
     client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
     start_time = serializers.DateTimeField(required=False)
-    duration = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DURATION_MINUTES)
+    duration = serializers.IntegerField(required=False, help_text="Minutes (1 to a day).")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     custom_fields = CustomFieldsField(required=False, allow_null=True)
