@@ -86,10 +86,14 @@ MAX_TAGS = 30
 
 # --- Finding and creating -------------------------------------------------------------------------
 @transaction.atomic
-def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str = "", source: str = "") -> Client:
+def client_find_or_create(
+    *, owner: User, name: str, whatsapp: str, email: str = "", source: str = "", rename: bool = False
+) -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
-    A returning client who gives a new name or email has it recorded; a deactivated one who
+    Whoever books with a known number only fills what the record lacks (an email): anyone may
+    type any number, so what the business recorded is never overwritten. `rename` is the
+    business saying, on purpose, that the client's name is now `name`. A deactivated client who
     books again is active again.
     """
     number = phone_to_e164(whatsapp)
@@ -109,10 +113,10 @@ def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str =
             client = Client.objects.get(owner=owner, whatsapp=number)
     client.owner = owner  # already loaded: spares the figures a query
     changed = []
-    if name and name != client.name:
+    if rename and name and name != client.name:
         client.name = name
         changed.append("name")
-    if email and email != client.email:
+    if email and not client.email:
         client.email = email
         changed.append("email")
     if not client.is_active:
