@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from agendazap.events import Actor, Via
 from crm import services
 from crm.models import Client
 
@@ -32,6 +33,7 @@ class ClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Erase personal data of the selected clients (LGPD)"))
     def erase_personal_data(self, request, queryset):
+        actor = Actor.business(request.user, via=Via.ADMIN)
         for client in queryset:
-            services.client_erase(client=client)
+            services.client_erase(client=client, actor=actor)
         self.message_user(request, _("Personal data erased; the figures stay."))

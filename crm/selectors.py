@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agendazap.ids import as_uuid
+from agendazap.phones import phone_to_e164
 from catalog.models import Service
 from crm.filters import ClientFilter
 from crm.models import Client
@@ -44,6 +45,25 @@ def client_referenced_get(*, owner: User, client_id) -> Client:
     if client is None:
         raise ValidationError({"client_id": [_("Client not found.")]})
     return client
+
+
+def client_named_otherwise(*, owner: User, whatsapp: str, name: str) -> Client | None:
+    """The business's client with this number when `name` is not the name it has (else None).
+
+    Case and spacing do not make another name; a number that is not one finds nobody.
+    """
+    try:
+        number = phone_to_e164(whatsapp)
+    except ValidationError:
+        return None
+    client = Client.objects.filter(owner=owner, whatsapp=number).first()
+    if client is None or _name_key(client.name) == _name_key(name):
+        return None
+    return client
+
+
+def _name_key(name: str) -> str:
+    return " ".join((name or "").split()).casefold()
 
 
 def client_history(*, client: Client) -> QuerySet:

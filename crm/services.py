@@ -86,10 +86,14 @@ MAX_TAGS = 30
 
 # --- Finding and creating -------------------------------------------------------------------------
 @transaction.atomic
-def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str = "", source: str = "") -> Client:
+def client_find_or_create(
+    *, owner: User, name: str, whatsapp: str, email: str = "", source: str = "", rename: bool = False
+) -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
-    A returning client who gives a new name or email has it recorded; a deactivated one who
+    Whoever books with a known number only fills what the record lacks (an email): anyone may
+    type any number, so what the business recorded is never overwritten. `rename` is the
+    business saying, on purpose, that the client's name is now `name`. A deactivated client who
     books again is active again.
     """
     number = phone_to_e164(whatsapp)
@@ -109,10 +113,10 @@ def client_find_or_create(*, owner: User, name: str, whatsapp: str, email: str =
             client = Client.objects.get(owner=owner, whatsapp=number)
     client.owner = owner  # already loaded: spares the figures a query
     changed = []
-    if name and name != client.name:
+    if rename and name and name != client.name:
         client.name = name
         changed.append("name")
-    if email and email != client.email:
+    if email and not client.email:
         client.email = email
         changed.append("email")
     if not client.is_active:
@@ -182,13 +186,13 @@ def client_bulk_update(*, owner: User, client_ids: list, updates: dict[str, Any]
     return clients.update(**values, updated_at=timezone.now())
 
 
-def client_delete(*, client: Client, erase: bool = False) -> str:
+def client_delete(*, client: Client, actor: events.Actor, erase: bool = False) -> str:
     """Delete a client without history; deactivate one with appointments; or erase personal data (LGPD).
 
     Returns "deleted", "deactivated" or "erased".
     """
     if erase:
-        client_erase(client=client)
+        client_erase(client=client, actor=actor)
         return "erased"
     if client.appointments.exists():
         if client.is_active:
@@ -200,11 +204,17 @@ def client_delete(*, client: Client, erase: bool = False) -> str:
 
 
 @transaction.atomic
-def client_erase(*, client: Client) -> Client:
-    """Anonymize a client and its appointments, keeping the business's counts and revenue."""
-    placeholder = f"erased-{client.pk.hex[:12]}"
+def client_erase(*, client: Client, actor: events.Actor) -> Client:
+    """Anonymize a client, keeping the business's counts and revenue.
+
+    The apps holding copies (appointments, messages) erase theirs on `ClientErased`, which
+    carries the former values for them to look for.
+    """
+    former = events.ClientErased(
+        client=client, actor=actor, former_name=client.name, former_whatsapp=client.whatsapp, former_email=client.email
+    )
     client.name = _("Erased client")
-    client.whatsapp = placeholder
+    client.whatsapp = f"erased-{client.pk.hex[:12]}"
     for field in ("email", "notes", "gender", "address", "city", "state", "zip_code", "referral_code", "source"):
         setattr(client, field, "")
     client.birth_date = None
@@ -214,9 +224,7 @@ def client_erase(*, client: Client) -> Client:
     client.is_vip = False
     client.erased_at = timezone.now()
     client.save()
-    client.appointments.update(
-        client_name=client.name, client_whatsapp=placeholder, client_email="", notes="", custom_fields=None
-    )
+    events.emit(former)
     return client
 
 

@@ -69,6 +69,14 @@ class AppointmentBookForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Asked when the number is a known client's and the name typed is another: the page comes
+    # back once with this choice, about the client named in `known_client`.
+    client_name_choice = forms.ChoiceField(
+        choices=[("keep", "keep"), ("rename", "rename")],  # the template words them with the names
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    known_client = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
 
 class AppointmentStatusForm(forms.Form):

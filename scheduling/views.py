@@ -22,6 +22,7 @@ from agendazap.errors import DomainError
 from agendazap.events import Actor, Via
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors as catalog_selectors
+from crm import selectors as client_selectors
 from scheduling import selectors, services
 from scheduling.forms import (
     ActiveForm,
@@ -137,42 +138,53 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     book = AppointmentBookForm(request.POST if is_post else None)
     availability = _availability(owner, query) if query.is_bound and query.is_valid() else None
     status = None
+    known_client = None
     if is_post and availability is not None and book.is_valid():
         step_one, step_two = query.cleaned_data, book.cleaned_data
-        try:
-            appointment = services.appointment_book(
-                owner=owner,
-                service_id=step_one["service_id"],
-                professional_id=step_one["professional_id"] or None,
-                start_time=at_local(step_one["date"], step_two["start_time"], selectors.business_timezone(owner)),
-                client_name=step_two["client_name"],
-                client_whatsapp=step_two["client_whatsapp"],
-                client_email=step_two["client_email"],
-                notes=step_two["notes"],
-                actor=_actor(request),
-            )
-        except ValidationError as exc:
-            _split_errors(exc, query, book)
-        except DomainError as exc:
-            status = add_domain_error(book, exc)
-            availability = _availability(owner, query)  # fresh: the time just refused is gone
-        else:
-            messages.success(
-                request,
-                _("Booked: %(client)s on %(day)s at %(time)s with %(professional)s.")
-                % {
-                    "client": appointment.client_name,
-                    "day": date_format(timezone.localtime(appointment.start_time), "SHORT_DATE_FORMAT"),
-                    "time": timezone.localtime(appointment.start_time).strftime("%H:%M"),
-                    "professional": appointment.professional.name,
-                },
-            )
-            return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
+        known_client = client_selectors.client_named_otherwise(
+            owner=owner, whatsapp=step_two["client_whatsapp"], name=step_two["client_name"]
+        )
+        # Another name for a known number: the form comes back saying whose number it is and
+        # asks first; a choice made about another client (the number changed since) asks again.
+        asked = known_client is not None and step_two["known_client"] == known_client.pk
+        choice = step_two["client_name_choice"] if asked else ""
+        if known_client is None or choice:
+            try:
+                appointment = services.appointment_book(
+                    owner=owner,
+                    service_id=step_one["service_id"],
+                    professional_id=step_one["professional_id"] or None,
+                    start_time=at_local(step_one["date"], step_two["start_time"], selectors.business_timezone(owner)),
+                    client_name=step_two["client_name"],
+                    client_whatsapp=step_two["client_whatsapp"],
+                    client_email=step_two["client_email"],
+                    notes=step_two["notes"],
+                    rename_client=choice == "rename",
+                    actor=_actor(request),
+                )
+            except ValidationError as exc:
+                _split_errors(exc, query, book)
+            except DomainError as exc:
+                status = add_domain_error(book, exc)
+                availability = _availability(owner, query)  # fresh: the time just refused is gone
+            else:
+                messages.success(
+                    request,
+                    _("Booked: %(client)s on %(day)s at %(time)s with %(professional)s.")
+                    % {
+                        "client": appointment.client_name,
+                        "day": date_format(timezone.localtime(appointment.start_time), "SHORT_DATE_FORMAT"),
+                        "time": timezone.localtime(appointment.start_time).strftime("%H:%M"),
+                        "professional": appointment.professional.name,
+                    },
+                )
+                return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
     context = {
         "query": query,
         "form": book,
         "availability": availability,
         "chosen_time": book.data.get("start_time", "") if book.is_bound else "",
+        "known_client": known_client,
     }
     return render(request, "scheduling/appointment_new.html", context, status=status or _status_of(query, book))
 

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
+from agendazap.events import Actor, Via
 from crm import selectors, services
 from crm.api.serializers import (
     BulkUpdateInputSerializer,
@@ -83,7 +84,7 @@ class ClientDetailView(BusinessAPIView):
     def delete(self, request: Request, client_id) -> Response:
         client = selectors.client_get(owner=request.user, client_id=client_id)
         erase = request.query_params.get("erase", "").lower() in ("1", "true", "yes")
-        outcome = services.client_delete(client=client, erase=erase)
+        outcome = services.client_delete(client=client, actor=Actor.business(request.user, via=Via.API), erase=erase)
         if outcome == "deleted":
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ClientSerializer(client).data)

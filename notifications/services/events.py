@@ -1,4 +1,5 @@
-"""Notifications' reactions to appointment events: what the client and the owner are told, and when.
+"""Notifications' reactions to appointment events: what the client and the owner are told, and when;
+and to an erased client: nothing more goes to them, and the messages kept no longer say who they were.
 
 Registered in `NotificationsConfig.ready()`. Each runs inside the transaction of the change, so
 the message rows commit or roll back with it; a message due now is handed over after commit.
@@ -9,14 +10,16 @@ started, tells the client nothing.
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from agendazap import events
-from notifications.models import Channel, Kind, Message, NotificationSettings
+from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
 from notifications.services.delivery import ACTIVE, message_create
 from notifications.services.texts import appointment_context
@@ -98,6 +101,46 @@ def on_cancelled(event: events.AppointmentCancelled) -> None:
         _to_client(appointment, Kind.CANCELLATION)
     if event.actor.is_client:
         _to_owner(appointment, Kind.OWNER_CANCELLATION)
+
+
+def on_client_erased(event: events.ClientErased) -> None:
+    """Cancel what would still go to the erased client and redact every message of the business about them.
+
+    Found by the client, by their appointments (the owner's notices name them) and by the former
+    number or email as recipient. Their WhatsApp replies are redacted too: those about the
+    business's bookings, and those that matched no booking (nobody else's, and theirs).
+    """
+    client = event.client
+    placeholder = client.whatsapp  # crm's placeholder for the number that is gone
+    former = [value for value in (event.former_whatsapp, event.former_email) if value]
+    with translation.override(settings.LANGUAGE_CODE):
+        erased = _("[erased]")
+    now = timezone.now()
+    mentions = Message.objects.filter(owner_id=client.owner_id).filter(
+        Q(client=client) | Q(appointment__client=client) | Q(recipient__in=former)
+    )
+    rows = Message.objects.filter(pk__in=list(mentions.values_list("pk", flat=True)))
+    # A failed one too: retrying it would only reach the placeholder.
+    rows.filter(status__in=(*ACTIVE, MessageStatus.FAILED)).update(
+        status=MessageStatus.CANCELLED, claimed_until=None, updated_at=now
+    )
+    rows.filter(Q(client=client) | Q(recipient__in=former)).update(recipient=placeholder)
+    rows.update(
+        subject=_unless_blank("subject", erased),
+        body=erased,
+        template_params=[],
+        last_error=_unless_blank("last_error", erased),
+        updated_at=now,
+    )
+    if event.former_whatsapp:
+        InboundMessage.objects.filter(from_number=event.former_whatsapp).filter(
+            Q(appointment__owner_id=client.owner_id) | Q(appointment__isnull=True)
+        ).update(from_number=placeholder, text=_unless_blank("text", erased), payload="")
+
+
+def _unless_blank(field: str, text: str) -> Case:
+    """`text` where `field` says something, blank where it was blank (a blank says nothing)."""
+    return Case(When(**{field: ""}, then=Value("")), default=Value(text))
 
 
 def _ahead(appointment, now: datetime | None = None) -> bool:

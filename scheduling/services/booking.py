@@ -64,6 +64,7 @@ def appointment_book(
     status: str | None = None,
     whatsapp_consent: bool = True,
     outside_hours: bool = False,
+    rename_client: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken).
@@ -71,7 +72,8 @@ def appointment_book(
     A client booking online takes an offered start (the slot grid, notice and horizon). The
     business books any minute inside working hours, outside them with `outside_hours`, and
     records a past visit with status completed or no_show. The client is `client_id`, or found
-    (or created) by WhatsApp number.
+    (or created) by WhatsApp number; the booking keeps the name typed, and the client record
+    keeps its own unless the business asks to `rename_client` to it.
     """
     now = now or timezone.now()
     tz = selectors.business_timezone(owner)
@@ -126,6 +128,8 @@ def appointment_book(
             whatsapp=client_whatsapp,
             email=client_email,
             source=appointment.source,
+            # Only the business renames its client; someone booking online may use any number.
+            rename=rename_client and not actor.is_client,
         )
         _place(
             appointment,

@@ -38,14 +38,6 @@ def test_the_same_number_at_two_businesses_is_two_clients(owner):
     assert mine.pk != theirs.pk
 
 
-def test_a_returning_client_updates_name_and_email_but_keeps_them_when_not_given(owner):
-    services.client_find_or_create(owner=owner, name="Ana", whatsapp="11988888888", email="ana@old.com")
-    client = services.client_find_or_create(owner=owner, name="Ana Paula", whatsapp="11988888888", email="")
-    assert (client.name, client.email) == ("Ana Paula", "ana@old.com")
-    client = services.client_find_or_create(owner=owner, name="", whatsapp="11988888888", email="ANA@new.com")
-    assert (client.name, client.email) == ("Ana Paula", "ana@new.com")
-
-
 def test_bookings_with_different_spellings_share_one_client(owner, monday):
     service = ServiceFactory(owner=owner)
     for hour, spelling in ((9, "(11) 98888-8888"), (10, "11988888888"), (11, "+55 11 98888-8888")):
