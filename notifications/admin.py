@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import InboundMessage, Message, MessageTemplate, NotificationSettings
 from notifications.models import Status as MessageStatus
-from notifications.services import messages_hand_over
+from notifications.services import messages_send_again
 
 
 @admin.register(Message)
@@ -22,14 +21,8 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected failed or cancelled messages again"))
     def send_again(self, request, queryset):
-        ids = list(
-            queryset.filter(status__in=(MessageStatus.FAILED, MessageStatus.CANCELLED)).values_list("pk", flat=True)
-        )
-        queryset.filter(pk__in=ids).update(
-            status=MessageStatus.PENDING, attempts=0, scheduled_at=timezone.now(), failed_at=None, claimed_until=None
-        )
-        messages_hand_over(message_ids=ids)
-        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": len(ids)})
+        sent_again = messages_send_again(message_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": sent_again})
 
     @admin.action(description=_("Cancel the selected messages that were not sent yet"))
     def cancel(self, request, queryset):

@@ -11,6 +11,7 @@ from notifications.services.delivery import (
     messages_clear_failed,
     messages_hand_over,
     messages_retry_failed,
+    messages_send_again,
 )
 from notifications.services.events import (
     DEFAULT_REMINDER_OFFSETS,
@@ -40,6 +41,7 @@ __all__ = [
     "messages_clear_failed",
     "messages_hand_over",
     "messages_retry_failed",
+    "messages_send_again",
     "notification_settings_get",
     "notification_settings_update",
     "template_get",

@@ -275,17 +275,32 @@ def _fail(ours, reason: str) -> str:
 # --- The owner's actions on its messages --------------------------------------------------------------
 def messages_retry_failed(*, owner: User, queue: str) -> int:
     """Send the business's failed messages of a queue again, from the first attempt."""
+    return _send_again(Message.objects.filter(owner=owner, queue=queue, status=MessageStatus.FAILED))
+
+
+def messages_send_again(*, message_ids) -> int:
+    """Send failed or cancelled messages again, from the first attempt (staff, in the admin)."""
+    failed_or_cancelled = (MessageStatus.FAILED, MessageStatus.CANCELLED)
+    return _send_again(Message.objects.filter(pk__in=message_ids, status__in=failed_or_cancelled))
+
+
+def _send_again(messages) -> int:
+    """Put `messages` back in line, except those about an erased client: their text and number are gone."""
     with transaction.atomic():
         ids = list(
-            Message.objects.filter(owner=owner, queue=queue, status=MessageStatus.FAILED).values_list("pk", flat=True)
+            messages.exclude(client__erased_at__isnull=False)
+            .exclude(appointment__client__erased_at__isnull=False)
+            .select_for_update(of=("self",))
+            .values_list("pk", flat=True)
         )
+        now = timezone.now()
         Message.objects.filter(pk__in=ids).update(
             status=MessageStatus.PENDING,
             attempts=0,
-            scheduled_at=timezone.now(),
+            scheduled_at=now,
             failed_at=None,
             claimed_until=None,
-            updated_at=timezone.now(),
+            updated_at=now,
         )
         transaction.on_commit(lambda: messages_hand_over(message_ids=ids))
     return len(ids)

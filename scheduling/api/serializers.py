@@ -95,9 +95,7 @@ class AppointmentCreateInputSerializer(serializers.Serializer):
     client_whatsapp = serializers.CharField(max_length=32, required=False)
     client_email = serializers.EmailField(max_length=255, required=False, allow_blank=True)
     start_time = serializers.DateTimeField()
-    duration = serializers.IntegerField(
-        required=False, help_text="Minutes (1 to a day); default: the service's."
-    )
+    duration = serializers.IntegerField(required=False, help_text="Minutes (1 to a day); default: the service's.")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     custom_fields = CustomFieldsField(required=False, allow_null=True)

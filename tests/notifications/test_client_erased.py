@@ -109,3 +109,20 @@ def test_replies_that_matched_no_booking_are_redacted(owner, monday, book):
     row = InboundMessage.objects.get()
     assert (row.from_number, row.payload) == (mine.client.whatsapp, "")
     assert "Ana" not in row.text and row.text
+
+
+def test_staff_cannot_send_an_erased_clients_messages_again(owner, monday, book, admin_client):
+    appointment = book(owner, at(monday, 10))
+    confirmation = Message.objects.get(appointment=appointment, kind=Kind.CONFIRMATION)
+    Message.objects.filter(pk=confirmation.pk).update(status=MessageStatus.FAILED)
+    erase(owner, appointment.client)
+
+    response = admin_client.post(
+        "/admin/notifications/message/", {"action": "send_again", "_selected_action": [str(confirmation.pk)]}
+    )
+
+    assert response.status_code == 302
+    confirmation.refresh_from_db()
+    assert confirmation.status == MessageStatus.CANCELLED  # "[erased]" never goes to the placeholder number
+    Message.objects.filter(pk=confirmation.pk).update(status=MessageStatus.FAILED)
+    assert services.messages_retry_failed(owner=owner, queue=confirmation.queue) == 0
