@@ -1,9 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from agendazap.errors import DomainError
 from agendazap.events import Actor, Via
-from scheduling.models import Appointment, BookingRules, Professional, TimeOff, WorkingHours
-from scheduling.services import appointment_cancel
+from scheduling import selectors, services
+from scheduling.models import (
+    Appointment,
+    AppointmentActivity,
+    AppointmentStatus,
+    BookingRules,
+    Professional,
+    TimeOff,
+    WorkingHours,
+)
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -46,26 +56,104 @@ class BookingRulesAdmin(admin.ModelAdmin):
     autocomplete_fields = ("owner",)
 
 
+def _row_name(appointment: Appointment) -> str:
+    """The client and the start in the business's zone, as its owner would name the booking."""
+    start = appointment.start_time.astimezone(selectors.business_timezone(appointment.owner))
+    return f"{appointment.client_name} ({start:%d/%m/%Y %H:%M})"
+
+
+class AppointmentActivityInline(admin.TabularInline):
+    """The appointment's history, read-only: it is written by the events, never by hand."""
+
+    model = AppointmentActivity
+    fields = ("created_at", "kind", "actor_kind", "actor_via", "actor_name", "details")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    """Staff read appointments and change their status through the services' actions.
+
+    Time, length, professional, service, status and whose booking it is are read-only here:
+    a direct edit would skip the overlap guard, the status rules and the events (messages,
+    client figures, history). New bookings are made by the business, not in the admin.
+    """
+
     list_display = ("start_time", "client_name", "client_whatsapp", "service", "professional", "status", "owner")
     list_filter = ("status", "source")
     search_fields = ("client_name", "client_whatsapp", "client_email", "owner__email", "owner__business_name")
     list_select_related = ("owner", "service", "professional")
     date_hierarchy = "start_time"
-    autocomplete_fields = ("owner", "service", "professional")
-    readonly_fields = ("end_time", "blocks_until", "created_at", "updated_at", "cancelled_at")
-    actions = ("mark_cancelled",)
+    readonly_fields = (
+        "owner",
+        "client",
+        "client_whatsapp",
+        "service",
+        "professional",
+        "start_time",
+        "end_time",
+        "duration_minutes",
+        "buffer_minutes",
+        "blocks_until",
+        "status",
+        "source",
+        "client_confirmed_at",
+        "cancelled_at",
+        "created_at",
+        "updated_at",
+    )
+    inlines = [AppointmentActivityInline]
+    actions = ("confirm", "mark_completed", "mark_no_show", "mark_cancelled")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Confirm selected appointments"))
+    def confirm(self, request, queryset):
+        self._set_status(request, queryset, AppointmentStatus.CONFIRMED)
+
+    @admin.action(description=_("Mark selected appointments as completed"))
+    def mark_completed(self, request, queryset):
+        self._set_status(request, queryset, AppointmentStatus.COMPLETED)
+
+    @admin.action(description=_("Mark selected appointments as no-show"))
+    def mark_no_show(self, request, queryset):
+        self._set_status(request, queryset, AppointmentStatus.NO_SHOW)
 
     @admin.action(description=_("Cancel selected appointments (keeps the rows)"))
     def mark_cancelled(self, request, queryset):
-        # Through the service, so a cancellation by staff is the same event as any other.
-        cancelled = 0
-        for appointment in queryset.select_related("owner").filter(status__in=("pending", "confirmed")):
-            appointment_cancel(
-                appointment=appointment,
-                actor=Actor.business(request.user, via=Via.ADMIN),
-                reason=str(_("Cancelled by AgendaZap staff")),
+        self._set_status(request, queryset, AppointmentStatus.CANCELLED, reason=str(_("Cancelled by AgendaZap staff")))
+
+    def _set_status(self, request, queryset, status: str, *, reason: str = "") -> None:
+        """Each row through the service, as staff; a refusal is reported for its row and the rest go on."""
+        actor = Actor.business(request.user, via=Via.ADMIN)
+        changed = 0
+        for appointment in queryset.select_related("owner", "service", "professional", "client"):
+            try:
+                services.appointment_set_status(appointment=appointment, actor=actor, status=status, reason=reason)
+            except (ValidationError, DomainError) as exc:
+                refusal = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.detail)
+                self.message_user(
+                    request,
+                    _("%(appointment)s: not changed. %(reason)s")
+                    % {"appointment": _row_name(appointment), "reason": refusal},
+                    messages.WARNING,
+                )
+            else:
+                changed += 1
+        if changed:
+            self.message_user(
+                request,
+                _("%(count)d appointment(s) changed to “%(status)s”.")
+                % {"count": changed, "status": AppointmentStatus(status).label},
+                messages.SUCCESS,
             )
-            cancelled += 1
-        self.message_user(request, _("%(count)d appointment(s) cancelled.") % {"count": cancelled})

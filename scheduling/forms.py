@@ -27,6 +27,32 @@ def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz)
 
 
+def start_instant(day: date, value: datetime | time, tz: ZoneInfo) -> datetime:
+    """What a `SlotField` gave: an offered instant as it is, or a typed time on `day`."""
+    return value if isinstance(value, datetime) else at_local(day, value, tz)
+
+
+class SlotField(forms.Field):
+    """A start: an offered slot's exact instant (ISO 8601 with its offset) or a typed HH:MM.
+
+    The instant tells apart the two 01:30 of a clock's fall-back night, which a wall time cannot.
+    """
+
+    clock = forms.TimeField(input_formats=["%H:%M"])
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+        if instant is not None and instant.tzinfo is not None:
+            return instant
+        return self.clock.to_python(value)  # HH:MM, or TimeField's own "Enter a valid time."
+
+
 # --- Agenda -----------------------------------------------------------------------------------
 class AgendaFilterForm(forms.Form):
     date = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET)
@@ -54,9 +80,33 @@ class SlotQueryForm(forms.Form):
 
 
 class AppointmentBookForm(forms.Form):
-    """Step two: the free time picked and the client's details (sent with POST)."""
+    """Step two: a free time picked (or any time typed) and the client's details (sent with POST).
 
-    start_time = forms.TimeField(label=_("Time"), input_formats=["%H:%M"])
+    `status` is asked only for a date that may be past: a visit that happened is recorded as
+    completed or no-show. Whether the time fits is the booking service's to say.
+    """
+
+    start_time = SlotField(label=_("Time"), required=False)
+    other_time = forms.TimeField(
+        label=_("Or type another time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "class": "input-short"}, format="%H:%M"),
+        input_formats=["%H:%M"],
+        help_text=_("Any minute, e.g. 14:10. It takes the place of the time chosen above."),
+    )
+    outside_hours = forms.BooleanField(
+        label=_("Squeeze-in: book it even outside working hours or in time off"), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Has this visit already happened?"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (ANY, _("Not yet")),
+            (AppointmentStatus.COMPLETED, _("Yes, it was completed")),
+            (AppointmentStatus.NO_SHOW, _("The client did not come")),
+        ],
+    )
     client_name = forms.CharField(
         label=_("Client's name"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
@@ -78,6 +128,29 @@ class AppointmentBookForm(forms.Form):
     )
     known_client = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, past_day: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if past_day:  # a visit on a past date happened or not; today's may still be ahead
+            self.fields["status"].choices = self.fields["status"].choices[1:]
+            self.fields["status"].initial = AppointmentStatus.COMPLETED
+
+    def clean(self):
+        cleaned = super().clean()
+        time_errors = "start_time" in self.errors or "other_time" in self.errors
+        if not time_errors and cleaned.get("start_time") is None and cleaned.get("other_time") is None:
+            self.add_error("start_time", _("Choose a free time or type one."))
+        return cleaned
+
+    @property
+    def time_field(self) -> str:
+        """The field the start came from: where an error about the time belongs."""
+        return "other_time" if self.cleaned_data.get("other_time") is not None else "start_time"
+
+    def start(self, day: date, tz: ZoneInfo) -> datetime:
+        """The start asked for: the typed time when there is one, else the slot chosen."""
+        typed = self.cleaned_data.get("other_time")
+        return start_instant(day, typed if typed is not None else self.cleaned_data["start_time"], tz)
+
 
 class AppointmentStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=AppointmentStatus.choices)
@@ -94,7 +167,7 @@ class AppointmentCancelForm(forms.Form):
 
 class RescheduleForm(forms.Form):
     date = forms.DateField(label=_("New date"), widget=DATE_WIDGET)
-    start_time = forms.TimeField(label=_("New time"), input_formats=["%H:%M"])
+    start_time = SlotField(label=_("New time"))
 
 
 class DateForm(forms.Form):

@@ -6,7 +6,9 @@ API uses do the work. A service's ValidationError goes back on the form (400); a
 """
 
 from collections import Counter
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agendazap.errors import DomainError
-from agendazap.events import Actor, Via
+from agendazap.events import Actor, ActorKind, Via
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors as catalog_selectors
 from crm import selectors as client_selectors
@@ -38,9 +41,9 @@ from scheduling.forms import (
     SlotQueryForm,
     TimeOffForm,
     WorkingHoursForm,
-    at_local,
+    start_instant,
 )
-from scheduling.models import Appointment, AppointmentStatus, Professional
+from scheduling.models import ActivityKind, Appointment, AppointmentActivity, AppointmentStatus, Professional
 from scheduling.selectors import Availability
 
 # Offered on an appointment's page, in this order; which ones apply is the service's table.
@@ -57,6 +60,28 @@ def _today(owner) -> date:
 
 def _status_of(*forms) -> int:
     return 400 if any(form.errors for form in forms if form is not None) else 200
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """An offered start as the slot picker shows it: its exact instant, and the time to read."""
+
+    value: str
+    label: str
+
+
+def _slot_choices(slots: list[datetime], tz: ZoneInfo) -> list[SlotChoice]:
+    """The exact instant is the value, so the repeated hour of a fall-back night stays two times;
+    there the label names the zone's abbreviation too (01:30 EDT, 01:30 EST)."""
+    local = [slot.astimezone(tz) for slot in slots]
+    seen = Counter(slot.strftime("%H:%M") for slot in local)
+    return [
+        SlotChoice(
+            value=slot.isoformat(),
+            label=f"{slot:%H:%M} {slot:%Z}" if seen[slot.strftime("%H:%M")] > 1 else f"{slot:%H:%M}",
+        )
+        for slot in local
+    ]
 
 
 def _professionals(owner, *, include_inactive: bool = False) -> list[Professional]:
@@ -119,6 +144,8 @@ def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentB
         add_service_errors(book, exc)
         return
     for field, field_messages in exc.message_dict.items():
+        if field == "start_time":
+            field = book.time_field
         target = query if field in query.fields else book
         target.add_error(field if field in target.fields else None, field_messages)
 
@@ -127,16 +154,19 @@ def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentB
 @require_http_methods(["GET", "POST"])
 def appointment_new(request: HttpRequest) -> HttpResponse:
     owner = request.user
+    tz = selectors.business_timezone(owner)
+    today = _today(owner)
     bookable = catalog_selectors.service_list(owner=owner, filters={"is_active": True}).prefetch_related(None)
     is_post = request.method == "POST"
     query = SlotQueryForm(
         request.POST if is_post else (request.GET or None),
         services=list(bookable),
         professionals=_professionals(owner),
-        initial={"date": _today(owner)},
+        initial={"date": today},
     )
-    book = AppointmentBookForm(request.POST if is_post else None)
     availability = _availability(owner, query) if query.is_bound and query.is_valid() else None
+    day = availability.day if availability is not None else None
+    book = AppointmentBookForm(request.POST if is_post else None, past_day=day is not None and day < today)
     status = None
     known_client = None
     if is_post and availability is not None and book.is_valid():
@@ -154,7 +184,9 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                     owner=owner,
                     service_id=step_one["service_id"],
                     professional_id=step_one["professional_id"] or None,
-                    start_time=at_local(step_one["date"], step_two["start_time"], selectors.business_timezone(owner)),
+                    start_time=book.start(step_one["date"], tz),
+                    outside_hours=step_two["outside_hours"],
+                    status=step_two["status"] or None,
                     client_name=step_two["client_name"],
                     client_whatsapp=step_two["client_whatsapp"],
                     client_email=step_two["client_email"],
@@ -168,13 +200,14 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 status = add_domain_error(book, exc)
                 availability = _availability(owner, query)  # fresh: the time just refused is gone
             else:
+                start = appointment.start_time.astimezone(tz)
                 messages.success(
                     request,
                     _("Booked: %(client)s on %(day)s at %(time)s with %(professional)s.")
                     % {
                         "client": appointment.client_name,
-                        "day": date_format(timezone.localtime(appointment.start_time), "SHORT_DATE_FORMAT"),
-                        "time": timezone.localtime(appointment.start_time).strftime("%H:%M"),
+                        "day": date_format(start, "SHORT_DATE_FORMAT"),
+                        "time": start.strftime("%H:%M"),
                         "professional": appointment.professional.name,
                     },
                 )
@@ -183,6 +216,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "query": query,
         "form": book,
         "availability": availability,
+        "slots": _slot_choices(availability.slots, tz) if availability is not None else [],
+        "ask_visit_status": day is not None and day <= today,
         "chosen_time": book.data.get("start_time", "") if book.is_bound else "",
         "known_client": known_client,
     }
@@ -225,9 +260,10 @@ def _detail(
             professional=appointment.professional,
             duration_minutes=appointment.duration_minutes,
         ).slots
+    tz = selectors.business_timezone(owner)
     context = {
         "appointment": appointment,
-        "activity": selectors.appointment_activity_list(appointment=appointment),
+        "activity": [_activity_line(row) for row in selectors.appointment_activity_list(appointment=appointment)],
         "status_actions": actions,
         "waiting_to_start": not started and AppointmentStatus.COMPLETED in allowed,
         "can_cancel": AppointmentStatus.CANCELLED in allowed,
@@ -237,12 +273,70 @@ def _detail(
         "reschedule_form": reschedule_form or RescheduleForm(),
         "date_form": date_form,
         "reschedule_day": day,
-        "slots": slots,
+        "slots": _slot_choices(slots, tz) if slots is not None else None,
         "chosen_time": reschedule_form.data.get("start_time", "") if reschedule_form is not None else "",
     }
     if status == 200:
         status = _status_of(date_form)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
+
+
+# Who did it, as the business reads its own history.
+OWNER_VIA = {Via.DASHBOARD: gettext_lazy("You (dashboard)"), Via.API: gettext_lazy("You (API)")}
+CLIENT_VIA = {
+    Via.MANAGE_LINK: gettext_lazy("Client (link)"),
+    Via.WHATSAPP: gettext_lazy("Client (WhatsApp)"),
+    Via.PUBLIC_PAGE: gettext_lazy("Client (booking page)"),
+    Via.PUBLIC_API: gettext_lazy("Client (booking page)"),
+}
+ACTOR_KIND = {
+    ActorKind.OWNER: gettext_lazy("You"),
+    ActorKind.MEMBER: gettext_lazy("Your team"),
+    ActorKind.CLIENT: gettext_lazy("Client"),
+    ActorKind.STAFF: gettext_lazy("AgendaZap team"),
+    ActorKind.SYSTEM: gettext_lazy("System"),
+}
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    kind: str
+    label: str
+    when: datetime
+    who: str
+    moved_from: datetime | None = None
+    moved_to: datetime | None = None
+    note: str = ""
+
+
+def _activity_line(row: AppointmentActivity) -> ActivityLine:
+    """One line of the history page: what, when (aware: the template shows the business's zone), who."""
+    if row.actor_kind == ActorKind.OWNER:
+        who = OWNER_VIA.get(row.actor_via, ACTOR_KIND[ActorKind.OWNER])
+    elif row.actor_kind == ActorKind.CLIENT:
+        who = CLIENT_VIA.get(row.actor_via, ACTOR_KIND[ActorKind.CLIENT])
+    else:
+        who = ACTOR_KIND.get(row.actor_kind, row.actor_kind)
+    details = row.details or {}
+    moved_from = moved_to = None
+    notes = []
+    if row.kind == ActivityKind.MOVED:
+        moved_from, moved_to = datetime.fromisoformat(details["from"]), datetime.fromisoformat(details["to"])
+        notes = [details[key] for key in ("professional", "service") if details.get(key)]
+    elif row.kind == ActivityKind.CANCELLED and details.get("reason"):
+        notes = [details["reason"]]
+    elif row.kind == ActivityKind.DETAILS_CHANGED:
+        fields = {field.name: field.verbose_name for field in Appointment._meta.fields}
+        notes = [str(fields[name]) for name in details.get("fields", []) if name in fields]
+    return ActivityLine(
+        kind=row.kind,
+        label=row.get_kind_display(),
+        when=row.created_at,
+        who=str(who),
+        moved_from=moved_from,
+        moved_to=moved_to,
+        note=", ".join(notes),
+    )
 
 
 @login_required
@@ -306,7 +400,8 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
     form = RescheduleForm(request.POST)
     status = 400
     if form.is_valid():
-        start = at_local(form.cleaned_data["date"], form.cleaned_data["start_time"], selectors.business_timezone(owner))
+        tz = selectors.business_timezone(owner)
+        start = start_instant(form.cleaned_data["date"], form.cleaned_data["start_time"], tz)
         try:
             services.appointment_update(appointment=appointment, actor=_actor(request), data={"start_time": start})
         except ValidationError as exc:

@@ -1,10 +1,10 @@
 """The appointments API: booking, conflicts, moves, statuses, cancellation, lists and figures."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from notifications.models import Message
+from notifications.models import Kind, Message
 from scheduling.models import Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
 from tests.helpers import at, set_hours, time_passes
@@ -374,3 +374,77 @@ def test_stats_over_a_range(auth_client, owner, service, monday):
     assert body["no_show_rate"] == 0.25
     bad = auth_client.get("/api/appointments/stats", {"date_from": tuesday.isoformat(), "date_to": monday.isoformat()})
     assert bad.status_code == 400
+
+
+# --- who is told, who did what ------------------------------------------------------------------------
+def test_the_owners_own_move_does_not_tell_the_owner(auth_client, service, monday):
+    appointment_id = create(auth_client, service, at(monday, 10)).json()["id"]
+
+    response = auth_client.patch(
+        f"{APPOINTMENTS}/{appointment_id}", {"start_time": at(monday, 15).isoformat()}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert not Message.objects.filter(kind=Kind.OWNER_RESCHEDULE).exists()
+    assert Message.objects.filter(appointment_id=appointment_id, kind=Kind.CONFIRMATION).count() == 2  # the client
+
+
+def test_confirming_a_visit_that_has_started_sends_the_client_nothing(auth_client, service, monday):
+    appointment_id = create(auth_client, service, at(monday, 10)).json()["id"]
+    time_passes(Appointment.objects.get(pk=appointment_id))
+    before = Message.objects.filter(appointment_id=appointment_id).count()
+
+    response = auth_client.patch(f"{APPOINTMENTS}/{appointment_id}", {"status": "confirmed"}, format="json")
+
+    assert response.status_code == 200 and response.json()["status"] == "confirmed"
+    assert Message.objects.filter(appointment_id=appointment_id).count() == before
+
+
+def test_a_service_whose_assigned_professionals_are_inactive_is_not_offered_with_everyone(
+    auth_client, owner, service, monday
+):
+    specialist = ProfessionalFactory(owner=owner, is_active=False)
+    specialist.services.add(service)
+
+    availability = auth_client.get(
+        "/api/appointments/availability", {"service_id": str(service.pk), "date": monday.isoformat()}
+    )
+    assert availability.status_code == 200
+    assert availability.json()["available_slots"] == []
+
+    response = create(auth_client, service, at(monday, 10))
+    assert response.status_code == 400
+    assert "professional_id" in response.json()
+    assert not Appointment.objects.exists()
+
+
+def test_activity_lists_booked_moved_and_cancelled_with_who_did_it(auth_client, client, owner, service, monday):
+    appointment_id = create(auth_client, service, at(monday, 10)).json()["id"]
+    appointment = Appointment.objects.get(pk=appointment_id)
+    moved = client.post(
+        f"/b/{owner.business_slug}/a/{appointment.manage_token}/",
+        {"action": "reschedule", "start_time": at(monday, 15).isoformat()},
+    )
+    assert moved.status_code == 200
+    cancelled = auth_client.delete(f"{APPOINTMENTS}/{appointment_id}", {"reason": "Fechado"}, format="json")
+    assert cancelled.status_code == 200
+
+    response = auth_client.get(f"{APPOINTMENTS}/{appointment_id}/activity")
+
+    assert response.status_code == 200
+    rows = response.json()["activity"]
+    assert [(row["kind"], row["actor"]["kind"], row["actor"]["via"]) for row in rows] == [
+        ("booked", "owner", "api"),
+        ("moved", "client", "manage_link"),
+        ("cancelled", "owner", "api"),
+    ]
+    assert rows[0]["actor"]["name"] == owner.email and rows[1]["actor"]["name"] == "João Silva"
+    moved_details = {key: datetime.fromisoformat(value) for key, value in rows[1]["details"].items()}
+    assert moved_details == {"from": at(monday, 10), "to": at(monday, 15)}
+    assert rows[2]["details"]["reason"] == "Fechado"
+    assert {"id", "created_at"} <= set(rows[0])
+
+
+def test_another_business_appointment_activity_is_404(auth_client, monday):
+    foreign = AppointmentFactory(service=ServiceFactory(owner=UserFactory()), start_time=at(monday, 10))
+    assert auth_client.get(f"{APPOINTMENTS}/{foreign.pk}/activity").status_code == 404

@@ -8,8 +8,9 @@ from icalendar import Calendar
 
 from billing.models import UsageAlert
 from notifications.backends import whatsapp
+from notifications.models import Channel, Kind, Message
 from scheduling.models import Appointment, AppointmentStatus
-from tests.factories import AppointmentFactory, ServiceFactory, UserFactory
+from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
 from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +212,67 @@ def test_public_api_books_without_an_account(api_client, owner, service, monday)
     assert taken.status_code == 409
     unknown = api_client.post("/api/appointments/public", {**body, "business_slug": "nope"}, format="json")
     assert unknown.status_code == 404
+
+
+def test_public_api_409_names_no_other_booking_only_fresh_times(api_client, owner, service, monday):
+    taken = AppointmentFactory(service=service, start_time=at(monday, 10), client_name="Outra Cliente")
+    body = {
+        "business_slug": owner.business_slug,
+        "service_id": str(service.pk),
+        "start_time": at(monday, 10).isoformat(),
+        "client_name": "Ana",
+        "client_whatsapp": "11988887777",
+        "consent_whatsapp": True,
+    }
+
+    response = api_client.post("/api/appointments/public", body, format="json")
+
+    assert response.status_code == 409
+    data = response.json()
+    assert set(data) == {"detail", "available_slots"}
+    assert str(taken.pk) not in response.content.decode() and "Outra Cliente" not in response.content.decode()
+    assert at(monday, 10).isoformat() not in data["available_slots"]
+    assert data["available_slots"][:2] == [at(monday, 9).isoformat(), at(monday, 11).isoformat()]
+    assert Appointment.objects.count() == 1
+
+
+def test_public_page_after_a_taken_time_offers_the_times_still_free_and_none_chosen(client, owner, service, monday):
+    AppointmentFactory(service=service, start_time=at(monday, 10))
+    AppointmentFactory(service=service, start_time=at(monday, 11))
+
+    response = client.post(book_url(owner, service), form(at(monday, 10)))
+
+    assert response.status_code == 409
+    offered = re.findall(r'name="start_time" id="[\w-]+" value="([^"]+)"', response.content.decode())
+    assert offered[:2] == [at(monday, 9).isoformat(), at(monday, 12).isoformat()]
+    assert " checked" not in re.search(r'<ul class="slot-grid">.*?</ul>', response.content.decode(), re.S).group(0)
+
+
+def test_a_service_whose_assigned_professionals_are_inactive_is_not_offered_online(client, owner, service, monday):
+    specialist = ProfessionalFactory(owner=owner, is_active=False)
+    specialist.services.add(service)
+
+    page = client.get(book_url(owner, service), {"date": monday.isoformat()})
+    assert 'name="start_time"' not in page.content.decode()
+
+    response = client.post(book_url(owner, service), form(at(monday, 10)))
+    assert response.status_code == 400
+    assert not Appointment.objects.exists()
+
+
+def test_a_clients_reschedule_on_the_manage_page_tells_the_owner(client, owner, service, monday):
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    appointment = Appointment.objects.get()
+    tuesday = monday + timedelta(days=1)
+
+    response = client.post(
+        f"/b/{owner.business_slug}/a/{appointment.manage_token}/",
+        {"action": "reschedule", "start_time": at(tuesday, 15).isoformat()},
+    )
+
+    assert response.status_code == 200
+    told = Message.objects.filter(kind=Kind.OWNER_RESCHEDULE, appointment=appointment)
+    assert sorted(told.values_list("channel", "recipient")) == [
+        (Channel.EMAIL, owner.email),
+        (Channel.WHATSAPP, owner.whatsapp_number),
+    ]

@@ -1,7 +1,7 @@
 """The dashboard's agenda and agenda settings, through real requests as the business owner sees them."""
 
 import re
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -25,9 +25,15 @@ def other_owner(db):
     return UserFactory(business_name="Barbearia Vizinha")
 
 
-def offered_times(response) -> list[str]:
-    """The free times a page offers, as the radio buttons named start_time."""
-    return re.findall(r'name="start_time" id="[\w-]+" value="(\d\d:\d\d)"', response.content.decode())
+def offered_instants(response) -> list[datetime]:
+    """The free times a page offers: the exact instants the radio buttons named start_time carry."""
+    values = re.findall(r'name="start_time" id="[\w-]+" value="([^"]+)"', response.content.decode())
+    return [datetime.fromisoformat(value) for value in values]
+
+
+def offered_times(response, tz=SAO_PAULO) -> list[str]:
+    """The free times a page offers, as HH:MM in the business's zone."""
+    return [instant.astimezone(tz).strftime("%H:%M") for instant in offered_instants(response)]
 
 
 def book_form(service, day, hour: str, **extra) -> dict:
