@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER", "30/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Prices are JSON numbers, as in the seed (`"price": 50.0`).
+    # Prices are JSON numbers (`"price": 50.0`), as docs/api.md says.
     "COERCE_DECIMAL_TO_STRING": False,
 }
 if DEBUG:

@@ -43,7 +43,7 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
-def test_lists_accept_commas_or_the_seeds_json(monkeypatch):
+def test_lists_accept_commas_or_a_json_list(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", '["localhost", "agenda.exemplo.com.br"]')
     assert env_list("ALLOWED_HOSTS") == ["localhost", "agenda.exemplo.com.br"]
     monkeypatch.setenv("ALLOWED_HOSTS", "localhost, agenda.exemplo.com.br,")
