@@ -49,7 +49,7 @@ def env_json_object(name: str) -> dict:
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
-    """Accept a comma-separated list or the seed's JSON list (`["a", "b"]`)."""
+    """Accept a comma-separated list or a JSON list (`["a", "b"]`)."""
     raw = os.environ.get(name)
     if raw is None:
         return list(default or [])

@@ -10,9 +10,9 @@ DEFAULT_REGION = "BR"
 def phone_to_e164(raw: str, *, region: str = DEFAULT_REGION) -> str:
     """Return `raw` in E.164, reading national numbers (`(11) 98888-8888`) in `region`.
 
-    Numbers are accepted when they are *possible* rather than *valid*: the seed's own
-    examples (`+5511888888888`) are possible but not allocated, and a business must not be
-    told its client's real number is wrong because the metadata is a release behind.
+    Numbers are accepted when they are *possible* rather than *valid*: example numbers
+    (`+5511888888888`) are possible but not allocated, and a business must not be told its
+    client's real number is wrong because the metadata is a release behind (docs/domain.md).
     """
     text = (raw or "").strip()
     try:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -154,6 +155,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Every worker consumes every queue unless started with -Q (to give one queue workers of its own);
+# without this a plain `celery worker` would consume only the default queue and no message.
+CELERY_TASK_QUEUES = [
+    Queue(name)
+    for name in (
+        "celery",
+        "appointment_confirmations",
+        "appointment_reminders",
+        "appointment_cancellations",
+        "appointment_follow_ups",
+        "whatsapp_messages",
+        "email_notifications",
+    )
+]
 # Every periodic task, declared once; DatabaseScheduler copies these rows into the database
 # (editable in the admin under "Periodic tasks").
 CELERY_BEAT_SCHEDULE = {
@@ -226,7 +241,7 @@ REST_FRAMEWORK = {
         "register": env_str("THROTTLE_REGISTER", "30/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Prices are JSON numbers, as in the seed (`"price": 50.0`).
+    # Prices are JSON numbers (`"price": 50.0`), as docs/api.md says.
     "COERCE_DECIMAL_TO_STRING": False,
 }
 if DEBUG:

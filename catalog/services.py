@@ -4,7 +4,7 @@ Both the HTML views and the API views call these functions. They validate what t
 against the business's template (a `service_table` business prices every service and records
 no credentials; a `consultation` business may leave the price empty and record credentials),
 raise `ValidationError` with field keys for bad input, and `ServiceInUse` when a delete must be
-refused. `service_create` is the one way a service comes to exist (plan limits will hook in there).
+refused. `service_create` is the one way a service comes to exist (the plan limit is checked there).
 """
 
 from collections.abc import Callable, Iterable

@@ -72,7 +72,7 @@ def client_history(*, client: Client) -> QuerySet:
 
 
 def client_analytics(*, owner: User) -> dict:
-    """The seed's client overview, in five queries whatever the number of clients."""
+    """The business's client overview, in five queries whatever the number of clients."""
     clients = Client.objects.filter(owner=owner)
     totals = clients.aggregate(
         total=Count("pk"),

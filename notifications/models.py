@@ -24,7 +24,7 @@ class Kind(models.TextChoices):
 
 
 class Queue(models.TextChoices):
-    """The seed's queues; each is a Celery queue workers consume."""
+    """The message queues; each is a Celery queue workers consume (docs/operations.md)."""
 
     CONFIRMATIONS = "appointment_confirmations", "appointment_confirmations"
     REMINDERS = "appointment_reminders", "appointment_reminders"

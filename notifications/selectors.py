@@ -39,7 +39,7 @@ def message_list(*, owner: User, filters: dict) -> QuerySet[Message]:
 
 
 def queue_status(*, owner: User) -> dict:
-    """The seed's shape: per queue its length (waiting to be sent), consumer groups and newest id."""
+    """Per queue its length (waiting to be sent), consumer groups and newest id."""
     now = timezone.now()
     rows = (
         Message.objects.filter(owner=owner)

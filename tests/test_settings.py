@@ -132,7 +132,7 @@ def test_hsts_reaches_subdomains_and_the_preload_list_only_when_asked():
     assert manage("check", "--deploy", "--fail-level", "WARNING", **opted_in).returncode == 0
 
 
-def test_lists_accept_commas_or_the_seeds_json(monkeypatch):
+def test_lists_accept_commas_or_a_json_list(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", '["localhost", "agenda.exemplo.com.br"]')
     assert env_list("ALLOWED_HOSTS") == ["localhost", "agenda.exemplo.com.br"]
     monkeypatch.setenv("ALLOWED_HOSTS", "localhost, agenda.exemplo.com.br,")
@@ -143,3 +143,10 @@ def test_a_malformed_boolean_is_a_clear_configuration_error(monkeypatch):
     monkeypatch.setenv("DEBUG", "talvez")
     with pytest.raises(ImproperlyConfigured, match="DEBUG"):
         env_bool("DEBUG")
+
+
+def test_a_worker_started_without_queues_consumes_every_message_queue():
+    from agendazap.celery import app
+    from notifications.models import Queue
+
+    assert set(app.amqp.queues) == {"celery", *Queue.values}

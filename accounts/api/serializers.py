@@ -1,4 +1,4 @@
-"""Shapes of the auth and profile API (the seed's schemas). Rules live in accounts.services."""
+"""Shapes of the auth and profile API. Rules live in accounts.services."""
 
 from django.conf import settings
 from rest_framework import serializers

@@ -1,4 +1,4 @@
-"""The seed's paginated list shape: `{"<plural>": [...], "total", "page", "per_page", "total_pages"}`."""
+"""The paginated list shape (docs/api.md): `{"<plural>": [...], "total", "page", "per_page", "total_pages"}`."""
 
 import math
 
@@ -25,7 +25,7 @@ def _positive_int(raw: str | None, *, name: str, default: int, maximum: int | No
 
 
 def paginate(queryset: QuerySet, query_params, *, key: str, serialize) -> dict:
-    """Return one page of `queryset` in the seed's shape; a page past the end is empty, not a 404."""
+    """Return one page of `queryset` in that shape; a page past the end is empty, not a 404."""
     page = _positive_int(query_params.get("page"), name="page", default=1)
     per_page = _positive_int(
         query_params.get("per_page"), name="per_page", default=DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE

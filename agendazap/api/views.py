@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 
 # An API view scoped to the authenticated business. Datetimes are written out in the
-# business's time zone and naive ones are read in it (CONTRACT.md), by activating that zone
+# business's time zone and naive ones are read in it (docs/api.md), by activating that zone
 # for the request. (A comment, not a docstring: the schema would show it on every view.)
 class BusinessAPIView(APIView):
     def initial(self, request, *args, **kwargs):

@@ -50,7 +50,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 
 
 class ServicePageSerializer(serializers.Serializer):
-    """The seed's paginated list shape."""
+    """The paginated list shape (docs/api.md, Pagination)."""
 
     services = ServiceSerializer(many=True)
     total = serializers.IntegerField()

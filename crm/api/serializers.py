@@ -1,4 +1,4 @@
-"""Shapes of the clients API (the seed's Client). Rules live in crm.services."""
+"""Shapes of the clients API. Rules live in crm.services."""
 
 from rest_framework import serializers
 

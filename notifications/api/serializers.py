@@ -47,7 +47,7 @@ class QueueStateSerializer(serializers.Serializer):
 
 
 class QueueStatusSerializer(serializers.Serializer):
-    """One key per queue (the seed's names), plus scheduled_messages."""
+    """One key per queue, plus scheduled_messages."""
 
     appointment_confirmations = QueueStateSerializer()
     appointment_reminders = QueueStateSerializer()

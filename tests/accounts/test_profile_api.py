@@ -14,7 +14,7 @@ def test_profile_needs_authentication(api_client):
     assert api_client.get(PROFILE).status_code == 401
 
 
-def test_profile_shows_the_seed_fields(auth_client, owner):
+def test_profile_shows_the_business_fields(auth_client, owner):
     body = auth_client.get(PROFILE).json()
     assert body["id"] == str(owner.pk)
     for field in (

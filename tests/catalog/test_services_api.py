@@ -254,7 +254,7 @@ def test_owner_fields_sent_in_the_body_are_ignored(auth_client, owner, other_own
 
 
 # --- List -----------------------------------------------------------------------------------------
-def test_list_has_the_seed_shape(auth_client, owner):
+def test_list_has_the_paginated_shape(auth_client, owner):
     for name in ("Corte", "Barba", "Escova"):
         ServiceFactory(owner=owner, name=name)
     body = auth_client.get(SERVICES).json()

@@ -213,7 +213,7 @@ def test_malformed_webhook_body_is_a_400(api_client):
 
 
 # --- Queues API ------------------------------------------------------------------------------------------
-def test_queue_status_in_the_seed_shape(auth_client, booked):
+def test_queue_status_has_a_key_per_queue_and_scheduled_messages(auth_client, booked):
     body = auth_client.get("/api/queues/status").json()
     assert set(body) == {
         "appointment_confirmations",

@@ -249,7 +249,7 @@ def test_delete_cancels_keeps_the_row_and_frees_the_time(auth_client, service, m
 
 
 # --- availability through the API --------------------------------------------------------------------
-def test_availability_in_the_seed_shape(auth_client, service, monday):
+def test_availability_lists_free_slots_and_the_days_conflicts(auth_client, service, monday):
     taken = create(auth_client, service, at(monday, 10)).json()
     response = auth_client.get(
         "/api/appointments/availability", {"service_id": str(service.pk), "date": monday.isoformat()}
@@ -288,7 +288,7 @@ def test_availability_needs_authentication(api_client, service, monday):
 
 
 # --- lists and figures ---------------------------------------------------------------------------------
-def test_list_is_paginated_in_the_seed_shape_and_scoped(auth_client, owner, service, monday):
+def test_list_is_paginated_and_scoped(auth_client, owner, service, monday):
     for hour in (9, 10, 11):
         create(auth_client, service, at(monday, hour))
     AppointmentFactory(service=ServiceFactory(owner=UserFactory()), start_time=at(monday, 9))
