@@ -11,9 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from kombu import Queue
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from agendazap.env import env_bool, env_int, env_json_object, env_list, env_str
 

@@ -129,7 +129,10 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "cancel":
+            if action == "confirm":
+                services.appointment_client_confirm(appointment=appointment, actor=_client(appointment))
+                notice = _("Thank you! The business knows you will come.")
+            elif action == "cancel":
                 services.appointment_client_cancel(appointment=appointment, actor=_client(appointment))
                 notice = _("Your booking is cancelled. The business has been told.")
             elif action == "reschedule":
@@ -153,8 +156,10 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         AppointmentStatus.PENDING,
         AppointmentStatus.CONFIRMED,
     ) and appointment.start_time - timezone.now() >= timedelta(hours=rules.cancellation_notice_hours)
+    active_ahead = appointment.status in services.ACTIVE_STATUSES and appointment.start_time > timezone.now()
     day = _date_param(request.GET.get("date"))
     context = {
+        "can_confirm": active_ahead and appointment.client_confirmed_at is None,
         "appointment": appointment,
         "business": owner,
         "new": request.GET.get("new") == "1" and request.method == "GET",

@@ -145,6 +145,25 @@ def test_manage_page_cancels_within_the_notice(client, owner, service, monday):
     assert appointment.status == AppointmentStatus.CANCELLED
 
 
+def test_the_client_confirms_on_the_manage_page_and_the_business_still_decides(client, owner, service, monday):
+    from scheduling.services import booking_rules_update
+
+    booking_rules_update(owner=owner, data={"online_booking_status": "pending"})
+    client.post(book_url(owner, service), form(at(monday, 10)))
+    appointment = Appointment.objects.get()
+    url = f"/b/{owner.business_slug}/a/{appointment.manage_token}/"
+    assert 'id="confirm-button"' in client.get(url).content.decode()
+
+    response = client.post(url, {"action": "confirm"})
+
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.client_confirmed_at is not None
+    assert appointment.status == AppointmentStatus.PENDING
+    assert 'id="client-confirmed"' in response.content.decode()
+    assert appointment.activity.filter(kind="client_confirmed", actor_via="manage_link").exists()
+
+
 def test_manage_page_refuses_changes_too_close_to_the_start(client, owner, service, monday):
     from scheduling.services import booking_rules_update
 
