@@ -1,14 +1,12 @@
-"""Dashboard pages of the agenda and its settings.
+"""Dashboard pages of the agenda: the day list, a new appointment, one appointment and its actions.
 
 Thin views: a form checks the shape of the input, then the same services and selectors the
 API uses do the work. A service's ValidationError goes back on the form (400); a domain error
 (409 taken time, 402 plan limit) is shown as the form's error with its own status.
 """
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,71 +20,32 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agendazap.errors import DomainError
-from agendazap.events import Actor, ActorKind, Via
+from agendazap.events import ActorKind, Via
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors as catalog_selectors
 from crm import selectors as client_selectors
 from scheduling import selectors, services
 from scheduling.forms import (
-    ActiveForm,
     AgendaFilterForm,
     AppointmentBookForm,
     AppointmentCancelForm,
     AppointmentStatusForm,
-    BookingRulesForm,
     DateForm,
-    ProfessionalCreateForm,
-    ProfessionalForm,
     RescheduleForm,
     SlotQueryForm,
-    TimeOffForm,
-    WorkingHoursForm,
     start_instant,
 )
-from scheduling.models import ActivityKind, Appointment, AppointmentActivity, AppointmentStatus, Professional
+from scheduling.models import ActivityKind, Appointment, AppointmentActivity, AppointmentStatus
 from scheduling.selectors import Availability
+from scheduling.views.common import (
+    business_professionals,
+    business_today,
+    dashboard_actor,
+    slot_choices,
+    status_of,
+)
 
-# Offered on an appointment's page, in this order; which ones apply is the service's table.
 STATUS_ACTIONS = (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.business(request.user, via=Via.DASHBOARD)
-
-
-def _today(owner) -> date:
-    return timezone.now().astimezone(selectors.business_timezone(owner)).date()
-
-
-def _status_of(*forms) -> int:
-    return 400 if any(form.errors for form in forms if form is not None) else 200
-
-
-@dataclass(frozen=True)
-class SlotChoice:
-    """An offered start as the slot picker shows it: its exact instant, and the time to read."""
-
-    value: str
-    label: str
-
-
-def _slot_choices(slots: list[datetime], tz: ZoneInfo) -> list[SlotChoice]:
-    """The exact instant is the value, so the repeated hour of a fall-back night stays two times;
-    there the label names the zone's abbreviation too (01:30 EDT, 01:30 EST)."""
-    local = [slot.astimezone(tz) for slot in slots]
-    seen = Counter(slot.strftime("%H:%M") for slot in local)
-    return [
-        SlotChoice(
-            value=slot.isoformat(),
-            label=f"{slot:%H:%M} {slot:%Z}" if seen[slot.strftime("%H:%M")] > 1 else f"{slot:%H:%M}",
-        )
-        for slot in local
-    ]
-
-
-def _professionals(owner, *, include_inactive: bool = False) -> list[Professional]:
-    # For menus only: the selector's prefetches (hours, services) are not needed here.
-    return list(selectors.professional_list(owner=owner, include_inactive=include_inactive).prefetch_related(None))
 
 
 # --- Agenda ---------------------------------------------------------------------------------------
@@ -94,11 +53,11 @@ def _professionals(owner, *, include_inactive: bool = False) -> list[Professiona
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     owner = request.user
-    today = _today(owner)
+    today = business_today(owner)
     data = request.GET.copy()
     if not data.get("date"):
         data["date"] = today.isoformat()
-    form = AgendaFilterForm(data, professionals=_professionals(owner, include_inactive=True))
+    form = AgendaFilterForm(data, professionals=business_professionals(owner, include_inactive=True))
     day, appointments = today, []
     if form.is_valid():
         day = form.cleaned_data["date"]
@@ -119,7 +78,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         "next_day": (day + timedelta(days=1)).isoformat(),
         "appointments": appointments,
     }
-    return render(request, "scheduling/agenda.html", context, status=_status_of(form))
+    return render(request, "scheduling/agenda.html", context, status=status_of(form))
 
 
 def _availability(owner, query: SlotQueryForm) -> Availability | None:
@@ -155,13 +114,13 @@ def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentB
 def appointment_new(request: HttpRequest) -> HttpResponse:
     owner = request.user
     tz = selectors.business_timezone(owner)
-    today = _today(owner)
+    today = business_today(owner)
     bookable = catalog_selectors.service_list(owner=owner, filters={"is_active": True}).prefetch_related(None)
     is_post = request.method == "POST"
     query = SlotQueryForm(
         request.POST if is_post else (request.GET or None),
         services=list(bookable),
-        professionals=_professionals(owner),
+        professionals=business_professionals(owner),
         initial={"date": today},
     )
     availability = _availability(owner, query) if query.is_bound and query.is_valid() else None
@@ -192,7 +151,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                     client_email=step_two["client_email"],
                     notes=step_two["notes"],
                     rename_client=choice == "rename",
-                    actor=_actor(request),
+                    actor=dashboard_actor(request),
                 )
             except ValidationError as exc:
                 _split_errors(exc, query, book)
@@ -216,12 +175,12 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "query": query,
         "form": book,
         "availability": availability,
-        "slots": _slot_choices(availability.slots, tz) if availability is not None else [],
+        "slots": slot_choices(availability.slots, tz) if availability is not None else [],
         "ask_visit_status": day is not None and day <= today,
         "chosen_time": book.data.get("start_time", "") if book.is_bound else "",
         "known_client": known_client,
     }
-    return render(request, "scheduling/appointment_new.html", context, status=status or _status_of(query, book))
+    return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book))
 
 
 # --- One appointment ------------------------------------------------------------------------------
@@ -273,11 +232,11 @@ def _detail(
         "reschedule_form": reschedule_form or RescheduleForm(),
         "date_form": date_form,
         "reschedule_day": day,
-        "slots": _slot_choices(slots, tz) if slots is not None else None,
+        "slots": slot_choices(slots, tz) if slots is not None else None,
         "chosen_time": reschedule_form.data.get("start_time", "") if reschedule_form is not None else "",
     }
     if status == 200:
-        status = _status_of(date_form)
+        status = status_of(date_form)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
 
 
@@ -355,7 +314,7 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
     if form.is_valid():
         try:
             services.appointment_set_status(
-                appointment=appointment, actor=_actor(request), status=form.cleaned_data["status"]
+                appointment=appointment, actor=dashboard_actor(request), status=form.cleaned_data["status"]
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -379,7 +338,7 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
     if form.is_valid():
         try:
             services.appointment_cancel(
-                appointment=appointment, actor=_actor(request), reason=form.cleaned_data["reason"]
+                appointment=appointment, actor=dashboard_actor(request), reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -403,7 +362,9 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
         tz = selectors.business_timezone(owner)
         start = start_instant(form.cleaned_data["date"], form.cleaned_data["start_time"], tz)
         try:
-            services.appointment_update(appointment=appointment, actor=_actor(request), data={"start_time": start})
+            services.appointment_update(
+                appointment=appointment, actor=dashboard_actor(request), data={"start_time": start}
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:
@@ -414,205 +375,3 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
         # A refused move may have touched the object in memory: show what is stored.
         appointment = selectors.appointment_get(owner=owner, appointment_id=appointment_id)
     return _detail(request, appointment, reschedule_form=form, status=status)
-
-
-# --- Agenda settings: professionals, time off, rules ----------------------------------------------
-def _settings(
-    request: HttpRequest,
-    *,
-    professional_form: ProfessionalCreateForm | None = None,
-    time_off_form: TimeOffForm | None = None,
-    rules_form: BookingRulesForm | None = None,
-    status: int | None = None,
-) -> HttpResponse:
-    owner = request.user
-    professionals = _professionals(owner, include_inactive=True)
-    active = [professional for professional in professionals if professional.is_active]
-    rules = selectors.booking_rules_get(owner=owner)
-    context = {
-        "professionals": professionals,
-        "time_off": list(
-            selectors.time_off_list(owner=owner).filter(end_time__gt=timezone.now()).order_by("start_time")
-        ),
-        "professional_form": professional_form or ProfessionalCreateForm(),
-        "time_off_form": time_off_form or TimeOffForm(professionals=active),
-        "rules_form": rules_form
-        or BookingRulesForm(initial={field: getattr(rules, field) for field in services.RULE_FIELDS}),
-    }
-    status = status or _status_of(professional_form, time_off_form, rules_form)
-    return render(request, "scheduling/settings.html", context, status=status)
-
-
-@login_required
-@require_GET
-def agenda_settings(request: HttpRequest) -> HttpResponse:
-    return _settings(request)
-
-
-@login_required
-@require_POST
-def professional_create(request: HttpRequest) -> HttpResponse:
-    form = ProfessionalCreateForm(request.POST)
-    status = None
-    if form.is_valid():
-        try:
-            professional = services.professional_create(owner=request.user, name=form.cleaned_data["name"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except DomainError as exc:
-            status = add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(name)s was added with the default hours. Adjust them below.") % {"name": professional.name},
-            )
-            return redirect("dashboard:settings-professional", professional_id=professional.pk)
-    return _settings(request, professional_form=form, status=status)
-
-
-def _hour_pairs(professional: Professional) -> int:
-    """Two intervals a day, or more when the week already has more (set through the API)."""
-    per_day = Counter(row.weekday for row in professional.working_hours.all())
-    return max(2, *per_day.values()) if per_day else 2
-
-
-def _professional_page(
-    request: HttpRequest,
-    professional: Professional,
-    *,
-    form: ProfessionalForm | None = None,
-    hours_form: WorkingHoursForm | None = None,
-    active_form: ActiveForm | None = None,
-    status: int | None = None,
-) -> HttpResponse:
-    owner = request.user
-    all_services = list(catalog_selectors.service_list(owner=owner).prefetch_related(None))
-    if form is None:
-        initial = {
-            "name": professional.name,
-            "service_ids": [str(pk) for pk in professional.services.values_list("pk", flat=True)],
-        }
-        form = ProfessionalForm(initial=initial, services=all_services)
-    if hours_form is None:
-        hours = list(professional.working_hours.all())
-        hours_form = WorkingHoursForm(initial=WorkingHoursForm.initial_for(hours), pairs=_hour_pairs(professional))
-    context = {
-        "professional": professional,
-        "form": form,
-        "hours_form": hours_form,
-        "active_form": active_form or ActiveForm(),
-    }
-    status = status or _status_of(form, hours_form, active_form)
-    return render(request, "scheduling/professional.html", context, status=status)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def professional_detail(request: HttpRequest, professional_id) -> HttpResponse:
-    owner = request.user
-    professional = selectors.professional_get(owner=owner, professional_id=professional_id)
-    if request.method == "GET":
-        return _professional_page(request, professional)
-    all_services = list(catalog_selectors.service_list(owner=owner).prefetch_related(None))
-    form = ProfessionalForm(request.POST, services=all_services)
-    if form.is_valid():
-        try:
-            services.professional_update(professional=professional, data=form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("dashboard:settings-professional", professional_id=professional.pk)
-        professional = selectors.professional_get(owner=owner, professional_id=professional_id)
-    return _professional_page(request, professional, form=form)
-
-
-@login_required
-@require_POST
-def professional_active(request: HttpRequest, professional_id) -> HttpResponse:
-    owner = request.user
-    professional = selectors.professional_get(owner=owner, professional_id=professional_id)
-    form = ActiveForm(request.POST)
-    status = None
-    if form.is_valid():
-        try:
-            services.professional_update(professional=professional, data={"is_active": form.cleaned_data["is_active"]})
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except DomainError as exc:
-            status = add_domain_error(form, exc)
-        else:
-            if professional.is_active:
-                messages.success(request, _("%(name)s takes bookings again.") % {"name": professional.name})
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s no longer takes bookings. Past appointments keep their professional.")
-                    % {"name": professional.name},
-                )
-            return redirect("dashboard:settings-professional", professional_id=professional.pk)
-        professional = selectors.professional_get(owner=owner, professional_id=professional_id)
-    return _professional_page(request, professional, active_form=form, status=status)
-
-
-@login_required
-@require_POST
-def professional_hours(request: HttpRequest, professional_id) -> HttpResponse:
-    professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
-    form = WorkingHoursForm(request.POST, pairs=_hour_pairs(professional))
-    if form.is_valid():
-        try:
-            services.working_hours_replace(professional=professional, intervals=form.intervals())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Weekly hours saved."))
-            return redirect("dashboard:settings-professional", professional_id=professional.pk)
-    return _professional_page(request, professional, hours_form=form)
-
-
-@login_required
-@require_POST
-def time_off_create(request: HttpRequest) -> HttpResponse:
-    owner = request.user
-    form = TimeOffForm(request.POST, professionals=_professionals(owner))
-    if form.is_valid():
-        start, end = form.period(selectors.business_timezone(owner))
-        try:
-            services.time_off_create(
-                owner=owner,
-                start_time=start,
-                end_time=end,
-                professional_id=form.cleaned_data["professional_id"] or None,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Time off added. No times are offered in that period."))
-            return redirect("dashboard:settings-agenda")
-    return _settings(request, time_off_form=form)
-
-
-@login_required
-@require_POST
-def time_off_delete(request: HttpRequest, time_off_id) -> HttpResponse:
-    row = selectors.time_off_get(owner=request.user, time_off_id=time_off_id)
-    services.time_off_delete(time_off=row)
-    messages.success(request, _("Time off removed."))
-    return redirect("dashboard:settings-agenda")
-
-
-@login_required
-@require_POST
-def booking_rules(request: HttpRequest) -> HttpResponse:
-    form = BookingRulesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.booking_rules_update(owner=request.user, data=form.rules())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Booking rules saved."))
-            return redirect("dashboard:settings-agenda")
-    return _settings(request, rules_form=form)

@@ -1,0 +1,37 @@
+"""Dashboard pages of scheduling, by concern: the agenda and its settings."""
+
+from scheduling.views.agenda import (
+    agenda,
+    appointment_cancel,
+    appointment_detail,
+    appointment_new,
+    appointment_reschedule,
+    appointment_status,
+)
+from scheduling.views.agenda_settings import (
+    agenda_settings,
+    booking_rules,
+    professional_active,
+    professional_create,
+    professional_detail,
+    professional_hours,
+    time_off_create,
+    time_off_delete,
+)
+
+__all__ = [
+    "agenda",
+    "agenda_settings",
+    "appointment_cancel",
+    "appointment_detail",
+    "appointment_new",
+    "appointment_reschedule",
+    "appointment_status",
+    "booking_rules",
+    "professional_active",
+    "professional_create",
+    "professional_detail",
+    "professional_hours",
+    "time_off_create",
+    "time_off_delete",
+]

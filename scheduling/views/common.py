@@ -1,0 +1,52 @@
+"""What the dashboard's agenda pages share: who acts, today in the business's zone, slot choices."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from agendazap.events import Actor, Via
+from scheduling import selectors
+from scheduling.models import Professional
+
+
+def dashboard_actor(request: HttpRequest) -> Actor:
+    return Actor.business(request.user, via=Via.DASHBOARD)
+
+
+def business_today(owner) -> date:
+    return timezone.now().astimezone(selectors.business_timezone(owner)).date()
+
+
+def status_of(*forms) -> int:
+    return 400 if any(form.errors for form in forms if form is not None) else 200
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    """An offered start as the slot picker shows it: its exact instant, and the time to read."""
+
+    value: str
+    label: str
+
+
+def slot_choices(slots: list[datetime], tz: ZoneInfo) -> list[SlotChoice]:
+    """The exact instant is the value, so the repeated hour of a fall-back night stays two times;
+    there the label names the zone's abbreviation too (01:30 EDT, 01:30 EST)."""
+    local = [slot.astimezone(tz) for slot in slots]
+    seen = Counter(slot.strftime("%H:%M") for slot in local)
+    return [
+        SlotChoice(
+            value=slot.isoformat(),
+            label=f"{slot:%H:%M} {slot:%Z}" if seen[slot.strftime("%H:%M")] > 1 else f"{slot:%H:%M}",
+        )
+        for slot in local
+    ]
+
+
+def business_professionals(owner, *, include_inactive: bool = False) -> list[Professional]:
+    # For menus only: the selector's prefetches (hours, services) are not needed here.
+    return list(selectors.professional_list(owner=owner, include_inactive=include_inactive).prefetch_related(None))
