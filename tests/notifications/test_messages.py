@@ -158,7 +158,7 @@ def test_the_thanks_for_your_visit_is_timed_from_the_end_of_the_visit(
 
 def test_a_visit_two_weeks_ahead_cannot_be_completed_and_sends_no_thanks(book, monday, owner):
     appointment = book(at(monday, 10), status="confirmed")
-    with pytest.raises(ValidationError, match="once it has started"):
+    with pytest.raises(ValidationError, match="depois que começou"):
         scheduling.appointment_set_status(appointment=appointment, actor=as_owner(owner), status="completed")
     assert not Message.objects.filter(appointment=appointment, kind=Kind.FOLLOW_UP).exists()
 
