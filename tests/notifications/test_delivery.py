@@ -169,6 +169,8 @@ def test_reminders_fire_at_their_time_through_the_worker(
     celery_worker.start()
     appointment = book(owner, service, at(monday, 10))
     fake_whatsapp.wait_for_sends(1, timeout=30)
+    # Recorded as sent before the clock jumps: a day later, a claim still held would count as expired.
+    wait_until(lambda: message_of(appointment).status == MessageStatus.SENT, what="confirmation sent")
 
     services.messages_hand_over(now=at(monday, 10) - timedelta(hours=24))  # the clock moved, not slept
     sends = fake_whatsapp.wait_for_sends(2, timeout=30)
