@@ -83,9 +83,11 @@ class AppointmentActivityInline(admin.TabularInline):
 class AppointmentAdmin(admin.ModelAdmin):
     """Staff read appointments and change their status through the services' actions.
 
-    Time, length, professional, service, status and whose booking it is are read-only here:
-    a direct edit would skip the overlap guard, the status rules and the events (messages,
-    client figures, history). New bookings are made by the business, not in the admin.
+    Time, length, professional, service, status, price and whose booking it is are read-only
+    here: a direct edit would skip the overlap guard, the status rules and the events (messages,
+    client figures, history). The client's name and email and the notes are edited through the
+    booking service, so the history says staff changed them. New bookings are made by the
+    business, not in the admin.
     """
 
     list_display = ("start_time", "client_name", "client_whatsapp", "service", "professional", "status", "owner")
@@ -105,8 +107,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         "buffer_minutes",
         "blocks_until",
         "status",
+        "price",
+        "whatsapp_consent",
         "source",
         "client_confirmed_at",
+        "cancellation_reason",
         "cancelled_at",
         "created_at",
         "updated_at",
@@ -116,6 +121,14 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        stored = Appointment.objects.select_related("owner", "service", "professional", "client").get(pk=obj.pk)
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        if changes:
+            services.appointment_update(
+                appointment=stored, actor=Actor.business(request.user, via=Via.ADMIN), data=changes
+            )
 
     @admin.action(description=_("Confirm selected appointments"))
     def confirm(self, request, queryset):

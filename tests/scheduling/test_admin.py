@@ -150,3 +150,19 @@ def test_confirm_and_cancel_actions_go_through_the_services(admin_client, servic
     levels = sorted(m.level for m in get_messages(response.wsgi_request))
     assert levels == [constants.SUCCESS, constants.WARNING]  # one done, one refused
     assert not Appointment.objects.filter(pk=finished.pk).exclude(status=AppointmentStatus.COMPLETED).exists()
+
+
+def test_staff_edits_of_the_clients_details_go_through_the_service_and_the_history(admin_client, service, monday):
+    appointment = AppointmentFactory(service=service, start_time=at(monday, 10), client_name="Ana")
+    values = change_form_values(admin_client, appointment)
+
+    response = admin_client.post(
+        f"{CHANGELIST}{appointment.pk}/change/", {**values, "client_name": "Ana Paula", "price": "1.00"}
+    )
+
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.client_name == "Ana Paula"
+    assert appointment.price == service.price  # read-only here: the price is the service's
+    changed = appointment.activity.get(kind="details_changed")
+    assert (changed.actor_kind, changed.actor_via, changed.details) == ("staff", "admin", {"fields": ["client_name"]})
