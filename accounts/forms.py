@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import TemplateType
+from accounts.tenancy import business_for
 from agendazap import events
 
 
@@ -62,4 +63,8 @@ class OutboxPasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
         subject = render_to_string(subject_template_name, context)
         body = render_to_string(email_template_name, context)
-        events.emit(events.AccountEmailRequested(user=context["user"], subject=subject, body=body))
+        user = context["user"]
+        business = business_for(user)
+        if business is None:
+            return  # AgendaZap staff reset their password in the admin, not through the outbox
+        events.emit(events.AccountEmailRequested(user=user, business=business, subject=subject, body=body))

@@ -3,6 +3,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.functional import cached_property
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -47,19 +48,14 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra_fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
-    """A login. A user with a `business_slug` owns a business (the tenant); staff may not."""
+class Business(models.Model):
+    """The tenant: a salon, a barber shop, a clinic. Every domain row belongs to one business, and
+    logins reach it through memberships (docs/architecture.md)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(_("email"), max_length=255, unique=True)
-    business_name = models.CharField(_("business name"), max_length=255, blank=True)
-    business_slug = models.SlugField(
-        _("business slug"),
-        max_length=60,
-        unique=True,
-        null=True,
-        blank=True,
-        help_text=_("Address of the public booking page: /b/<slug>/"),
+    name = models.CharField(_("business name"), max_length=255, blank=True)
+    slug = models.SlugField(
+        _("business slug"), max_length=60, unique=True, help_text=_("Address of the public booking page: /b/<slug>/")
     )
     template_type = models.CharField(
         _("template type"), max_length=20, choices=TemplateType.choices, default=TemplateType.SERVICE_TABLE
@@ -68,6 +64,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     address = models.TextField(_("address"), blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIMEZONE)
     plan_type = models.CharField(_("plan"), max_length=20, choices=PlanType.choices, default=PlanType.FREE)
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name or self.slug
+
+    @cached_property
+    def owner_login(self) -> "User":
+        """The login that owns the business (one per business)."""
+        return User.objects.get(memberships__business=self, memberships__role=Role.OWNER)
+
+    @property
+    def email(self) -> str:
+        """Where the business is written to (its notices, plan alerts, test emails): its owner's login."""
+        return self.owner_login.email
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A login. It reaches its businesses through memberships; AgendaZap staff have none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("email"), max_length=255, unique=True)
+    # The business the login worked in last: its tokens and dashboard open there.
+    last_business = models.ForeignKey(
+        Business, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("last business")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_verified = models.BooleanField(_("email verified"), default=False)
     is_staff = models.BooleanField(_("staff"), default=False)
@@ -90,7 +117,46 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self):
-        return self.business_name or self.email
+        return self.email
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    RECEPTIONIST = "receptionist", _("Receptionist")
+    PROFESSIONAL = "professional", _("Professional")
+
+
+class Membership(models.Model):
+    """A login's place in a business: its role, and for a professional the agenda it is."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("login"))
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("business")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    professional = models.ForeignKey(
+        "scheduling.Professional",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("professional"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=now, editable=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "business"], name="membership_once_per_business"),
+            models.UniqueConstraint(
+                fields=["business"], condition=models.Q(role="owner"), name="membership_one_owner_per_business"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.business} ({self.role})"
 
 
 class LoginAttempt(models.Model):

@@ -5,6 +5,7 @@ Both the HTML views and the API views call these functions; they raise
 """
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import LoginAttempt, RevokedAccessToken, TemplateType, User
+from accounts.models import Business, LoginAttempt, Membership, RevokedAccessToken, Role, TemplateType, User
+from accounts.tenancy import business_for
 from accounts.validators import validate_timezone
 from agendazap import events
 from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
@@ -52,7 +54,7 @@ def user_register(
     business_name: str = "",
     whatsapp_number: str = "",
 ) -> User:
-    """Create a business owner's account and send the email verification link."""
+    """Create a business and its owner's login, and send the email verification link."""
     email = User.objects.normalize_email_address(email)
     business_name = (business_name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -64,7 +66,7 @@ def user_register(
         whatsapp_number = phone_to_e164(whatsapp_number) if whatsapp_number else ""
     except ValidationError as exc:
         errors["whatsapp_number"] = exc.messages
-    user = User(email=email, business_name=business_name, template_type=template_type, whatsapp_number=whatsapp_number)
+    user = User(email=email)
     try:
         validate_password(password, user=user)
     except ValidationError as exc:
@@ -73,14 +75,22 @@ def user_register(
         raise ValidationError(errors)
 
     user.set_password(password)
-    user.business_slug = _available_slug(business_name or email.split("@")[0])
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
         # Two sign-ups with one email at the same instant: the unique index decides.
         raise ValidationError({"email": [_("An account with this email already exists.")]}) from exc
-    events.emit(events.AccountRegistered(user=user))
+    business = Business.objects.create(
+        name=business_name,
+        slug=_available_slug(business_name or email.split("@")[0]),
+        template_type=template_type,
+        whatsapp_number=whatsapp_number,
+    )
+    Membership.objects.create(user=user, business=business, role=Role.OWNER)
+    user.last_business = business
+    user.save(update_fields=["last_business", "updated_at"])
+    events.emit(events.AccountRegistered(user=user, business=business))
     email_verification_send(user=user)
     return user
 
@@ -89,51 +99,83 @@ def _available_slug(text: str) -> str:
     base = slugify(text)[:50].strip("-") or "negocio"
     if base in RESERVED_SLUGS:
         base = f"{base}-agenda"
-    taken = set(User.objects.filter(business_slug__startswith=base).values_list("business_slug", flat=True))
+    taken = set(Business.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     candidate, suffix = base, 2
     while candidate in taken:
         candidate, suffix = f"{base}-{suffix}", suffix + 1
     return candidate
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A login as the profile shows it: the login and the business it works in."""
+
+    user: User
+    business: Business | None
+
+
+def profile_get(*, user: User) -> Profile:
+    return Profile(user=user, business=business_for(user))
+
+
+# The profile's keys and where they live: the login's email, the rest the business's.
+PROFILE_BUSINESS_FIELDS = {
+    "business_name": "name",
+    "business_slug": "slug",
+    "template_type": "template_type",
+    "whatsapp_number": "whatsapp_number",
+    "address": "address",
+    "timezone": "timezone",
+}
+
+
 @transaction.atomic
-def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
+def user_profile_update(*, user: User, data: dict[str, Any]) -> Profile:
     """Apply a partial profile update; a new email must be verified again."""
+    profile = profile_get(user=user)
+    business = profile.business
     errors: dict[str, list[str]] = {}
-    changed: dict[str, Any] = {}
+    user_changes: dict[str, Any] = {}
+    business_changes: dict[str, Any] = {}
     for field in PROFILE_FIELDS:
         if field not in data:
             continue
-        value = data[field]
+        if field != "email" and business is None:
+            errors[field] = [_("This login belongs to no business.")]
+            continue
         try:
-            value = _clean_profile_value(user, field, value)
+            value = _clean_profile_value(user, business, field, data[field])
         except ValidationError as exc:
             errors[field] = exc.messages
             continue
-        if value != getattr(user, field):
-            changed[field] = value
+        if field == "email":
+            if value != user.email:
+                user_changes["email"] = value
+        elif value != getattr(business, PROFILE_BUSINESS_FIELDS[field]):
+            business_changes[PROFILE_BUSINESS_FIELDS[field]] = value
     if errors:
         raise ValidationError(errors)
-    if not changed:
-        return user
-
-    for field, value in changed.items():
-        setattr(user, field, value)
-    if "email" in changed:
-        user.is_verified = False
-        changed["is_verified"] = False
-    try:
-        with transaction.atomic():
-            user.save(update_fields=[*changed, "updated_at"])
-    except IntegrityError as exc:
-        field = "email" if "email" in changed else "business_slug"
-        raise ValidationError({field: [_("This value is already in use.")]}) from exc
-    if "email" in changed:
+    if "email" in user_changes:
+        user.email, user.is_verified = user_changes["email"], False
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email", "is_verified", "updated_at"])
+        except IntegrityError as exc:
+            raise ValidationError({"email": [_("This value is already in use.")]}) from exc
+    if business_changes:
+        for field, value in business_changes.items():
+            setattr(business, field, value)
+        try:
+            with transaction.atomic():
+                business.save(update_fields=[*business_changes, "updated_at"])
+        except IntegrityError as exc:
+            raise ValidationError({"business_slug": [_("This value is already in use.")]}) from exc
+    if "email" in user_changes:
         email_verification_send(user=user)
-    return user
+    return profile
 
 
-def _clean_profile_value(user: User, field: str, value: Any) -> Any:
+def _clean_profile_value(user: User, business: Business | None, field: str, value: Any) -> Any:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -151,7 +193,7 @@ def _clean_profile_value(user: User, field: str, value: Any) -> Any:
             raise ValidationError(_("Use only lowercase letters, digits and hyphens."))
         if value in RESERVED_SLUGS:
             raise ValidationError(_("This address is reserved. Choose another."))
-        if User.objects.filter(business_slug=value).exclude(pk=user.pk).exists():
+        if Business.objects.filter(slug=value).exclude(pk=business.pk).exists():
             raise ValidationError(_("This address is already in use."))
     elif field == "template_type":
         if value not in TemplateType.values:
@@ -175,7 +217,9 @@ def email_verification_send(*, user: User) -> None:
     context = {"user": user, "url": url, "max_age_days": settings.EMAIL_VERIFICATION_MAX_AGE_DAYS}
     subject = _("Confirm your email on AgendaZap")
     body = render_to_string("accounts/email/verify_email.txt", context)
-    events.emit(events.AccountEmailRequested(user=user, subject=subject, body=body))
+    business = business_for(user)
+    if business is not None:  # staff logins are verified by whoever created them
+        events.emit(events.AccountEmailRequested(user=user, business=business, subject=subject, body=body))
 
 
 def email_verification_resend(*, user: User) -> None:

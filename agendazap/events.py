@@ -159,13 +159,20 @@ class ClientErased:
 # --- Accounts (emitted by accounts and billing) ---------------------------------------------------------
 @dataclass(frozen=True)
 class AccountRegistered:
+    """A business signed up: `business` is new, `user` its owner's login."""
+
     user: Any
+    business: Any
 
 
 @dataclass(frozen=True)
 class AccountEmailRequested:
-    """An email to a login about its account (verification, password reset, plan alerts)."""
+    """An email to a login about its account (verification, password reset, plan alerts).
+
+    `business` is the one the email is about (it is logged with that business's messages).
+    """
 
     user: Any
+    business: Any
     subject: str
     body: str

@@ -52,9 +52,9 @@ def _loggable_path(request) -> str:
 
 
 class BusinessTimezoneMiddleware:
-    """Show dashboard datetimes in the business's time zone (the owner's `timezone`).
+    """Show dashboard datetimes in the time zone of the business the request works in.
 
-    Activated for the request of a logged-in owner and deactivated afterwards, so a worker
+    Activated for the request of a logged-in member and deactivated afterwards, so a worker
     thread never carries one business's zone into the next request.
     """
 
@@ -62,10 +62,10 @@ class BusinessTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        business = getattr(request, "business", None)
+        if business:
             try:
-                timezone.activate(ZoneInfo(user.timezone))
+                timezone.activate(ZoneInfo(business.timezone))
             except (ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()  # an unknown name: the default zone, not a 500
         try:

@@ -64,14 +64,14 @@ UPCOMING_ON_HOME = 5
 @login_required
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     """The owner's start page: today's count and the next appointments, in two queries."""
-    owner = request.user
+    business = request.business
     now = timezone.now()
-    today = now.astimezone(scheduling_selectors.business_timezone(owner)).date()
+    today = now.astimezone(scheduling_selectors.business_timezone(business)).date()
     not_cancelled = [status for status in AppointmentStatus.values if status != AppointmentStatus.CANCELLED]
     todays = scheduling_selectors.appointment_list(
-        owner=owner, filters={"date_from": today, "date_to": today, "status": not_cancelled}
+        business=business, filters={"date_from": today, "date_to": today, "status": not_cancelled}
     )
-    upcoming = scheduling_selectors.appointment_list(owner=owner, filters={"status": list(ACTIVE_STATUSES)})
+    upcoming = scheduling_selectors.appointment_list(business=business, filters={"status": list(ACTIVE_STATUSES)})
     context = {
         "today": today,
         "today_iso": today.isoformat(),

@@ -50,25 +50,27 @@ def main() -> None:
     from scheduling.models import AppointmentStatus, WorkingHours
 
     call_command("migrate", verbosity=0)
-    owner = user_register(email="bench@agendazap.local", password="bench-2026-senha", business_name="Bench")
-    plan_change(owner=owner, plan_type="enterprise")  # no limits in the way of the measurement
-    service = Service.objects.create(owner=owner, name="Corte", duration=30, price=40)
+    business = user_register(
+        email="bench@agendazap.local", password="bench-2026-senha", business_name="Bench"
+    ).last_business
+    plan_change(business=business, plan_type="enterprise")  # no limits in the way of the measurement
+    service = Service.objects.create(business=business, name="Corte", duration=30, price=40)
     for n in range(args.professionals - 1):
-        services.professional_create(owner=owner, name=f"Pro {n}")
-    WorkingHours.objects.filter(professional__owner=owner).update(start_time="08:00", end_time="20:00")
-    services.booking_rules_update(owner=owner, data={"min_notice_minutes": 0, "max_days_ahead": 365})
+        services.professional_create(business=business, name=f"Pro {n}")
+    WorkingHours.objects.filter(professional__business=business).update(start_time="08:00", end_time="20:00")
+    services.booking_rules_update(business=business, data={"min_notice_minutes": 0, "max_days_ahead": 365})
 
-    tz = selectors.business_timezone(owner)
-    actor = Actor.business(owner, via=Via.API)
+    tz = selectors.business_timezone(business)
+    actor = Actor.business(business.owner_login, via=Via.API)
     start_day = (datetime.now(tz) + timedelta(days=1)).date()
     booked = 0
     for offset in range(args.days):
         day = start_day + timedelta(days=offset)
         # Book every other free slot of the day, for every professional.
-        for index, slot in enumerate(selectors.availability_get(owner=owner, service=service, day=day).slots):
+        for index, slot in enumerate(selectors.availability_get(business=business, service=service, day=day).slots):
             if index % 2 == 0:
                 services.appointment_book(
-                    owner=owner,
+                    business=business,
                     actor=actor,
                     service_id=service.pk,
                     start_time=slot,
@@ -94,20 +96,21 @@ def main() -> None:
         )
 
     busy_day = start_day + timedelta(days=args.days // 2)
-    first_pro = owner.professionals.get(is_owner=True)
+    first_pro = business.professionals.get(is_owner=True)
     timed(
-        "availability, any professional", lambda: selectors.availability_get(owner=owner, service=service, day=busy_day)
+        "availability, any professional",
+        lambda: selectors.availability_get(business=business, service=service, day=busy_day),
     )
     timed(
         "availability, one professional",
-        lambda: selectors.availability_get(owner=owner, service=service, day=busy_day, professional=first_pro),
+        lambda: selectors.availability_get(business=business, service=service, day=busy_day, professional=first_pro),
     )
 
-    free = iter(selectors.availability_get(owner=owner, service=service, day=busy_day).slots * 10)
+    free = iter(selectors.availability_get(business=business, service=service, day=busy_day).slots * 10)
 
     def book_and_cancel() -> None:
         appointment = services.appointment_book(
-            owner=owner,
+            business=business,
             actor=actor,
             service_id=service.pk,
             start_time=next(free),

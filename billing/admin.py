@@ -25,10 +25,10 @@ class PlanLimitsAdmin(admin.ModelAdmin):
 
 @admin.register(PlanChange)
 class PlanChangeAdmin(admin.ModelAdmin):
-    list_display = ("owner", "from_plan", "to_plan", "changed_by", "created_at")
+    list_display = ("business", "from_plan", "to_plan", "changed_by", "created_at")
     list_filter = ("to_plan", "from_plan")
-    search_fields = ("owner__email", "owner__business_name")
-    list_select_related = ("owner", "changed_by")
+    search_fields = ("business__name", "business__slug")
+    list_select_related = ("business", "changed_by")
     date_hierarchy = "created_at"
 
     def has_change_permission(self, request, obj=None):
@@ -37,15 +37,15 @@ class PlanChangeAdmin(admin.ModelAdmin):
 
 @admin.register(UsageAlert)
 class UsageAlertAdmin(admin.ModelAdmin):
-    list_display = ("owner", "resource", "threshold", "used", "limit", "period", "created_at")
+    list_display = ("business", "resource", "threshold", "used", "limit", "period", "created_at")
     list_filter = ("resource", "threshold")
-    search_fields = ("owner__email", "owner__business_name")
-    list_select_related = ("owner",)
+    search_fields = ("business__name", "business__slug")
+    list_select_related = ("business",)
 
 
 @admin.register(MonthlyUsage)
 class MonthlyUsageAdmin(admin.ModelAdmin):
-    list_display = ("owner", "resource", "period", "used")
+    list_display = ("business", "resource", "period", "used")
     list_filter = ("resource",)
-    search_fields = ("owner__email", "owner__business_name")
-    list_select_related = ("owner",)
+    search_fields = ("business__name", "business__slug")
+    list_select_related = ("business",)

@@ -2,8 +2,8 @@ from billing.selectors import usage_alerts_current
 
 
 def usage_alerts(request):
-    """This period's plan alerts for the dashboard banner (one query, owners only)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.business_slug:
+    """This period's plan alerts for the dashboard banner (one query, members of a business only)."""
+    business = getattr(request, "business", None)
+    if not business:
         return {}
-    return {"plan_alerts": usage_alerts_current(owner=user)}
+    return {"plan_alerts": usage_alerts_current(business=business)}

@@ -66,8 +66,8 @@ class MonthlyUsage(models.Model):
     with a conditional UPDATE, so two workers cannot both take the last unit.
     """
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="monthly_usage", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="monthly_usage", verbose_name=_("business")
     )
     resource = models.CharField(_("resource"), max_length=30, choices=Resource.choices)
     period = models.DateField(_("month"), help_text=_("First day of the month, business time zone."))
@@ -77,16 +77,16 @@ class MonthlyUsage(models.Model):
         verbose_name = _("monthly usage")
         verbose_name_plural = _("monthly usage")
         constraints = [
-            models.UniqueConstraint(fields=["owner", "resource", "period"], name="monthly_usage_unique"),
+            models.UniqueConstraint(fields=["business", "resource", "period"], name="monthly_usage_unique"),
         ]
 
     def __str__(self):
-        return f"{self.owner} {self.resource} {self.period:%Y-%m}: {self.used}"
+        return f"{self.business} {self.resource} {self.period:%Y-%m}: {self.used}"
 
 
 class PlanChange(models.Model):
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plan_changes", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="plan_changes", verbose_name=_("business")
     )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -106,14 +106,14 @@ class PlanChange(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.owner}: {self.from_plan} → {self.to_plan}"
+        return f"{self.business}: {self.from_plan} → {self.to_plan}"
 
 
 class UsageAlert(models.Model):
     """The owner was told a resource crossed 80% or 100% of its limit in a period (once each)."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="usage_alerts", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="usage_alerts", verbose_name=_("business")
     )
     resource = models.CharField(_("resource"), max_length=30, choices=Resource.choices)
     period = models.DateField(_("month"))
@@ -128,9 +128,9 @@ class UsageAlert(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "resource", "period", "threshold"], name="usage_alert_once_per_period"
+                fields=["business", "resource", "period", "threshold"], name="usage_alert_once_per_period"
             ),
         ]
 
     def __str__(self):
-        return f"{self.owner} {self.resource} {self.threshold}% {self.period:%Y-%m}"
+        return f"{self.business} {self.resource} {self.threshold}% {self.period:%Y-%m}"

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Business
 from billing.models import DEFAULT_LIMITS, MONTHLY_RESOURCES, MonthlyUsage, PlanLimits, Resource, UsageAlert
 
 ALERT_THRESHOLDS = (80, 100)
@@ -35,8 +35,8 @@ class Period:
         return (self.end - timedelta(seconds=1)).astimezone(self.start.tzinfo).date()
 
 
-def current_period(*, owner: User, now: datetime | None = None) -> Period:
-    tz = ZoneInfo(owner.timezone)
+def current_period(*, business: Business, now: datetime | None = None) -> Period:
+    tz = ZoneInfo(business.timezone)
     month = (now or timezone.now()).astimezone(tz).date().replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
     return Period(
@@ -52,7 +52,7 @@ def plan_limits_get(*, plan_type: str) -> PlanLimits:
     return limits
 
 
-UsageCounter = Callable[["User", "Period"], int]
+UsageCounter = Callable[["Business", "Period"], int]
 _usage_counters: dict[str, UsageCounter] = {}
 
 
@@ -61,26 +61,26 @@ def usage_counter_register(resource: str, counter: UsageCounter) -> None:
     _usage_counters[resource] = counter
 
 
-def usage_used(*, owner: User, resource: str, period: Period) -> int:
+def usage_used(*, business: Business, resource: str, period: Period) -> int:
     """How much of `resource` the business uses now (monthly ones: in `period`)."""
     if resource == Resource.WHATSAPP_MESSAGES:
-        row = MonthlyUsage.objects.filter(owner=owner, resource=resource, period=period.month).first()
+        row = MonthlyUsage.objects.filter(business=business, resource=resource, period=period.month).first()
         return row.used if row else 0
     try:
         counter = _usage_counters[resource]
     except KeyError:
         raise ValueError(f"no usage counter registered for {resource!r}") from None
-    return counter(owner, period)
+    return counter(business, period)
 
 
-def usage_summary(*, owner: User, now: datetime | None = None) -> dict:
+def usage_summary(*, business: Business, now: datetime | None = None) -> dict:
     """Plan, period, limits, used, percentage per resource and this period's alerts."""
-    period = current_period(owner=owner, now=now)
-    limits = plan_limits_get(plan_type=owner.plan_type)
+    period = current_period(business=business, now=now)
+    limits = plan_limits_get(plan_type=business.plan_type)
     resources = {}
     for resource in Resource.values:
         limit = limits.limit_for(resource)
-        used = usage_used(owner=owner, resource=resource, period=period)
+        used = usage_used(business=business, resource=resource, period=period)
         resources[resource] = {
             "limit": limit,
             "used": used,
@@ -88,9 +88,9 @@ def usage_summary(*, owner: User, now: datetime | None = None) -> dict:
             "percentage": None if limit is None else (round(100 * used / limit, 1) if limit else 100.0),
             "monthly": resource in MONTHLY_RESOURCES,
         }
-    alerts = UsageAlert.objects.filter(owner=owner, period=period.month).order_by("resource", "threshold")
+    alerts = UsageAlert.objects.filter(business=business, period=period.month).order_by("resource", "threshold")
     return {
-        "plan_type": owner.plan_type,
+        "plan_type": business.plan_type,
         "period": {"start": period.month.isoformat(), "end": period.last_day.isoformat()},
         "limits": {name: row["limit"] for name, row in resources.items()},
         "used": {name: row["used"] for name, row in resources.items()},
@@ -109,10 +109,10 @@ def usage_summary(*, owner: User, now: datetime | None = None) -> dict:
     }
 
 
-def usage_alerts_current(*, owner: User, now: datetime | None = None) -> list[UsageAlert]:
+def usage_alerts_current(*, business: Business, now: datetime | None = None) -> list[UsageAlert]:
     """This period's alerts, the highest threshold per resource (for the dashboard banner)."""
-    period = current_period(owner=owner, now=now)
+    period = current_period(business=business, now=now)
     highest: dict[str, UsageAlert] = {}
-    for alert in UsageAlert.objects.filter(owner=owner, period=period.month).order_by("threshold"):
+    for alert in UsageAlert.objects.filter(business=business, period=period.month).order_by("threshold"):
         highest[alert.resource] = alert
     return sorted(highest.values(), key=lambda alert: alert.resource)

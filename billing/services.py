@@ -16,71 +16,71 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from accounts.models import PlanType, User
+from accounts.models import Business, PlanType, User
 from agendazap import events
 from agendazap.errors import PlanLimitExceeded
 from billing import selectors
 from billing.models import MonthlyUsage, PlanChange, Resource, UsageAlert
 
 
-def plan_check(*, owner: User, resource: str, amount: int = 1, now: datetime | None = None) -> None:
+def plan_check(*, business: Business, resource: str, amount: int = 1, now: datetime | None = None) -> None:
     """Refuse (402) unless the plan leaves room for `amount` more of `resource`.
 
     Must run inside the transaction that then creates or reactivates the rows.
     """
     if amount <= 0:
         return
-    _lock_business(owner)
-    limit = selectors.plan_limits_get(plan_type=owner.plan_type).limit_for(resource)
+    _lock_business(business)
+    limit = selectors.plan_limits_get(plan_type=business.plan_type).limit_for(resource)
     if limit is None:
         return
-    period = selectors.current_period(owner=owner, now=now)
-    used = selectors.usage_used(owner=owner, resource=resource, period=period)
+    period = selectors.current_period(business=business, now=now)
+    used = selectors.usage_used(business=business, resource=resource, period=period)
     if used + amount > limit:
-        raise _exceeded(owner, resource, limit=limit, used=used)
-    _alert_thresholds(owner, resource, period.month, used=used + amount, limit=limit)
+        raise _exceeded(business, resource, limit=limit, used=used)
+    _alert_thresholds(business, resource, period.month, used=used + amount, limit=limit)
 
 
 @transaction.atomic
-def plan_message_reserve(*, owner: User, now: datetime | None = None) -> datetime:
+def plan_message_reserve(*, business: Business, now: datetime | None = None) -> datetime:
     """Take one WhatsApp message of this month's allowance, or refuse (402).
 
     Returns the period's month so that a send that fails can give it back.
     """
-    period = selectors.current_period(owner=owner, now=now)
-    limit = selectors.plan_limits_get(plan_type=owner.plan_type).limit_for(Resource.WHATSAPP_MESSAGES)
+    period = selectors.current_period(business=business, now=now)
+    limit = selectors.plan_limits_get(plan_type=business.plan_type).limit_for(Resource.WHATSAPP_MESSAGES)
     row, _created = MonthlyUsage.objects.get_or_create(
-        owner=owner, resource=Resource.WHATSAPP_MESSAGES, period=period.month
+        business=business, resource=Resource.WHATSAPP_MESSAGES, period=period.month
     )
     counters = MonthlyUsage.objects.filter(pk=row.pk)
     if limit is not None:
         counters = counters.filter(used__lt=limit)
     # One conditional UPDATE: whichever worker takes the last unit, the next one gets 0 rows.
     if not counters.update(used=F("used") + 1):
-        raise _exceeded(owner, Resource.WHATSAPP_MESSAGES, limit=limit, used=limit)
+        raise _exceeded(business, Resource.WHATSAPP_MESSAGES, limit=limit, used=limit)
     if limit is not None:
         row.refresh_from_db(fields=["used"])
-        _alert_thresholds(owner, Resource.WHATSAPP_MESSAGES, period.month, used=row.used, limit=limit)
+        _alert_thresholds(business, Resource.WHATSAPP_MESSAGES, period.month, used=row.used, limit=limit)
     return period.month
 
 
-def plan_message_release(*, owner: User, month) -> None:
+def plan_message_release(*, business: Business, month) -> None:
     """Give back a reserved message that was not sent."""
-    MonthlyUsage.objects.filter(owner=owner, resource=Resource.WHATSAPP_MESSAGES, period=month, used__gt=0).update(
-        used=F("used") - 1
-    )
+    MonthlyUsage.objects.filter(
+        business=business, resource=Resource.WHATSAPP_MESSAGES, period=month, used__gt=0
+    ).update(used=F("used") - 1)
 
 
 @transaction.atomic
-def plan_change(*, owner: User, plan_type: str, changed_by: User | None = None) -> PlanChange | None:
+def plan_change(*, business: Business, plan_type: str, changed_by: User | None = None) -> PlanChange | None:
     """Switch plans at once, recording who, when, from and to. A downgrade below usage is refused."""
     if plan_type not in PlanType.values:
         raise ValidationError({"plan_type": [_("Choose free, starter, pro or enterprise.")]})
-    _lock_business(owner)
-    owner.refresh_from_db(fields=["plan_type"])
-    if plan_type == owner.plan_type:
+    _lock_business(business)
+    business.refresh_from_db(fields=["plan_type"])
+    if plan_type == business.plan_type:
         return None
-    over = plan_over_limits(owner=owner, plan_type=plan_type)
+    over = plan_over_limits(business=business, plan_type=plan_type)
     if over:
         names = ", ".join(
             _("%(resource)s (%(used)d of %(limit)d)")
@@ -90,75 +90,79 @@ def plan_change(*, owner: User, plan_type: str, changed_by: User | None = None) 
         raise ValidationError(
             {"plan_type": [_("Your current usage is above that plan's limits: %(names)s.") % {"names": names}]}
         )
-    change = PlanChange.objects.create(owner=owner, changed_by=changed_by, from_plan=owner.plan_type, to_plan=plan_type)
-    owner.plan_type = plan_type
-    owner.save(update_fields=["plan_type", "updated_at"])
+    change = PlanChange.objects.create(
+        business=business, changed_by=changed_by, from_plan=business.plan_type, to_plan=plan_type
+    )
+    business.plan_type = plan_type
+    business.save(update_fields=["plan_type", "updated_at"])
     return change
 
 
-def plan_over_limits(*, owner: User, plan_type: str) -> dict[str, dict[str, Any]]:
+def plan_over_limits(*, business: Business, plan_type: str) -> dict[str, dict[str, Any]]:
     """What a switch to `plan_type` would leave over its limits (for the plan page)."""
     limits = selectors.plan_limits_get(plan_type=plan_type)
-    period = selectors.current_period(owner=owner)
+    period = selectors.current_period(business=business)
     over = {}
     for resource in Resource.values:
         limit = limits.limit_for(resource)
         if limit is not None:
-            used = selectors.usage_used(owner=owner, resource=resource, period=period)
+            used = selectors.usage_used(business=business, resource=resource, period=period)
             if used > limit:
                 over[resource] = {"limit": limit, "used": used}
     return over
 
 
 @transaction.atomic(durable=True)
-def plan_refusal_notice(*, owner: User, exc: PlanLimitExceeded) -> None:
+def plan_refusal_notice(*, business: Business, exc: PlanLimitExceeded) -> None:
     """Make sure the owner hears (once a period) that a client was turned away by the plan's limit.
 
     Called after the refused work rolled back, in a transaction of its own: durable, so that
     a caller's transaction (which would roll the notice back with it) is an error, not a loss.
     """
-    period = selectors.current_period(owner=owner)
+    period = selectors.current_period(business=business)
     limit = exc.extra.get("limit")
     if limit is not None:
-        _alert_thresholds(owner, exc.extra["resource"], period.month, used=max(exc.extra["used"], limit), limit=limit)
+        _alert_thresholds(
+            business, exc.extra["resource"], period.month, used=max(exc.extra["used"], limit), limit=limit
+        )
 
 
-def _lock_business(owner: User) -> None:
+def _lock_business(business: Business) -> None:
     # NO KEY UPDATE: serializes plan checks of one business without blocking inserts that
     # reference it (those take KEY SHARE).
-    User.objects.select_for_update(no_key=True).filter(pk=owner.pk).values_list("pk", flat=True).first()
+    Business.objects.select_for_update(no_key=True).filter(pk=business.pk).values_list("pk", flat=True).first()
 
 
-def _exceeded(owner: User, resource: str, *, limit: int, used: int) -> PlanLimitExceeded:
+def _exceeded(business: Business, resource: str, *, limit: int, used: int) -> PlanLimitExceeded:
     return PlanLimitExceeded(
         _("Your %(plan)s plan allows %(limit)d: %(resource)s. Upgrade your plan to add more.")
-        % {"plan": PlanType(owner.plan_type).label, "limit": limit, "resource": Resource(resource).label.lower()},
+        % {"plan": PlanType(business.plan_type).label, "limit": limit, "resource": Resource(resource).label.lower()},
         limit=limit,
         used=used,
-        plan_type=owner.plan_type,
+        plan_type=business.plan_type,
         resource=resource,
     )
 
 
-def _alert_thresholds(owner: User, resource: str, month, *, used: int, limit: int) -> None:
+def _alert_thresholds(business: Business, resource: str, month, *, used: int, limit: int) -> None:
     """Record (once per period) that usage reached 80% / 100%, and email the owner after commit."""
     for threshold in selectors.ALERT_THRESHOLDS:
         if used * 100 < threshold * limit:
             continue
         alert, created = UsageAlert.objects.get_or_create(
-            owner=owner,
+            business=business,
             resource=resource,
             period=month,
             threshold=threshold,
             defaults={"used": used, "limit": limit},
         )
         if created:
-            _email_alert(owner, alert)
+            _email_alert(business, alert)
 
 
-def _email_alert(owner: User, alert: UsageAlert) -> None:
+def _email_alert(business: Business, alert: UsageAlert) -> None:
     context = {
-        "owner": owner,
+        "business": business,
         "alert": alert,
         "resource": Resource(alert.resource).label.lower(),
         "base_url": settings.PUBLIC_BASE_URL,
@@ -168,4 +172,4 @@ def _email_alert(owner: User, alert: UsageAlert) -> None:
         "resource": context["resource"],
     }
     body = render_to_string("billing/email/usage_alert.txt", context)
-    events.emit(events.AccountEmailRequested(user=owner, subject=subject, body=body))
+    events.emit(events.AccountEmailRequested(user=business.owner_login, business=business, subject=subject, body=body))

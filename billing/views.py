@@ -15,18 +15,22 @@ from billing.models import PlanChange, PlanLimits, Resource
 @login_required
 def plan(request: HttpRequest) -> HttpResponse:
     """Usage against the plan's limits, the plans on offer, and switching between them."""
-    owner = request.user
-    form = PlanChangeForm(request.POST or None, initial={"plan_type": owner.plan_type})
+    business = request.business
+    form = PlanChangeForm(request.POST or None, initial={"plan_type": business.plan_type})
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.plan_change(owner=owner, plan_type=form.cleaned_data["plan_type"], changed_by=owner)
+            change = services.plan_change(
+                business=business, plan_type=form.cleaned_data["plan_type"], changed_by=request.user
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             if change:
-                messages.success(request, _("Your plan is now %(plan)s.") % {"plan": PlanType(owner.plan_type).label})
+                messages.success(
+                    request, _("Your plan is now %(plan)s.") % {"plan": PlanType(business.plan_type).label}
+                )
             return redirect("billing:plan")
-    usage = selectors.usage_summary(owner=owner)
+    usage = selectors.usage_summary(business=business)
     limits = {row.plan_type: row for row in PlanLimits.objects.all()}
     context = {
         "form": form,
@@ -46,6 +50,6 @@ def plan(request: HttpRequest) -> HttpResponse:
             for plan_type in PlanType
             if plan_type in limits
         ],
-        "changes": PlanChange.objects.filter(owner=owner).select_related("changed_by")[:10],
+        "changes": PlanChange.objects.filter(business=business).select_related("changed_by")[:10],
     }
     return render(request, "billing/plan.html", context, status=400 if form.errors else 200)

@@ -23,17 +23,17 @@ class ArchivedFilter(admin.SimpleListFilter):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "category", "duration", "price", "is_active", "archived_at", "created_at")
-    list_filter = ("is_active", ArchivedFilter, "owner__template_type", "created_at")
-    search_fields = ("name", "description", "owner__email", "owner__business_name", "owner__business_slug")
-    list_select_related = ("owner", "category")
-    raw_id_fields = ("owner", "category")
+    list_display = ("name", "business", "category", "duration", "price", "is_active", "archived_at", "created_at")
+    list_filter = ("is_active", ArchivedFilter, "business__template_type", "created_at")
+    search_fields = ("name", "description", "business__name", "business__slug", "business__slug")
+    list_select_related = ("business", "category")
+    raw_id_fields = ("business", "category")
     readonly_fields = ("archived_at", "created_at", "updated_at")
     date_hierarchy = "created_at"
-    ordering = ("owner", "name")
+    ordering = ("business", "name")
     actions = ("activate", "deactivate")
     fieldsets = (
-        (None, {"fields": ("owner", "name", "description", "category")}),
+        (None, {"fields": ("business", "name", "description", "category")}),
         (_("Booking"), {"fields": ("duration", "price", "is_active", "archived_at")}),
         (_("Details"), {"fields": ("images", "credentials", "promotions", "custom_fields")}),
         (_("Dates"), {"fields": ("created_at", "updated_at")}),
@@ -52,13 +52,13 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceCategory)
 class ServiceCategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "services_count", "created_at")
-    search_fields = ("name", "description", "owner__email", "owner__business_name", "owner__business_slug")
+    list_display = ("name", "business", "services_count", "created_at")
+    search_fields = ("name", "description", "business__name", "business__slug", "business__slug")
     list_filter = ("created_at",)
-    list_select_related = ("owner",)
-    raw_id_fields = ("owner",)
+    list_select_related = ("business",)
+    raw_id_fields = ("business",)
     readonly_fields = ("created_at", "updated_at")
-    ordering = ("owner", "name")
+    ordering = ("business", "name")
 
     def get_queryset(self, request):
         return (

@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +9,8 @@ MAX_DURATION_MINUTES = 24 * 60
 
 class ServiceCategory(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    business = models.ForeignKey(
+        "accounts.Business",
         on_delete=models.CASCADE,
         related_name="service_categories",
         verbose_name=_("business"),
@@ -26,7 +25,7 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("service categories")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("owner", Lower("name"), name="service_category_unique_name_per_owner"),
+            models.UniqueConstraint("business", Lower("name"), name="service_category_unique_name_per_owner"),
         ]
 
     def __str__(self):
@@ -35,8 +34,8 @@ class ServiceCategory(models.Model):
 
 class Service(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="services", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="services", verbose_name=_("business")
     )
     category = models.ForeignKey(
         ServiceCategory,
@@ -64,7 +63,7 @@ class Service(models.Model):
         verbose_name = _("service")
         verbose_name_plural = _("services")
         ordering = ["name"]
-        indexes = [models.Index(fields=["owner", "is_active"], name="service_owner_active_idx")]
+        indexes = [models.Index(fields=["business", "is_active"], name="service_owner_active_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(duration__gt=0, duration__lte=MAX_DURATION_MINUTES), name="service_duration_range"

@@ -11,43 +11,43 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap.events import AppointmentStatus
 from agendazap.ids import as_uuid
 from catalog.filters import ServiceFilter
 from catalog.models import Service, ServiceCategory
 
 
-def _visible_services(owner: User) -> QuerySet[Service]:
+def _visible_services(business: Business) -> QuerySet[Service]:
     return (
-        Service.objects.filter(owner=owner, archived_at__isnull=True)
+        Service.objects.filter(business=business, archived_at__isnull=True)
         .select_related("category")
         .prefetch_related("professionals")
     )
 
 
-def service_list(*, owner: User, filters: Mapping | None = None) -> QuerySet[Service]:
+def service_list(*, business: Business, filters: Mapping | None = None) -> QuerySet[Service]:
     """Return the business's services (active and inactive, not archived), filtered; 400 on a bad filter."""
-    filterset = ServiceFilter(filters or {}, queryset=_visible_services(owner).order_by("name", "id"))
+    filterset = ServiceFilter(filters or {}, queryset=_visible_services(business).order_by("name", "id"))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
 
 
-def service_active_count(owner: User, _period) -> int:
+def service_active_count(business: Business, _period) -> int:
     """For the plan's limit: active services."""
-    return Service.objects.filter(owner=owner, is_active=True, archived_at__isnull=True).count()
+    return Service.objects.filter(business=business, is_active=True, archived_at__isnull=True).count()
 
 
-def service_get(*, owner: User, service_id) -> Service:
+def service_get(*, business: Business, service_id) -> Service:
     """Return one of the business's services; another business's, an archived or an unknown one is a 404."""
-    service = _visible_services(owner).filter(pk=as_uuid(service_id)).first()
+    service = _visible_services(business).filter(pk=as_uuid(service_id)).first()
     if service is None:
         raise Http404
     return service
 
 
-def service_stats(*, owner: User) -> dict:
+def service_stats(*, business: Business) -> dict:
     """Return all-time figures per service and for the business, in one query.
 
     Archived services are included: their appointments are part of the business's history.
@@ -55,7 +55,7 @@ def service_stats(*, owner: User) -> dict:
     """
     completed = Q(appointments__status=AppointmentStatus.COMPLETED)
     rows = list(
-        Service.objects.filter(owner=owner)
+        Service.objects.filter(business=business)
         .annotate(
             n_appointments=Count("appointments"),
             n_completed=Count("appointments", filter=completed),
@@ -103,17 +103,17 @@ def service_stats(*, owner: User) -> dict:
     return {"services": services, "totals": totals}
 
 
-def category_list(*, owner: User) -> QuerySet[ServiceCategory]:
+def category_list(*, business: Business) -> QuerySet[ServiceCategory]:
     """Return the business's categories, each with the number of its (not archived) services."""
     return (
-        ServiceCategory.objects.filter(owner=owner)
+        ServiceCategory.objects.filter(business=business)
         .annotate(services_count=Count("services", filter=Q(services__archived_at__isnull=True)))
         .order_by("name", "id")
     )
 
 
-def category_get(*, owner: User, category_id) -> ServiceCategory:
-    category = category_list(owner=owner).filter(pk=as_uuid(category_id)).first()
+def category_get(*, business: Business, category_id) -> ServiceCategory:
+    category = category_list(business=business).filter(pk=as_uuid(category_id)).first()
     if category is None:
         raise Http404
     return category

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import TemplateType, User
+from accounts.models import Business, TemplateType
 from agendazap.errors import DomainError
 from agendazap.events import AppointmentStatus
 from agendazap.ids import as_uuid
@@ -49,12 +49,12 @@ class ServiceDeletion(StrEnum):
 
 # --- Services ------------------------------------------------------------------------------------
 @transaction.atomic
-def service_create(*, owner: User, data: dict[str, Any]) -> Service:
+def service_create(*, business: Business, data: dict[str, Any]) -> Service:
     """Create a service; `professional_ids` empty or absent means everybody performs it."""
-    values, professionals = _service_values(owner, data, creating=True)
+    values, professionals = _service_values(business, data, creating=True)
     if values.get("is_active", True):
-        plan_check(owner=owner, resource=Resource.SERVICES)
-    service = Service(owner=owner, **values)
+        plan_check(business=business, resource=Resource.SERVICES)
+    service = Service(business=business, **values)
     service.save()
     if professionals:
         service.professionals.set(professionals)
@@ -64,9 +64,9 @@ def service_create(*, owner: User, data: dict[str, Any]) -> Service:
 @transaction.atomic
 def service_update(*, service: Service, data: dict[str, Any]) -> Service:
     """Apply a partial update: only the keys present in `data` change."""
-    values, professionals = _service_values(service.owner, data, creating=False)
+    values, professionals = _service_values(service.business, data, creating=False)
     if values.get("is_active") and not service.is_active:
-        plan_check(owner=service.owner, resource=Resource.SERVICES)
+        plan_check(business=service.business, resource=Resource.SERVICES)
     for field, value in values.items():
         setattr(service, field, value)
     if values:
@@ -113,11 +113,11 @@ def _in_use(upcoming: int) -> ServiceInUse:
     )
 
 
-def _service_values(owner: User, data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list | None]:
+def _service_values(business: Business, data: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any], list | None]:
     """Validate the keys of `data` that are present; return model values and the professionals (or None)."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
-    is_table = owner.template_type == TemplateType.SERVICE_TABLE
+    is_table = business.template_type == TemplateType.SERVICE_TABLE
 
     def clean(field: str, cleaner: Callable[[Any], Any], *, target: str | None = None) -> None:
         if field not in data:
@@ -131,7 +131,7 @@ def _service_values(owner: User, data: dict[str, Any], *, creating: bool) -> tup
     clean("description", lambda value: "" if value is None else str(value).strip())
     clean("duration", _clean_duration)
     clean("price", _clean_price)
-    clean("category_id", lambda value: _owner_category(owner, value), target="category")
+    clean("category_id", lambda value: _owner_category(business, value), target="category")
     clean("is_active", _clean_bool)
     clean("images", _clean_images)
     clean("credentials", _clean_object)
@@ -152,7 +152,7 @@ def _service_values(owner: User, data: dict[str, Any], *, creating: bool) -> tup
     professionals = None
     if "professional_ids" in data:
         try:
-            professionals = _owner_professionals(owner, data["professional_ids"])
+            professionals = _owner_professionals(business, data["professional_ids"])
         except ValidationError as exc:
             errors["professional_ids"] = exc.messages
     if errors:
@@ -237,23 +237,23 @@ def _clean_promotions(value: Any) -> dict | list | None:
     return value
 
 
-def _owner_category(owner: User, category_id: Any) -> ServiceCategory | None:
+def _owner_category(business: Business, category_id: Any) -> ServiceCategory | None:
     if category_id in (None, ""):
         return None
-    category = ServiceCategory.objects.filter(owner=owner, pk=as_uuid(category_id)).first()
+    category = ServiceCategory.objects.filter(business=business, pk=as_uuid(category_id)).first()
     if category is None:
         raise ValidationError(_("Unknown category."))
     return category
 
 
-def _owner_professionals(owner: User, professional_ids: Any) -> list:
+def _owner_professionals(business: Business, professional_ids: Any) -> list:
     """The business's professionals named by id (scheduling's rows, reached through the business)."""
     if professional_ids is None:
         return []
     if not isinstance(professional_ids, list | tuple):
         raise ValidationError(_("Must be a list of professional ids."))
     ids = {as_uuid(professional_id) for professional_id in professional_ids}
-    professionals = list(owner.professionals.filter(pk__in=[pk for pk in ids if pk]))
+    professionals = list(business.professionals.filter(pk__in=[pk for pk in ids if pk]))
     if len(professionals) != len(ids):
         raise ValidationError(_("Unknown professional."))
     return professionals
@@ -261,8 +261,8 @@ def _owner_professionals(owner: User, professional_ids: Any) -> list:
 
 # --- Categories -----------------------------------------------------------------------------------
 @transaction.atomic
-def category_create(*, owner: User, data: dict[str, Any]) -> ServiceCategory:
-    category = ServiceCategory(owner=owner)
+def category_create(*, business: Business, data: dict[str, Any]) -> ServiceCategory:
+    category = ServiceCategory(business=business)
     _apply_category(category, data, creating=True)
     _save_category(category, fields=None)
     return category
@@ -306,7 +306,9 @@ def _apply_category(category: ServiceCategory, data: dict[str, Any], *, creating
 
 
 def _category_name_taken(category: ServiceCategory, name: str) -> bool:
-    return ServiceCategory.objects.filter(owner=category.owner, name__iexact=name).exclude(pk=category.pk).exists()
+    return (
+        ServiceCategory.objects.filter(business=category.business, name__iexact=name).exclude(pk=category.pk).exists()
+    )
 
 
 def _save_category(category: ServiceCategory, *, fields: Iterable[str] | None) -> None:

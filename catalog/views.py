@@ -25,26 +25,26 @@ def _status_of(*forms_) -> int:
 
 
 def _service_form(request: HttpRequest, data=None, *, initial=None) -> ServiceForm:
-    owner = request.user
+    business = request.business
     return ServiceForm(
         data,
         initial=initial,
-        categories=list(selectors.category_list(owner=owner)),
+        categories=list(selectors.category_list(business=business)),
         # Scheduling's professionals, reached through the business: catalog sits below scheduling.
-        professionals=list(owner.professionals.all()),
+        professionals=list(business.professionals.all()),
     )
 
 
 @login_required
 @require_GET
 def service_list(request: HttpRequest) -> HttpResponse:
-    owner = request.user
-    form = ServiceFilterForm(request.GET, categories=list(selectors.category_list(owner=owner)))
+    business = request.business
+    form = ServiceFilterForm(request.GET, categories=list(selectors.category_list(business=business)))
     rows = []
     if form.is_valid():
         try:
             # The list shows no professionals: the selector's prefetch of them is not needed.
-            rows = list(selectors.service_list(owner=owner, filters=form.filters()).prefetch_related(None))
+            rows = list(selectors.service_list(business=business, filters=form.filters()).prefetch_related(None))
         except ValidationError as exc:
             add_service_errors(form, exc)
     filtered = form.is_valid() and bool(form.filters())
@@ -56,7 +56,7 @@ def _save_service(request: HttpRequest, form: ServiceForm, service: Service | No
     """Create or update through the service layer; return the service, or None and the status to answer."""
     try:
         if service is None:
-            return services.service_create(owner=request.user, data=form.cleaned_data), 201
+            return services.service_create(business=request.business, data=form.cleaned_data), 201
         return services.service_update(service=service, data=form.cleaned_data), 200
     except ValidationError as exc:
         add_service_errors(form, exc)
@@ -91,7 +91,7 @@ def _edit_page(request, service, *, form=None, delete_form=None, status=200) -> 
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_edit(request: HttpRequest, service_id) -> HttpResponse:
-    service = selectors.service_get(owner=request.user, service_id=service_id)
+    service = selectors.service_get(business=request.business, service_id=service_id)
     if request.method == "GET":
         return _edit_page(request, service)
     form = _service_form(request, request.POST)
@@ -101,14 +101,14 @@ def service_edit(request: HttpRequest, service_id) -> HttpResponse:
         if saved is not None:
             messages.success(request, _("Service “%(name)s” saved.") % {"name": saved.name})
             return redirect("dashboard:services")
-        service = selectors.service_get(owner=request.user, service_id=service_id)
+        service = selectors.service_get(business=request.business, service_id=service_id)
     return _edit_page(request, service, form=form, status=status)
 
 
 @login_required
 @require_POST
 def service_delete(request: HttpRequest, service_id) -> HttpResponse:
-    service = selectors.service_get(owner=request.user, service_id=service_id)
+    service = selectors.service_get(business=request.business, service_id=service_id)
     delete_form = forms.Form(request.POST)
     try:
         outcome = services.service_delete(service=service)
@@ -143,7 +143,7 @@ def _categories_page(request, *, form=None, edit_form=None, edit_id=None, status
             if category.pk == edit_id
             else CategoryForm(initial={"name": category.name}, prefix=_rename_prefix(category)),
         )
-        for category in selectors.category_list(owner=request.user)
+        for category in selectors.category_list(business=request.business)
     ]
     context = {"rows": rows, "form": form or CategoryForm()}
     return render(request, "catalog/categories.html", context, status=status)
@@ -157,7 +157,7 @@ def categories(request: HttpRequest) -> HttpResponse:
     form = CategoryForm(request.POST)
     if form.is_valid():
         try:
-            category = services.category_create(owner=request.user, data=form.cleaned_data)
+            category = services.category_create(business=request.business, data=form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -169,7 +169,7 @@ def categories(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def category_edit(request: HttpRequest, category_id) -> HttpResponse:
-    category = selectors.category_get(owner=request.user, category_id=category_id)
+    category = selectors.category_get(business=request.business, category_id=category_id)
     form = CategoryForm(request.POST, prefix=_rename_prefix(category))
     if form.is_valid():
         try:
@@ -185,7 +185,7 @@ def category_edit(request: HttpRequest, category_id) -> HttpResponse:
 @login_required
 @require_POST
 def category_delete(request: HttpRequest, category_id) -> HttpResponse:
-    category = selectors.category_get(owner=request.user, category_id=category_id)
+    category = selectors.category_get(business=request.business, category_id=category_id)
     services.category_delete(category=category)
     messages.success(
         request, _("Category “%(name)s” deleted. Its services stay, without a category.") % {"name": category.name}

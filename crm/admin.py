@@ -11,7 +11,7 @@ class ClientAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "whatsapp",
-        "owner",
+        "business",
         "is_active",
         "is_vip",
         "total_appointments",
@@ -19,15 +19,15 @@ class ClientAdmin(admin.ModelAdmin):
         "last_appointment_at",
     )
     list_filter = ("is_active", "is_vip", "communication_preference")
-    search_fields = ("name", "whatsapp", "email", "owner__email", "owner__business_name")
-    list_select_related = ("owner",)
-    autocomplete_fields = ("owner",)
+    search_fields = ("name", "whatsapp", "email", "business__name", "business__slug")
+    list_select_related = ("business",)
+    autocomplete_fields = ("business",)
     readonly_fields = (*services.METRIC_FIELDS, "erased_at", "created_at", "updated_at")
     actions = ("refresh_figures", "erase_personal_data")
 
     @admin.action(description=_("Recompute the figures of the selected clients"))
     def refresh_figures(self, request, queryset):
-        for client in queryset.select_related("owner"):
+        for client in queryset.select_related("business"):
             services.client_metrics_refresh(client=client)
         self.message_user(request, _("Figures recomputed."))
 

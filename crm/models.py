@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,8 +17,8 @@ class Client(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="clients", verbose_name=_("business")
     )
     # Basic information
     name = models.CharField(_("name"), max_length=255)
@@ -80,11 +79,11 @@ class Client(models.Model):
         verbose_name_plural = _("clients")
         ordering = ["name"]
         indexes = [
-            models.Index(fields=["owner", "is_active"], name="client_owner_active_idx"),
-            models.Index(fields=["owner", "created_at"], name="client_owner_created_idx"),
+            models.Index(fields=["business", "is_active"], name="client_owner_active_idx"),
+            models.Index(fields=["business", "created_at"], name="client_owner_created_idx"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "whatsapp"], name="client_unique_whatsapp_per_business"),
+            models.UniqueConstraint(fields=["business", "whatsapp"], name="client_unique_whatsapp_per_business"),
             models.CheckConstraint(
                 condition=models.Q(frequency_score__gte=0, frequency_score__lte=100), name="client_score_range"
             ),

@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
 from catalog.models import Service
@@ -19,35 +19,35 @@ from crm.models import Client
 MOST_FREQUENT_LIMIT = 10
 
 
-def client_list(*, owner: User, filters: dict | None = None) -> QuerySet[Client]:
-    filterset = ClientFilter(filters or {}, queryset=Client.objects.filter(owner=owner))
+def client_list(*, business: Business, filters: dict | None = None) -> QuerySet[Client]:
+    filterset = ClientFilter(filters or {}, queryset=Client.objects.filter(business=business))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
 
 
-def client_active_count(owner: User, _period) -> int:
+def client_active_count(business: Business, _period) -> int:
     """For the plan's limit: active clients."""
-    return Client.objects.filter(owner=owner, is_active=True).count()
+    return Client.objects.filter(business=business, is_active=True).count()
 
 
-def client_get(*, owner: User, client_id) -> Client:
-    client = Client.objects.filter(owner=owner, pk=as_uuid(client_id)).first()
+def client_get(*, business: Business, client_id) -> Client:
+    client = Client.objects.filter(business=business, pk=as_uuid(client_id)).first()
     if client is None:
         raise Http404
-    client.owner = owner
+    client.business = business
     return client
 
 
-def client_referenced_get(*, owner: User, client_id) -> Client:
+def client_referenced_get(*, business: Business, client_id) -> Client:
     """The business's client named in a request body (400 when it is not one)."""
-    client = Client.objects.filter(owner=owner, pk=as_uuid(client_id)).first()
+    client = Client.objects.filter(business=business, pk=as_uuid(client_id)).first()
     if client is None:
         raise ValidationError({"client_id": [_("Client not found.")]})
     return client
 
 
-def client_named_otherwise(*, owner: User, whatsapp: str, name: str) -> Client | None:
+def client_named_otherwise(*, business: Business, whatsapp: str, name: str) -> Client | None:
     """The business's client with this number when `name` is not the name it has (else None).
 
     Case and spacing do not make another name; a number that is not one finds nobody.
@@ -56,7 +56,7 @@ def client_named_otherwise(*, owner: User, whatsapp: str, name: str) -> Client |
         number = phone_to_e164(whatsapp)
     except ValidationError:
         return None
-    client = Client.objects.filter(owner=owner, whatsapp=number).first()
+    client = Client.objects.filter(business=business, whatsapp=number).first()
     if client is None or _name_key(client.name) == _name_key(name):
         return None
     return client
@@ -71,9 +71,9 @@ def client_history(*, client: Client) -> QuerySet:
     return client.appointments.select_related("service", "professional").order_by("-start_time")
 
 
-def client_analytics(*, owner: User) -> dict:
+def client_analytics(*, business: Business) -> dict:
     """The business's client overview, in five queries whatever the number of clients."""
-    clients = Client.objects.filter(owner=owner)
+    clients = Client.objects.filter(business=business)
     totals = clients.aggregate(
         total=Count("pk"),
         active=Count("pk", filter=Q(is_active=True)),
@@ -90,7 +90,7 @@ def client_analytics(*, owner: User) -> dict:
     favourites = Counter(
         preferred[0] for preferred in clients.values_list("preferred_services", flat=True) if preferred
     )
-    names = dict(Service.objects.filter(owner=owner, pk__in=list(favourites)).values_list("pk", "name"))
+    names = dict(Service.objects.filter(business=business, pk__in=list(favourites)).values_list("pk", "name"))
     top_services = {
         names[as_uuid(service_id)]: count
         for service_id, count in favourites.most_common()
@@ -98,7 +98,7 @@ def client_analytics(*, owner: User) -> dict:
     }
     by_month = {
         month.strftime("%Y-%m"): count
-        for month, count in clients.annotate(month=TruncMonth("created_at", tzinfo=ZoneInfo(owner.timezone)))
+        for month, count in clients.annotate(month=TruncMonth("created_at", tzinfo=ZoneInfo(business.timezone)))
         .values_list("month")
         .annotate(count=Count("pk"))
         .order_by("month")

@@ -32,7 +32,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap import events
 from agendazap.events import AppointmentStatus
 from agendazap.phones import phone_to_e164
@@ -87,7 +87,7 @@ MAX_TAGS = 30
 # --- Finding and creating -------------------------------------------------------------------------
 @transaction.atomic
 def client_find_or_create(
-    *, owner: User, name: str, whatsapp: str, email: str = "", source: str = "", rename: bool = False
+    *, business: Business, name: str, whatsapp: str, email: str = "", source: str = "", rename: bool = False
 ) -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
@@ -99,19 +99,19 @@ def client_find_or_create(
     number = phone_to_e164(whatsapp)
     name = (name or "").strip()
     email = (email or "").strip().lower()
-    client = Client.objects.filter(owner=owner, whatsapp=number).first()
+    client = Client.objects.filter(business=business, whatsapp=number).first()
     if client is None or not client.is_active:
-        plan_check(owner=owner, resource=Resource.CLIENTS)
+        plan_check(business=business, resource=Resource.CLIENTS)
     if client is None:
         try:
             with transaction.atomic():
                 return Client.objects.create(
-                    owner=owner, name=name or number, whatsapp=number, email=email, source=source
+                    business=business, name=name or number, whatsapp=number, email=email, source=source
                 )
         except IntegrityError:
             # The same number booked twice at once: the unique constraint picked one row.
-            client = Client.objects.get(owner=owner, whatsapp=number)
-    client.owner = owner  # already loaded: spares the figures a query
+            client = Client.objects.get(business=business, whatsapp=number)
+    client.business = business  # already loaded: spares the figures a query
     changed = []
     if rename and name and name != client.name:
         client.name = name
@@ -131,25 +131,25 @@ def client_find_or_create(
 
 
 @transaction.atomic
-def client_create(*, owner: User, data: dict[str, Any]) -> Client:
-    values = _clean(owner, data, client=None)
+def client_create(*, business: Business, data: dict[str, Any]) -> Client:
+    values = _clean(business, data, client=None)
     for field in ("name", "whatsapp"):
         if not values.get(field):
             raise ValidationError({field: [_("This field is required.")]})
     if values.get("is_active", True):
-        plan_check(owner=owner, resource=Resource.CLIENTS)
+        plan_check(business=business, resource=Resource.CLIENTS)
     try:
         with transaction.atomic():
-            return Client.objects.create(owner=owner, **values)
+            return Client.objects.create(business=business, **values)
     except IntegrityError as exc:
         raise ValidationError({"whatsapp": [_("A client with this WhatsApp number already exists.")]}) from exc
 
 
 @transaction.atomic
 def client_update(*, client: Client, data: dict[str, Any]) -> Client:
-    values = _clean(client.owner, data, client=client)
+    values = _clean(client.business, data, client=client)
     if values.get("is_active") and not client.is_active:
-        plan_check(owner=client.owner, resource=Resource.CLIENTS)
+        plan_check(business=client.business, resource=Resource.CLIENTS)
     changed = [field for field, value in values.items() if getattr(client, field) != value]
     for field in changed:
         setattr(client, field, values[field])
@@ -163,7 +163,7 @@ def client_update(*, client: Client, data: dict[str, Any]) -> Client:
 
 
 @transaction.atomic
-def client_bulk_update(*, owner: User, client_ids: list, updates: dict[str, Any]) -> int:
+def client_bulk_update(*, business: Business, client_ids: list, updates: dict[str, Any]) -> int:
     """Apply the same change to several clients; every id must be one of the business's clients."""
     unknown = set(updates) - set(BULK_FIELDS)
     if unknown:
@@ -177,12 +177,12 @@ def client_bulk_update(*, owner: User, client_ids: list, updates: dict[str, Any]
     if not updates:
         raise ValidationError({"updates": [_("Say what to change.")]})
     ids = set(client_ids)
-    clients = Client.objects.filter(owner=owner, pk__in=ids)
+    clients = Client.objects.filter(business=business, pk__in=ids)
     if clients.count() != len(ids):
         raise Http404  # another business's client is "not found", and nothing changes
-    values = _clean(owner, updates, client=None)
+    values = _clean(business, updates, client=None)
     if values.get("is_active"):
-        plan_check(owner=owner, resource=Resource.CLIENTS, amount=clients.filter(is_active=False).count())
+        plan_check(business=business, resource=Resource.CLIENTS, amount=clients.filter(is_active=False).count())
     return clients.update(**values, updated_at=timezone.now())
 
 
@@ -228,7 +228,7 @@ def client_erase(*, client: Client, actor: events.Actor) -> Client:
     return client
 
 
-def _clean(owner: User, data: dict[str, Any], *, client: Client | None) -> dict[str, Any]:
+def _clean(business: Business, data: dict[str, Any], *, client: Client | None) -> dict[str, Any]:
     """Validate the editable keys present in `data`; return model values or raise with every error."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -241,7 +241,7 @@ def _clean(owner: User, data: dict[str, Any], *, client: Client | None) -> dict[
         except ValidationError as exc:
             errors[field] = exc.messages
     if "whatsapp" in values:
-        duplicate = Client.objects.filter(owner=owner, whatsapp=values["whatsapp"])
+        duplicate = Client.objects.filter(business=business, whatsapp=values["whatsapp"])
         if client is not None:
             duplicate = duplicate.exclude(pk=client.pk)
         if duplicate.exists():
@@ -294,7 +294,7 @@ def _clean_value(field: str, value: Any) -> Any:
 # --- Figures ---------------------------------------------------------------------------------------------
 def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Client:
     """Recompute every figure of `client` from its appointments (one read, one write)."""
-    tz = ZoneInfo(client.owner.timezone)
+    tz = ZoneInfo(client.business.timezone)
     today = (now or timezone.now()).astimezone(tz).date()
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
@@ -346,7 +346,9 @@ def client_figures_on_appointment(event: events.AppointmentEvent) -> None:
     client_ids = {event.appointment.client_id}
     if isinstance(event, events.AppointmentDetailsChanged):
         client_ids.add(event.previous_client_id)
-    for client in Client.objects.select_for_update().filter(pk__in=client_ids).select_related("owner").order_by("pk"):
+    for client in (
+        Client.objects.select_for_update().filter(pk__in=client_ids).select_related("business").order_by("pk")
+    ):
         client_metrics_refresh(client=client)
 
 
@@ -362,9 +364,11 @@ def client_month_rollover(*, now: datetime | None = None) -> int:
     """Refresh the month-bound figures of every client whose business's month has turned."""
     now = now or timezone.now()
     refreshed = 0
-    for tz_name in User.objects.filter(clients__isnull=False).values_list("timezone", flat=True).distinct():
+    for tz_name in Business.objects.filter(clients__isnull=False).values_list("timezone", flat=True).distinct():
         month = now.astimezone(ZoneInfo(tz_name)).date().replace(day=1)
-        stale = Client.objects.filter(owner__timezone=tz_name).exclude(metrics_month=month).select_related("owner")
+        stale = (
+            Client.objects.filter(business__timezone=tz_name).exclude(metrics_month=month).select_related("business")
+        )
         for client in stale.iterator(chunk_size=500):
             client_metrics_refresh(client=client, now=now)
             refreshed += 1

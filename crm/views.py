@@ -30,7 +30,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         try:
-            clients = selectors.client_list(owner=request.user, filters=form.filters())
+            clients = selectors.client_list(business=request.business, filters=form.filters())
             page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -47,13 +47,13 @@ def _detail(request: HttpRequest, client, *, active_form=None, status: int = 200
 @login_required
 @require_GET
 def client_detail(request: HttpRequest, client_id) -> HttpResponse:
-    return _detail(request, selectors.client_get(owner=request.user, client_id=client_id))
+    return _detail(request, selectors.client_get(business=request.business, client_id=client_id))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def client_edit(request: HttpRequest, client_id) -> HttpResponse:
-    client = selectors.client_get(owner=request.user, client_id=client_id)
+    client = selectors.client_get(business=request.business, client_id=client_id)
     if request.method == "GET":
         form = ClientForm(initial=ClientForm.initial_for(client))
         return render(request, "crm/client_form.html", {"form": form, "client": client})
@@ -69,14 +69,14 @@ def client_edit(request: HttpRequest, client_id) -> HttpResponse:
         else:
             messages.success(request, _("Client saved."))
             return redirect("dashboard:clients-detail", client_id=client.pk)
-        client = selectors.client_get(owner=request.user, client_id=client_id)
+        client = selectors.client_get(business=request.business, client_id=client_id)
     return render(request, "crm/client_form.html", {"form": form, "client": client}, status=status)
 
 
 @login_required
 @require_POST
 def client_active(request: HttpRequest, client_id) -> HttpResponse:
-    client = selectors.client_get(owner=request.user, client_id=client_id)
+    client = selectors.client_get(business=request.business, client_id=client_id)
     form = ClientActiveForm(request.POST)
     status = 400
     if form.is_valid():
@@ -92,7 +92,7 @@ def client_active(request: HttpRequest, client_id) -> HttpResponse:
             else:
                 messages.success(request, _("Client deactivated. The history stays; a new booking reactivates them."))
             return redirect("dashboard:clients-detail", client_id=client.pk)
-        client = selectors.client_get(owner=request.user, client_id=client_id)
+        client = selectors.client_get(business=request.business, client_id=client_id)
     return _detail(request, client, active_form=form, status=status)
 
 
@@ -100,7 +100,7 @@ def client_active(request: HttpRequest, client_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_erase(request: HttpRequest, client_id) -> HttpResponse:
     """Erase a client's personal data (LGPD) after an explicit confirmation; the figures stay."""
-    client = selectors.client_get(owner=request.user, client_id=client_id)
+    client = selectors.client_get(business=request.business, client_id=client_id)
     form = ClientEraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.client_delete(client=client, actor=Actor.business(request.user, via=Via.DASHBOARD), erase=True)

@@ -8,10 +8,10 @@ from notifications.services import messages_send_again
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "owner", "kind", "channel", "recipient", "status", "attempts", "scheduled_at")
+    list_display = ("created_at", "business", "kind", "channel", "recipient", "status", "attempts", "scheduled_at")
     list_filter = ("status", "channel", "kind", "queue")
-    search_fields = ("recipient", "provider_message_id", "owner__email", "owner__business_name", "body")
-    list_select_related = ("owner",)
+    search_fields = ("recipient", "provider_message_id", "business__name", "business__slug", "body")
+    list_select_related = ("business",)
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Message._meta.fields]
     actions = ("send_again", "cancel")
@@ -34,17 +34,17 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
-    list_display = ("owner", "kind", "channel", "updated_at")
+    list_display = ("business", "kind", "channel", "updated_at")
     list_filter = ("kind", "channel")
-    search_fields = ("owner__email", "owner__business_name", "body")
-    list_select_related = ("owner",)
+    search_fields = ("business__name", "business__slug", "body")
+    list_select_related = ("business",)
 
 
 @admin.register(NotificationSettings)
 class NotificationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("owner", "reminder_offsets_minutes", "follow_up_enabled", "notify_owner")
-    search_fields = ("owner__email", "owner__business_name")
-    list_select_related = ("owner",)
+    list_display = ("business", "reminder_offsets_minutes", "follow_up_enabled", "notify_owner")
+    search_fields = ("business__name", "business__slug")
+    list_select_related = ("business",)
 
 
 @admin.register(InboundMessage)

@@ -216,7 +216,7 @@ def _act(action: str, appointment: Appointment, number: str) -> str:
     """Do what the reply asks and answer it; return what it was understood as."""
     # Locked: two replies about one booking at once take turns (and count the day's answers right).
     appointment = (
-        Appointment.objects.select_related("owner", "service", "professional", "client")
+        Appointment.objects.select_related("business", "service", "professional", "client")
         .select_for_update(of=("self",))
         .get(pk=appointment.pk)
     )
@@ -237,7 +237,7 @@ def _act(action: str, appointment: Appointment, number: str) -> str:
             appointment, _("To choose another time, open: %(link)s") % {"link": appointment_manage_url(appointment)}
         )
         return action
-    if _helped_lately(number, appointment.owner_id):
+    if _helped_lately(number, appointment.business_id):
         return UNKNOWN
     _answer(
         appointment,
@@ -247,18 +247,18 @@ def _act(action: str, appointment: Appointment, number: str) -> str:
     return HELP
 
 
-def _helped_lately(number: str, owner_id) -> bool:
+def _helped_lately(number: str, business_id) -> bool:
     """Whether this business already told this number how to reply in the last 24 hours."""
     since = timezone.now() - HELP_ANSWER_EVERY
     return InboundMessage.objects.filter(
-        from_number=number, action=HELP, appointment__owner_id=owner_id, received_at__gte=since
+        from_number=number, action=HELP, appointment__business_id=business_id, received_at__gte=since
     ).exists()
 
 
 def _confirmed_answer(appointment: Appointment) -> str:
     if appointment.status == AppointmentStatus.PENDING:
         return _("Thank you! We noted that you will come. %(business)s will confirm your booking.") % {
-            "business": appointment.owner.business_name or appointment.owner.email
+            "business": appointment.business.name or appointment.business.email
         }
     return _("Thank you for confirming. See you on %(date)s at %(time)s!") % {
         "date": appointment_context(appointment)["date"],
@@ -268,7 +268,7 @@ def _confirmed_answer(appointment: Appointment) -> str:
 
 def _answer(appointment: Appointment, text: str) -> None:
     message_create(
-        owner=appointment.owner,
+        business=appointment.business,
         kind=Kind.REPLY,
         channel=Channel.WHATSAPP,
         recipient=appointment.client_whatsapp,

@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,8 +51,8 @@ class Message(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="messages", verbose_name=_("business")
     )
     appointment = models.ForeignKey(
         "scheduling.Appointment",
@@ -103,8 +102,8 @@ class Message(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "scheduled_at"], name="message_due_idx"),
-            models.Index(fields=["owner", "created_at"], name="message_owner_created_idx"),
-            models.Index(fields=["owner", "queue", "status"], name="message_owner_queue_idx"),
+            models.Index(fields=["business", "created_at"], name="message_owner_created_idx"),
+            models.Index(fields=["business", "queue", "status"], name="message_owner_queue_idx"),
         ]
 
     def __str__(self):
@@ -114,8 +113,8 @@ class Message(models.Model):
 class MessageTemplate(models.Model):
     """A business's own text for one kind of message on one channel (else the pt-BR default)."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    business = models.ForeignKey(
+        "accounts.Business",
         on_delete=models.CASCADE,
         related_name="message_templates",
         verbose_name=_("business"),
@@ -130,16 +129,16 @@ class MessageTemplate(models.Model):
         verbose_name = _("message template")
         verbose_name_plural = _("message templates")
         constraints = [
-            models.UniqueConstraint(fields=["owner", "kind", "channel"], name="message_template_unique"),
+            models.UniqueConstraint(fields=["business", "kind", "channel"], name="message_template_unique"),
         ]
 
     def __str__(self):
-        return f"{self.owner}: {self.get_kind_display()} ({self.channel})"
+        return f"{self.business}: {self.get_kind_display()} ({self.channel})"
 
 
 class NotificationSettings(models.Model):
-    owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
+    business = models.OneToOneField(
+        "accounts.Business",
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="notification_settings",
@@ -157,7 +156,7 @@ class NotificationSettings(models.Model):
         verbose_name_plural = _("notification settings")
 
     def __str__(self):
-        return str(self.owner)
+        return str(self.business)
 
 
 class InboundMessage(models.Model):

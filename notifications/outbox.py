@@ -16,7 +16,7 @@ from notifications.services.delivery import messages_hand_over
 def account_email_requested(event: AccountEmailRequested) -> None:
     """Queue the email, written in the caller's transaction and handed over after it commits."""
     message = Message.objects.create(
-        owner=event.user,
+        business=event.business,
         channel=Channel.EMAIL,
         kind=Kind.ACCOUNT,
         queue=Queue.EMAIL,

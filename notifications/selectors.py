@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap.celery import app as celery_app
 from agendazap.ids import as_uuid
 from notifications.models import Message, Queue
@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 CONSUMERS_CACHE_SECONDS = 30
 
 
-def message_list(*, owner: User, filters: dict) -> QuerySet[Message]:
-    messages = Message.objects.filter(owner=owner).order_by("-created_at")
+def message_list(*, business: Business, filters: dict) -> QuerySet[Message]:
+    messages = Message.objects.filter(business=business).order_by("-created_at")
     for field, choices in (
         ("status", MessageStatus.values),
         ("channel", ("whatsapp", "email")),
@@ -38,11 +38,11 @@ def message_list(*, owner: User, filters: dict) -> QuerySet[Message]:
     return messages
 
 
-def queue_status(*, owner: User) -> dict:
+def queue_status(*, business: Business) -> dict:
     """Per queue its length (waiting to be sent), consumer groups and newest id."""
     now = timezone.now()
     rows = (
-        Message.objects.filter(owner=owner)
+        Message.objects.filter(business=business)
         .values("queue")
         .annotate(
             waiting=Count(
@@ -54,7 +54,7 @@ def queue_status(*, owner: User) -> dict:
     )
     by_queue = {row["queue"]: row for row in rows}
     newest_ids = {
-        queue: Message.objects.filter(owner=owner, queue=queue, created_at=row["newest"])
+        queue: Message.objects.filter(business=business, queue=queue, created_at=row["newest"])
         .values_list("pk", flat=True)
         .first()
         for queue, row in by_queue.items()
@@ -69,7 +69,7 @@ def queue_status(*, owner: User) -> dict:
         for queue in Queue.values
     }
     body["scheduled_messages"] = {
-        "length": Message.objects.filter(owner=owner, status=MessageStatus.PENDING, scheduled_at__gt=now).count()
+        "length": Message.objects.filter(business=business, status=MessageStatus.PENDING, scheduled_at__gt=now).count()
     }
     return body
 
@@ -100,10 +100,10 @@ def workers_status() -> dict:
     return {"mode": "broker", "workers": {name: reply.get("ok", "") for row in replies for name, reply in row.items()}}
 
 
-def failed_counts(*, owner: User) -> dict[str, int]:
+def failed_counts(*, business: Business) -> dict[str, int]:
     """Failed messages per queue, for the retry buttons."""
     rows = (
-        Message.objects.filter(owner=owner, status=MessageStatus.FAILED)
+        Message.objects.filter(business=business, status=MessageStatus.FAILED)
         .values_list("queue")
         .annotate(n=Count("pk"))
         .order_by()

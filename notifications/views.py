@@ -28,11 +28,11 @@ def message_log(request: HttpRequest) -> HttpResponse:
     else:
         status = 200
         filters = form.filters() if form.is_bound else {}
-        page = Paginator(selectors.message_list(owner=request.user, filters=filters), MESSAGES_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-    queues = selectors.queue_status(owner=request.user)
-    failed = selectors.failed_counts(owner=request.user)
+        page = Paginator(
+            selectors.message_list(business=request.business, filters=filters), MESSAGES_PER_PAGE
+        ).get_page(request.GET.get("page"))
+    queues = selectors.queue_status(business=request.business)
+    failed = selectors.failed_counts(business=request.business)
     context = {"form": form, "page": page, "queues": queues, "failed": failed}
     return render(request, "notifications/messages.html", context, status=status)
 
@@ -43,7 +43,7 @@ def retry_failed(request: HttpRequest) -> HttpResponse:
     form = RetryQueueForm(request.POST)
     if not form.is_valid():
         raise Http404
-    count = services.messages_retry_failed(owner=request.user, queue=form.cleaned_data["queue"])
+    count = services.messages_retry_failed(business=request.business, queue=form.cleaned_data["queue"])
     flash.success(request, _("%(count)d message(s) will be sent again.") % {"count": count})
     return redirect("dashboard:messages")
 
@@ -51,7 +51,7 @@ def retry_failed(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    current = services.notification_settings_get(owner=request.user)
+    current = services.notification_settings_get(business=request.business)
     initial = {
         "reminder_hours": ", ".join(f"{minutes / 60:g}" for minutes in current.reminder_offsets_minutes),
         "follow_up_enabled": current.follow_up_enabled,
@@ -63,7 +63,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.notification_settings_update(
-                owner=request.user,
+                business=request.business,
                 data={
                     "reminder_offsets_minutes": data["reminder_hours"],
                     "follow_up_enabled": data["follow_up_enabled"],
@@ -79,7 +79,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     rows = []
     for kind in EDITABLE_KINDS:
         for channel in Channel:
-            _subject, body, custom = services.template_get(owner=request.user, kind=kind, channel=channel)
+            _subject, body, custom = services.template_get(business=request.business, kind=kind, channel=channel)
             rows.append({"kind": kind, "channel": channel, "body": body, "custom": custom})
     context = {"form": form, "templates": rows}
     return render(request, "notifications/settings.html", context, status=400 if form.errors else 200)
@@ -90,7 +90,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 def template_edit(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
     if kind not in [k.value for k in EDITABLE_KINDS] or channel not in Channel.values:
         raise Http404
-    subject, body, custom = services.template_get(owner=request.user, kind=kind, channel=channel)
+    subject, body, custom = services.template_get(business=request.business, kind=kind, channel=channel)
     form = TemplateForm(request.POST or None, initial={"subject": subject, "body": body})
     preview = None
     status = 200
@@ -98,15 +98,17 @@ def template_edit(request: HttpRequest, kind: str, channel: str) -> HttpResponse
         action = request.POST.get("action")
         try:
             if action == "reset":
-                services.template_reset(owner=request.user, kind=kind, channel=channel)
+                services.template_reset(business=request.business, kind=kind, channel=channel)
                 flash.success(request, _("Back to the default text."))
                 return redirect("dashboard:messages-template", kind=kind, channel=channel)
             if action == "preview":
                 preview = services.template_preview(
-                    owner=request.user, kind=kind, channel=channel, **_texts(form.cleaned_data)
+                    business=request.business, kind=kind, channel=channel, **_texts(form.cleaned_data)
                 )
             else:
-                services.template_save(owner=request.user, kind=kind, channel=channel, **_texts(form.cleaned_data))
+                services.template_save(
+                    business=request.business, kind=kind, channel=channel, **_texts(form.cleaned_data)
+                )
                 flash.success(request, _("Text saved."))
                 return redirect("dashboard:messages-settings")
         except ValidationError as exc:

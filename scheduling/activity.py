@@ -4,6 +4,7 @@ Every appointment event becomes one line of that appointment's history. Register
 `SchedulingConfig.ready()`; each runs inside the transaction of the change it follows.
 """
 
+from accounts.models import Membership
 from agendazap import events
 from agendazap.events import Actor, ActorKind
 from scheduling.models import ActivityKind, Appointment, AppointmentActivity
@@ -11,7 +12,9 @@ from scheduling.services import business_setup
 
 
 def business_agenda_setup(event: events.AccountRegistered) -> None:
-    business_setup(owner=event.user)
+    """A new business's agenda, with its owner's login as the owner-professional."""
+    professional = business_setup(business=event.business)
+    Membership.objects.filter(business=event.business, user=event.user).update(professional=professional)
 
 
 def activity_record(event: events.AppointmentEvent) -> None:

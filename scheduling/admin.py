@@ -23,42 +23,42 @@ class WorkingHoursInline(admin.TabularInline):
 
 @admin.register(Professional)
 class ProfessionalAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "is_owner", "is_active", "created_at")
+    list_display = ("name", "business", "is_owner", "is_active", "created_at")
     list_filter = ("is_active", "is_owner")
-    search_fields = ("name", "owner__email", "owner__business_name")
-    list_select_related = ("owner",)
-    autocomplete_fields = ("owner",)
+    search_fields = ("name", "business__name", "business__slug")
+    list_select_related = ("business",)
+    autocomplete_fields = ("business",)
     filter_horizontal = ("services",)
     inlines = [WorkingHoursInline]
 
 
 @admin.register(TimeOff)
 class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ("owner", "professional", "start_time", "end_time", "reason")
-    search_fields = ("reason", "owner__email", "owner__business_name", "professional__name")
-    list_select_related = ("owner", "professional")
+    list_display = ("business", "professional", "start_time", "end_time", "reason")
+    search_fields = ("reason", "business__name", "business__slug", "professional__name")
+    list_select_related = ("business", "professional")
     date_hierarchy = "start_time"
-    autocomplete_fields = ("owner", "professional")
+    autocomplete_fields = ("business", "professional")
 
 
 @admin.register(BookingRules)
 class BookingRulesAdmin(admin.ModelAdmin):
     list_display = (
-        "owner",
+        "business",
         "slot_interval_minutes",
         "buffer_minutes",
         "min_notice_minutes",
         "max_days_ahead",
         "online_booking_status",
     )
-    search_fields = ("owner__email", "owner__business_name")
-    list_select_related = ("owner",)
-    autocomplete_fields = ("owner",)
+    search_fields = ("business__name", "business__slug")
+    list_select_related = ("business",)
+    autocomplete_fields = ("business",)
 
 
 def _row_name(appointment: Appointment) -> str:
     """The client and the start in the business's zone, as its owner would name the booking."""
-    start = appointment.start_time.astimezone(selectors.business_timezone(appointment.owner))
+    start = appointment.start_time.astimezone(selectors.business_timezone(appointment.business))
     return f"{appointment.client_name} ({start:%d/%m/%Y %H:%M})"
 
 
@@ -90,13 +90,13 @@ class AppointmentAdmin(admin.ModelAdmin):
     business, not in the admin.
     """
 
-    list_display = ("start_time", "client_name", "client_whatsapp", "service", "professional", "status", "owner")
+    list_display = ("start_time", "client_name", "client_whatsapp", "service", "professional", "status", "business")
     list_filter = ("status", "source")
-    search_fields = ("client_name", "client_whatsapp", "client_email", "owner__email", "owner__business_name")
-    list_select_related = ("owner", "service", "professional")
+    search_fields = ("client_name", "client_whatsapp", "client_email", "business__name", "business__slug")
+    list_select_related = ("business", "service", "professional")
     date_hierarchy = "start_time"
     readonly_fields = (
-        "owner",
+        "business",
         "client",
         "client_whatsapp",
         "service",
@@ -123,7 +123,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        stored = Appointment.objects.select_related("owner", "service", "professional", "client").get(pk=obj.pk)
+        stored = Appointment.objects.select_related("business", "service", "professional", "client").get(pk=obj.pk)
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         if changes:
             services.appointment_update(
@@ -150,7 +150,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         """Each row through the service, as staff; a refusal is reported for its row and the rest go on."""
         actor = Actor.business(request.user, via=Via.ADMIN)
         changed = 0
-        for appointment in queryset.select_related("owner", "service", "professional", "client"):
+        for appointment in queryset.select_related("business", "service", "professional", "client"):
             try:
                 services.appointment_set_status(appointment=appointment, actor=actor, status=status, reason=reason)
             except (ValidationError, DomainError) as exc:

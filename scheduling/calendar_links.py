@@ -19,8 +19,8 @@ ICS_STATUS = {
 
 
 def _title(appointment: Appointment) -> str:
-    owner = appointment.owner
-    return f"{appointment.service.name} - {owner.business_name or owner.email}"
+    business = appointment.business
+    return f"{appointment.service.name} - {business.name or business.email}"
 
 
 def ics_for(appointment: Appointment) -> bytes:
@@ -35,8 +35,8 @@ def ics_for(appointment: Appointment) -> bytes:
     event.add("dtend", appointment.end_time)
     event.add("summary", _title(appointment))
     event.add("description", f"{appointment.professional.name}\n{appointment_manage_url(appointment)}")
-    if appointment.owner.address:
-        event.add("location", appointment.owner.address)
+    if appointment.business.address:
+        event.add("location", appointment.business.address)
     event.add("status", ICS_STATUS[appointment.status])
     event.add("sequence", int(appointment.updated_at.timestamp()))
     cal.add_component(event)
@@ -50,13 +50,13 @@ def google_calendar_url(appointment: Appointment) -> str:
         "text": _title(appointment),
         "dates": f"{appointment.start_time.astimezone(UTC):{stamp}}/{appointment.end_time.astimezone(UTC):{stamp}}",
         "details": appointment_manage_url(appointment),
-        "location": appointment.owner.address,
-        "ctz": appointment.owner.timezone,
+        "location": appointment.business.address,
+        "ctz": appointment.business.timezone,
     }
     return f"https://calendar.google.com/calendar/render?{urlencode(params)}"
 
 
 def appointment_manage_url(appointment) -> str:
     """The client's private page for this booking (no login: the token is the key)."""
-    path = reverse("public:manage", args=[appointment.owner.business_slug, appointment.manage_token])
+    path = reverse("public:manage", args=[appointment.business.slug, appointment.manage_token])
     return f"{settings.PUBLIC_BASE_URL}{path}"

@@ -28,8 +28,8 @@ class Professional(models.Model):
     """Someone who performs services. A record, not a login; the owner is the first one."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professionals", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="professionals", verbose_name=_("business")
     )
     name = models.CharField(_("name"), max_length=255)
     is_owner = models.BooleanField(_("is the owner"), default=False)
@@ -45,7 +45,7 @@ class Professional(models.Model):
         ordering = ["-is_owner", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["owner"], condition=models.Q(is_owner=True), name="professional_one_owner_per_business"
+                fields=["business"], condition=models.Q(is_owner=True), name="professional_one_owner_per_business"
             ),
         ]
 
@@ -82,8 +82,8 @@ class TimeOff(models.Model):
     """A closed period: a holiday, a vacation, a half day. Without a professional, the whole business closes."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_off", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="time_off", verbose_name=_("business")
     )
     professional = models.ForeignKey(
         Professional,
@@ -102,7 +102,7 @@ class TimeOff(models.Model):
         verbose_name = _("time off")
         verbose_name_plural = _("time off")
         ordering = ["start_time"]
-        indexes = [models.Index(fields=["owner", "start_time"], name="timeoff_owner_start_idx")]
+        indexes = [models.Index(fields=["business", "start_time"], name="timeoff_owner_start_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start_time__lt=models.F("end_time")), name="timeoff_start_before_end"
@@ -119,8 +119,8 @@ class OnlineBookingStatus(models.TextChoices):
 
 
 class BookingRules(models.Model):
-    owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
+    business = models.OneToOneField(
+        "accounts.Business",
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="booking_rules",
@@ -154,7 +154,7 @@ class BookingRules(models.Model):
         ]
 
     def __str__(self):
-        return str(self.owner)
+        return str(self.business)
 
 
 class AppointmentSource(models.TextChoices):
@@ -166,8 +166,8 @@ class AppointmentSource(models.TextChoices):
 
 class Appointment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("business")
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="appointments", verbose_name=_("business")
     )
     service = models.ForeignKey(
         "catalog.Service", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service")
@@ -218,10 +218,10 @@ class Appointment(models.Model):
         verbose_name_plural = _("appointments")
         ordering = ["start_time"]
         indexes = [
-            models.Index(fields=["owner", "start_time"], name="appointment_owner_start_idx"),
+            models.Index(fields=["business", "start_time"], name="appointment_owner_start_idx"),
             models.Index(fields=["professional", "start_time"], name="appointment_prof_start_idx"),
             # Plan usage counts appointments by the month they were created in.
-            models.Index(fields=["owner", "created_at"], name="appointment_owner_created_idx"),
+            models.Index(fields=["business", "created_at"], name="appointment_owner_created_idx"),
         ]
         # The no-overlap guarantee on PostgreSQL is an exclusion constraint added by migration
         # 0002 (it cannot be created on SQLite); see scheduling.services.appointment_book.

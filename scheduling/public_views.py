@@ -25,31 +25,31 @@ from scheduling.public_forms import PublicBookingForm, RescheduleForm
 
 
 def business_page(request: HttpRequest, slug: str) -> HttpResponse:
-    owner = _business(request, slug)
-    if isinstance(owner, HttpResponse):
-        return owner
-    services_list = selectors.services_public_list(owner=owner)
+    business = _business(request, slug)
+    if isinstance(business, HttpResponse):
+        return business
+    services_list = selectors.services_public_list(business=business)
     categories: dict[str, list] = {}
     for service in services_list:
         categories.setdefault(service.category.name if service.category else "", []).append(service)
     return render(
         request,
         "public/business.html",
-        {"business": owner, "categories": categories, "show_prices": owner.template_type == "service_table"},
+        {"business": business, "categories": categories, "show_prices": business.template_type == "service_table"},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
-    owner = _business(request, slug)
-    if isinstance(owner, HttpResponse):
-        return owner
-    service = next((s for s in selectors.services_public_list(owner=owner) if s.pk == service_id), None)
+    business = _business(request, slug)
+    if isinstance(business, HttpResponse):
+        return business
+    service = next((s for s in selectors.services_public_list(business=business) if s.pk == service_id), None)
     if service is None:
-        return render(request, "public/unavailable.html", {"business": owner, "reason": "service"}, status=404)
-    tz = ZoneInfo(owner.timezone)
+        return render(request, "public/unavailable.html", {"business": business, "reason": "service"}, status=404)
+    tz = ZoneInfo(business.timezone)
     timezone.activate(tz)
-    professionals = selectors.professionals_for_service(owner=owner, service=service)
+    professionals = selectors.professionals_for_service(business=business, service=service)
     chosen = request.POST.get("professional") or request.GET.get("professional") or ""
     professional = next((p for p in professionals if str(p.pk) == chosen), None)
     day = _date_param(request.POST.get("date") or request.GET.get("date"))
@@ -62,7 +62,7 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
         data = form.cleaned_data
         try:
             appointment = services.appointment_book_online(
-                owner=owner,
+                business=business,
                 via=Via.PUBLIC_PAGE,
                 ip_address=client_ip(request),
                 service_id=service.pk,
@@ -79,10 +79,10 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
             error = _("Sorry, someone has just booked this time. Please choose another one.")
             day = data["start_time"].astimezone(tz).date()
         except PlanLimitExceeded:
-            return render(request, "public/unavailable.html", {"business": owner, "reason": "plan"}, status=402)
+            return render(request, "public/unavailable.html", {"business": business, "reason": "plan"}, status=402)
         except TooManyAttempts as exc:
             response = render(
-                request, "public/unavailable.html", {"business": owner, "reason": "throttled"}, status=429
+                request, "public/unavailable.html", {"business": business, "reason": "throttled"}, status=429
             )
             response["Retry-After"] = str(exc.retry_after)
             return response
@@ -98,20 +98,20 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
             day = form.cleaned_data["start_time"].astimezone(tz).date()
 
     context = {
-        "business": owner,
+        "business": business,
         "service": service,
         "professionals": professionals,
         "professional": professional,
         "chosen": chosen,
         "form": form,
         "error": error,
-        **_calendar(owner, service, professional, day, request.GET.get("month"), tz),
+        **_calendar(business, service, professional, day, request.GET.get("month"), tz),
     }
     if day:
         context["slots"] = [
             slot.astimezone(tz)
             for slot in selectors.availability_get(
-                owner=owner, service=service, day=day, professional=professional
+                business=business, service=service, day=day, professional=professional
             ).slots
         ]
         # After a 409 the chosen time is gone: nothing stays selected.
@@ -122,8 +122,8 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     appointment = selectors.appointment_by_manage_token(slug=slug, token=token)
-    owner = appointment.owner
-    tz = ZoneInfo(owner.timezone)
+    business = appointment.business
+    tz = ZoneInfo(business.timezone)
     timezone.activate(tz)
     status, error, notice = 200, "", ""
     if request.method == "POST":
@@ -151,7 +151,7 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             status, error = 400, " ".join(exc.messages)
         if status == 200:
             appointment = selectors.appointment_by_manage_token(slug=slug, token=token)
-    rules = selectors.booking_rules_get(owner=owner)
+    rules = selectors.booking_rules_get(business=business)
     can_change = appointment.status in (
         AppointmentStatus.PENDING,
         AppointmentStatus.CONFIRMED,
@@ -161,7 +161,7 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     context = {
         "can_confirm": active_ahead and appointment.client_confirmed_at is None,
         "appointment": appointment,
-        "business": owner,
+        "business": business,
         "new": request.GET.get("new") == "1" and request.method == "GET",
         "notice": notice,
         "error": error,
@@ -174,7 +174,7 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         context["slots"] = [
             slot.astimezone(tz)
             for slot in selectors.availability_get(
-                owner=owner, service=appointment.service, day=day, professional=appointment.professional
+                business=business, service=appointment.service, day=day, professional=appointment.professional
             ).slots
             if slot != appointment.start_time
         ]
@@ -206,10 +206,10 @@ def _date_param(raw: str | None) -> date | None:
         return None
 
 
-def _calendar(owner, service, professional, day: date | None, month_param: str | None, tz: ZoneInfo) -> dict:
+def _calendar(business, service, professional, day: date | None, month_param: str | None, tz: ZoneInfo) -> dict:
     """A month grid whose days link to their free times; days without any are shown but not linked."""
     today = timezone.now().astimezone(tz).date()
-    last = today + timedelta(days=selectors.booking_rules_get(owner=owner).max_days_ahead)
+    last = today + timedelta(days=selectors.booking_rules_get(business=business).max_days_ahead)
     try:
         month = date.fromisoformat(f"{month_param}-01") if month_param else (day or today).replace(day=1)
     except ValueError:
@@ -219,7 +219,7 @@ def _calendar(owner, service, professional, day: date | None, month_param: str |
     first, final = max(month, today), min(month.replace(day=month_days), last)
     open_days = (
         selectors.bookable_days(
-            owner=owner, service=service, first_day=first, last_day=final, professional=professional
+            business=business, service=service, first_day=first, last_day=final, professional=professional
         )
         if first <= final
         else {}

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap.ids import as_uuid
 from catalog.models import Service
 from scheduling.availability import Busy, ProfessionalDay, Rules, day_bounds, free_starts, local_datetime, merge_starts
@@ -28,13 +28,13 @@ from scheduling.models import (
 )
 
 
-def business_timezone(owner: User) -> ZoneInfo:
-    return ZoneInfo(owner.timezone)
+def business_timezone(business: Business) -> ZoneInfo:
+    return ZoneInfo(business.timezone)
 
 
 # --- Rules, professionals, hours ---------------------------------------------------------
-def booking_rules_get(*, owner: User) -> BookingRules:
-    rules, _created = BookingRules.objects.get_or_create(owner=owner)
+def booking_rules_get(*, business: Business) -> BookingRules:
+    rules, _created = BookingRules.objects.get_or_create(business=business)
     return rules
 
 
@@ -48,36 +48,38 @@ def rules_for(booking_rules: BookingRules, service: Service) -> Rules:
     )
 
 
-def professional_list(*, owner: User, include_inactive: bool = False) -> QuerySet[Professional]:
-    professionals = Professional.objects.filter(owner=owner).prefetch_related("working_hours", "services")
+def professional_list(*, business: Business, include_inactive: bool = False) -> QuerySet[Professional]:
+    professionals = Professional.objects.filter(business=business).prefetch_related("working_hours", "services")
     return professionals if include_inactive else professionals.filter(is_active=True)
 
 
-def professional_active_count(owner: User, _period) -> int:
+def professional_active_count(business: Business, _period) -> int:
     """For the plan's limit: active professionals."""
-    return Professional.objects.filter(owner=owner, is_active=True).count()
+    return Professional.objects.filter(business=business, is_active=True).count()
 
 
-def appointments_created_count(owner: User, period) -> int:
+def appointments_created_count(business: Business, period) -> int:
     """For the plan's limit: appointments created in the period (a billing month), cancelled ones included."""
-    return Appointment.objects.filter(owner=owner, created_at__gte=period.start, created_at__lt=period.end).count()
+    return Appointment.objects.filter(
+        business=business, created_at__gte=period.start, created_at__lt=period.end
+    ).count()
 
 
-def professional_get(*, owner: User, professional_id) -> Professional:
-    professional = Professional.objects.filter(owner=owner, pk=as_uuid(professional_id)).first()
+def professional_get(*, business: Business, professional_id) -> Professional:
+    professional = Professional.objects.filter(business=business, pk=as_uuid(professional_id)).first()
     if professional is None:
         raise Http404
     return professional
 
 
-def professionals_for_service(*, owner: User, service: Service) -> list[Professional]:
+def professionals_for_service(*, business: Business, service: Service) -> list[Professional]:
     """Active professionals who perform `service`: those assigned to it, or all when nobody is.
 
     A service whose assigned professionals are all inactive has nobody, not everyone.
     """
     assignment = Professional.services.through.objects.filter(professional_id=OuterRef("pk"), service_id=service.pk)
     professionals = list(
-        Professional.objects.filter(owner=owner)
+        Professional.objects.filter(business=business)
         .annotate(performs=Exists(assignment))
         .filter(Q(is_active=True) | Q(performs=True))
     )
@@ -85,12 +87,14 @@ def professionals_for_service(*, owner: User, service: Service) -> list[Professi
     return [pro for pro in (assigned or professionals) if pro.is_active]
 
 
-def service_bookable_get(*, owner: User, service_id, lock: bool = False) -> Service:
+def service_bookable_get(*, business: Business, service_id, lock: bool = False) -> Service:
     """The business's active service named in a request body or query (400 when it is not one).
 
     `lock` takes the row with FOR NO KEY UPDATE, inside the caller's transaction.
     """
-    services = Service.objects.filter(owner=owner, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True)
+    services = Service.objects.filter(
+        business=business, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True
+    )
     if lock:
         services = services.select_for_update(no_key=True)
     service = services.first()
@@ -99,22 +103,22 @@ def service_bookable_get(*, owner: User, service_id, lock: bool = False) -> Serv
     return service
 
 
-def professional_bookable_get(*, owner: User, professional_id, service: Service | None = None) -> Professional:
+def professional_bookable_get(*, business: Business, professional_id, service: Service | None = None) -> Professional:
     """The business's active professional named in a request (400 when not one, or not doing `service`)."""
-    professional = Professional.objects.filter(owner=owner, pk=as_uuid(professional_id), is_active=True).first()
+    professional = Professional.objects.filter(business=business, pk=as_uuid(professional_id), is_active=True).first()
     if professional is None:
         raise ValidationError({"professional_id": [_("Professional not found.")]})
-    if service is not None and professional not in professionals_for_service(owner=owner, service=service):
+    if service is not None and professional not in professionals_for_service(business=business, service=service):
         raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
     return professional
 
 
-def time_off_list(*, owner: User) -> QuerySet[TimeOff]:
-    return TimeOff.objects.filter(owner=owner).select_related("professional")
+def time_off_list(*, business: Business) -> QuerySet[TimeOff]:
+    return TimeOff.objects.filter(business=business).select_related("professional")
 
 
-def time_off_get(*, owner: User, time_off_id) -> TimeOff:
-    row = TimeOff.objects.filter(owner=owner, pk=as_uuid(time_off_id)).select_related("professional").first()
+def time_off_get(*, business: Business, time_off_id) -> TimeOff:
+    row = TimeOff.objects.filter(business=business, pk=as_uuid(time_off_id)).select_related("professional").first()
     if row is None:
         raise Http404
     return row
@@ -123,7 +127,7 @@ def time_off_get(*, owner: User, time_off_id) -> TimeOff:
 # --- Availability -----------------------------------------------------------------------------
 def professional_days(
     *,
-    owner: User,
+    business: Business,
     professionals: list[Professional],
     day: date,
     tz: ZoneInfo,
@@ -132,7 +136,7 @@ def professional_days(
 ) -> dict[object, ProfessionalDay]:
     """Load `day` for these professionals in three queries: hours, time off, appointments."""
     return professional_days_range(
-        owner=owner,
+        business=business,
         professionals=professionals,
         first_day=day,
         last_day=day,
@@ -144,7 +148,7 @@ def professional_days(
 
 def professional_days_range(
     *,
-    owner: User,
+    business: Business,
     professionals: list[Professional],
     first_day: date,
     last_day: date,
@@ -168,7 +172,7 @@ def professional_days_range(
             if start < end:
                 plan[day][hours.professional_id].work.append((start, end))
 
-    closed_rows = TimeOff.objects.filter(owner=owner, start_time__lt=range_end, end_time__gt=range_start).filter(
+    closed_rows = TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start).filter(
         Q(professional__isnull=True) | Q(professional__in=ids)
     )
     for professional_id, start, end in closed_rows.values_list("professional_id", "start_time", "end_time"):
@@ -198,7 +202,7 @@ def professional_days_range(
 
 def bookable_days(
     *,
-    owner: User,
+    business: Business,
     service: Service,
     first_day: date,
     last_day: date,
@@ -206,13 +210,18 @@ def bookable_days(
     now: datetime | None = None,
 ) -> dict[date, bool]:
     """Which days from first_day to last_day have at least one free start (for a calendar)."""
-    tz = business_timezone(owner)
-    rules = rules_for(booking_rules_get(owner=owner), service)
-    professionals = [professional] if professional else professionals_for_service(owner=owner, service=service)
+    tz = business_timezone(business)
+    rules = rules_for(booking_rules_get(business=business), service)
+    professionals = [professional] if professional else professionals_for_service(business=business, service=service)
     duration = timedelta(minutes=service.duration)
     now = now or timezone.now()
     plan = professional_days_range(
-        owner=owner, professionals=professionals, first_day=first_day, last_day=last_day, tz=tz, buffer=rules.buffer
+        business=business,
+        professionals=professionals,
+        first_day=first_day,
+        last_day=last_day,
+        tz=tz,
+        buffer=rules.buffer,
     )
     return {
         day: any(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in by_professional.values())
@@ -230,7 +239,7 @@ class Availability:
 
 def availability_get(
     *,
-    owner: User,
+    business: Business,
     service: Service,
     day: date,
     professional: Professional | None = None,
@@ -238,11 +247,11 @@ def availability_get(
     now: datetime | None = None,
 ) -> Availability:
     """Free start times for `service` on `day` (business time zone), for one professional or any."""
-    tz = business_timezone(owner)
-    rules = rules_for(booking_rules_get(owner=owner), service)
-    professionals = [professional] if professional else professionals_for_service(owner=owner, service=service)
+    tz = business_timezone(business)
+    rules = rules_for(booking_rules_get(business=business), service)
+    professionals = [professional] if professional else professionals_for_service(business=business, service=service)
     duration = timedelta(minutes=duration_minutes or service.duration)
-    days = professional_days(owner=owner, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
+    days = professional_days(business=business, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
     now = now or timezone.now()
     slots = merge_starts(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in days.values())
     day_start, day_end = day_bounds(day, tz)
@@ -254,17 +263,17 @@ def availability_get(
 
 
 # --- Appointments ------------------------------------------------------------------------------
-def appointment_list(*, owner: User, filters: dict | None = None) -> QuerySet[Appointment]:
-    appointments = Appointment.objects.filter(owner=owner).select_related("service", "professional")
-    filterset = AppointmentFilter(filters or {}, queryset=appointments, tz=business_timezone(owner))
+def appointment_list(*, business: Business, filters: dict | None = None) -> QuerySet[Appointment]:
+    appointments = Appointment.objects.filter(business=business).select_related("service", "professional")
+    filterset = AppointmentFilter(filters or {}, queryset=appointments, tz=business_timezone(business))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
 
 
-def appointment_get(*, owner: User, appointment_id) -> Appointment:
+def appointment_get(*, business: Business, appointment_id) -> Appointment:
     appointment = (
-        Appointment.objects.filter(owner=owner, pk=as_uuid(appointment_id))
+        Appointment.objects.filter(business=business, pk=as_uuid(appointment_id))
         .select_related("service", "professional")
         .first()
     )
@@ -281,9 +290,9 @@ def appointment_conflicts(*, appointment_ids) -> list[Appointment]:
     return list(Appointment.objects.filter(pk__in=list(appointment_ids)).order_by("start_time"))
 
 
-def appointment_stats(*, owner: User, date_from: date | None = None, date_to: date | None = None) -> dict:
+def appointment_stats(*, business: Business, date_from: date | None = None, date_to: date | None = None) -> dict:
     """Figures over a date range (business time zone, both ends inclusive; default: this month)."""
-    tz = business_timezone(owner)
+    tz = business_timezone(business)
     today = timezone.now().astimezone(tz).date()
     date_from = date_from or today.replace(day=1)
     date_to = date_to or (date_from.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -291,7 +300,7 @@ def appointment_stats(*, owner: User, date_from: date | None = None, date_to: da
         raise ValidationError({"date_to": [_("Must be on or after date_from.")]})
     start, _unused = day_bounds(date_from, tz)
     _unused, end = day_bounds(date_to, tz)
-    appointments = Appointment.objects.filter(owner=owner, start_time__gte=start, start_time__lt=end)
+    appointments = Appointment.objects.filter(business=business, start_time__gte=start, start_time__lt=end)
 
     by_status = {status: 0 for status in AppointmentStatus.values}
     by_status.update(dict(appointments.values_list("status").annotate(n=Count("pk")).order_by()))
@@ -325,18 +334,19 @@ def appointment_stats(*, owner: User, date_from: date | None = None, date_to: da
 
 
 # --- The public booking page ------------------------------------------------------------------------
-def business_public_get(*, slug: str) -> User:
+def business_public_get(*, slug: str) -> Business:
     """The business behind a booking page (404 for an unknown slug or a deactivated account)."""
-    owner = User.objects.filter(business_slug=slug, is_active=True).first()
-    if owner is None:
+    # A business whose owner's login was deactivated takes no bookings.
+    business = Business.objects.filter(slug=slug, memberships__role="owner", memberships__user__is_active=True).first()
+    if business is None:
         raise Http404
-    return owner
+    return business
 
 
-def services_public_list(*, owner: User) -> list[Service]:
+def services_public_list(*, business: Business) -> list[Service]:
     """Services a client can book, by category then name."""
     return list(
-        Service.objects.filter(owner=owner, is_active=True, archived_at__isnull=True)
+        Service.objects.filter(business=business, is_active=True, archived_at__isnull=True)
         .select_related("category")
         .order_by("category__name", "name")
     )
@@ -344,8 +354,8 @@ def services_public_list(*, owner: User) -> list[Service]:
 
 def appointment_by_manage_token(*, slug: str, token: str) -> Appointment:
     appointment = (
-        Appointment.objects.filter(manage_token=token, owner__business_slug=slug)
-        .select_related("owner", "service", "professional", "client")
+        Appointment.objects.filter(manage_token=token, business__slug=slug)
+        .select_related("business", "service", "professional", "client")
         .first()
     )
     if appointment is None:

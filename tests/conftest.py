@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
 from notifications.backends import whatsapp
-from tests.factories import DEFAULT_PASSWORD, ServiceFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, BusinessFactory, ServiceFactory
 from tests.helpers import next_weekday
 
 # CI sets this: a test that needs a real service must run, not skip.
@@ -58,8 +58,8 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
-def owner(db):
-    return UserFactory()
+def business(db):
+    return BusinessFactory()
 
 
 @pytest.fixture
@@ -68,10 +68,10 @@ def owner_password() -> str:
 
 
 @pytest.fixture
-def auth_client(owner) -> APIClient:
+def auth_client(business) -> APIClient:
     """An API client logged in as `owner` with a real access token."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=owner)['access_token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=business.owner_login)['access_token']}")
     return client
 
 
@@ -90,11 +90,11 @@ def _empty_whatsapp_outbox():
 
 
 @pytest.fixture
-def service(owner):
-    return ServiceFactory(owner=owner, name="Corte", duration=60)
+def service(business):
+    return ServiceFactory(business=business, name="Corte", duration=60)
 
 
 @pytest.fixture
-def pro(owner):
+def pro(business):
     """The owner-professional every business starts with."""
-    return owner.professionals.get(is_owner=True)
+    return business.professionals.get(is_owner=True)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from accounts.models import TemplateType, User
+from accounts.models import Business, Membership, Role, TemplateType, User
 from catalog.models import Service, ServiceCategory
 from crm.models import Client
 from scheduling.models import Appointment, AppointmentStatus, Professional
@@ -14,17 +14,13 @@ DEFAULT_PASSWORD = "salao-2026-forte"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A business owner set up as registration does: owner-professional, default hours and rules."""
+    """A login of no business (AgendaZap staff, or someone about to be invited)."""
 
     class Meta:
         model = User
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"dono{n}@exemplo.com.br")
-    business_name = factory.Sequence(lambda n: f"Salão {n}")
-    business_slug = factory.Sequence(lambda n: f"salao-{n}")
-    template_type = TemplateType.SERVICE_TABLE
-    whatsapp_number = factory.Sequence(lambda n: f"+551198888{n:04d}")
+    email = factory.Sequence(lambda n: f"login{n}@exemplo.com.br")
     is_verified = True
 
     @factory.post_generation
@@ -33,18 +29,39 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save(update_fields=["password"])
 
-    @factory.post_generation
-    def business(obj, create, extracted, **kwargs):
-        # Registration's own setup, so factories and real sign-ups start alike.
-        if create:
-            business_setup(owner=obj)
+
+class BusinessFactory(factory.django.DjangoModelFactory):
+    """A business with its owner's login, set up as registration does: owner-professional,
+    default hours and rules. `email` and `password` are the owner's login."""
+
+    class Meta:
+        model = Business
+
+    name = factory.Sequence(lambda n: f"Salão {n}")
+    slug = factory.Sequence(lambda n: f"salao-{n}")
+    template_type = TemplateType.SERVICE_TABLE
+    whatsapp_number = factory.Sequence(lambda n: f"+551198888{n:04d}")
+
+    @classmethod
+    def _create(cls, model_class, *args, email=None, password=None, **kwargs):
+        business = super()._create(model_class, *args, **kwargs)
+        owner = User.objects.create_user(
+            email or f"dono-{business.slug}@exemplo.com.br",
+            password or DEFAULT_PASSWORD,
+            is_verified=True,
+            last_business=business,
+        )
+        membership = Membership.objects.create(user=owner, business=business, role=Role.OWNER)
+        membership.professional = business_setup(business=business)
+        membership.save(update_fields=["professional"])
+        return business
 
 
 class ServiceCategoryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ServiceCategory
 
-    owner = factory.SubFactory(UserFactory)
+    business = factory.SubFactory(BusinessFactory)
     name = factory.Sequence(lambda n: f"Categoria {n}")
 
 
@@ -52,7 +69,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Service
 
-    owner = factory.SubFactory(UserFactory)
+    business = factory.SubFactory(BusinessFactory)
     name = factory.Sequence(lambda n: f"Serviço {n}")
     duration = 60
     price = Decimal("50.00")
@@ -62,7 +79,7 @@ class ProfessionalFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Professional
 
-    owner = factory.SubFactory(UserFactory)
+    business = factory.SubFactory(BusinessFactory)
     name = factory.Sequence(lambda n: f"Profissional {n}")
 
 
@@ -72,15 +89,15 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Appointment
 
-    owner = factory.LazyAttribute(lambda o: o.service.owner)
+    business = factory.LazyAttribute(lambda o: o.service.business)
     service = factory.SubFactory(ServiceFactory)
-    professional = factory.LazyAttribute(lambda o: o.service.owner.professionals.get(is_owner=True))
+    professional = factory.LazyAttribute(lambda o: o.service.business.professionals.get(is_owner=True))
     client_name = factory.Sequence(lambda n: f"Cliente {n}")
     client_whatsapp = factory.Sequence(lambda n: f"+551197777{n:04d}")
     # The business's client with this number, as booking would find or create it.
     client = factory.LazyAttribute(
         lambda o: Client.objects.get_or_create(
-            owner=o.owner, whatsapp=o.client_whatsapp, defaults={"name": o.client_name}
+            business=o.business, whatsapp=o.client_whatsapp, defaults={"name": o.client_name}
         )[0]
     )
     start_time = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=1))

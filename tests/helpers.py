@@ -11,9 +11,9 @@ from scheduling.models import BookingRules, WorkingHours
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
-def as_owner(owner, via: Via = Via.API) -> Actor:
-    """The business's login acting through the API (or `via`): who most tests act as."""
-    return Actor.business(owner, via=via)
+def as_owner(business, via: Via = Via.API) -> Actor:
+    """The business's owner acting through the API (or `via`): who most tests act as."""
+    return Actor.business(business.owner_login, via=via)
 
 
 def as_client(via: Via = Via.PUBLIC_PAGE, name: str = "") -> Actor:
@@ -47,9 +47,9 @@ def set_hours(professional, weekday: int, *intervals: tuple[str, str]) -> None:
     )
 
 
-def set_rules(owner, **fields) -> BookingRules:
-    BookingRules.objects.filter(owner=owner).update(**fields)
-    return BookingRules.objects.get(owner=owner)
+def set_rules(business, **fields) -> BookingRules:
+    BookingRules.objects.filter(business=business).update(**fields)
+    return BookingRules.objects.get(business=business)
 
 
 def time_passes(appointment, *, started_minutes_ago: int = 5):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.models import TemplateType, User
+from accounts.models import TemplateType
 from accounts.validators import validate_timezone
 
 
@@ -28,33 +28,28 @@ class VerifyEmailInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=512)
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(serializers.Serializer):
+    """The login and the business it works in (`accounts.services.Profile`), in one flat shape."""
+
+    id = serializers.UUIDField(source="user.id")
+    email = serializers.EmailField(source="user.email")
+    business_name = serializers.CharField(source="business.name", default=None)
+    business_slug = serializers.CharField(source="business.slug", default=None)
     booking_url = serializers.SerializerMethodField()
+    template_type = serializers.CharField(source="business.template_type", default=None)
+    whatsapp_number = serializers.CharField(source="business.whatsapp_number", default=None)
+    address = serializers.CharField(source="business.address", default=None)
+    timezone = serializers.CharField(source="business.timezone", default=None)
+    plan_type = serializers.CharField(source="business.plan_type", default=None)
+    is_active = serializers.BooleanField(source="user.is_active")
+    is_verified = serializers.BooleanField(source="user.is_verified")
+    created_at = serializers.DateTimeField(source="user.created_at")
+    updated_at = serializers.DateTimeField(source="user.updated_at")
 
-    class Meta:
-        model = User
-        fields = [
-            "id",
-            "email",
-            "business_name",
-            "business_slug",
-            "booking_url",
-            "template_type",
-            "whatsapp_number",
-            "address",
-            "timezone",
-            "plan_type",
-            "is_active",
-            "is_verified",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_booking_url(self, user: User) -> str | None:
-        if not user.business_slug:
+    def get_booking_url(self, profile) -> str | None:
+        if profile.business is None:
             return None
-        return f"{settings.PUBLIC_BASE_URL}/b/{user.business_slug}/"
+        return f"{settings.PUBLIC_BASE_URL}/b/{profile.business.slug}/"
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):

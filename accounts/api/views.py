@@ -22,7 +22,7 @@ from agendazap.http import client_ip
 
 
 def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response({"user": ProfileSerializer(user).data, **tokens}, status=status_code)
+    return Response({"user": ProfileSerializer(services.profile_get(user=user)).data, **tokens}, status=status_code)
 
 
 class RegisterView(APIView):
@@ -82,7 +82,7 @@ class VerifyEmailView(APIView):
         data = VerifyEmailInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.email_verify(token=data.validated_data["token"])
-        return Response(ProfileSerializer(user).data)
+        return Response(ProfileSerializer(services.profile_get(user=user)).data)
 
 
 class ResendVerificationView(APIView):
@@ -97,14 +97,14 @@ class ResendVerificationView(APIView):
 class ProfileView(APIView):
     @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
-        return Response(ProfileSerializer(request.user).data)
+        return Response(ProfileSerializer(services.profile_get(user=request.user)).data)
 
     @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer}, tags=["users"])
     def put(self, request: Request) -> Response:
         data = ProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_profile_update(user=request.user, data=data.validated_data)
-        return Response(ProfileSerializer(user).data)
+        profile = services.user_profile_update(user=request.user, data=data.validated_data)
+        return Response(ProfileSerializer(profile).data)
 
     @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer}, tags=["users"])
     def patch(self, request: Request) -> Response:

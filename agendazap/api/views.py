@@ -1,6 +1,8 @@
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.views import APIView
 
 
@@ -10,8 +12,10 @@ from rest_framework.views import APIView
 class BusinessAPIView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            timezone.activate(ZoneInfo(request.user.timezone))
+        if not request.business:
+            # A login without a business (AgendaZap staff) has no agenda, clients or plan here.
+            raise PermissionDenied(_("This login belongs to no business."))
+        timezone.activate(ZoneInfo(request.business.timezone))
 
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()

@@ -12,7 +12,7 @@ class UsageView(BusinessAPIView):
 
     @extend_schema(responses={200: UsageSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
-        return Response(UsageSerializer(selectors.usage_summary(owner=request.user)).data)
+        return Response(UsageSerializer(selectors.usage_summary(business=request.business)).data)
 
 
 class UpgradePlanView(BusinessAPIView):
@@ -22,14 +22,14 @@ class UpgradePlanView(BusinessAPIView):
     def post(self, request: Request) -> Response:
         data = UpgradePlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        previous = request.user.plan_type
+        previous = request.business.plan_type
         change = services.plan_change(
-            owner=request.user, plan_type=data.validated_data["plan_type"], changed_by=request.user
+            business=request.business, plan_type=data.validated_data["plan_type"], changed_by=request.user
         )
         body = {
-            "plan_type": request.user.plan_type,
+            "plan_type": request.business.plan_type,
             "previous_plan_type": previous,
             "changed_at": change.created_at if change else None,
-            "usage": selectors.usage_summary(owner=request.user),
+            "usage": selectors.usage_summary(business=request.business),
         }
         return Response(UpgradePlanSerializer(body).data)

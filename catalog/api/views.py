@@ -32,7 +32,7 @@ LIST_PARAMS = [
 
 def _service_body(request: Request, service) -> dict:
     # Read back through the selector: one shape (category name, professional ids) for every answer.
-    return ServiceSerializer(selectors.service_get(owner=request.user, service_id=service.pk)).data
+    return ServiceSerializer(selectors.service_get(business=request.business, service_id=service.pk)).data
 
 
 class ServiceListView(BusinessAPIView):
@@ -42,7 +42,7 @@ class ServiceListView(BusinessAPIView):
         operation_id="services_list", parameters=LIST_PARAMS, responses={200: ServicePageSerializer}, tags=TAGS
     )
     def get(self, request: Request) -> Response:
-        found = selectors.service_list(owner=request.user, filters=request.query_params)
+        found = selectors.service_list(business=request.business, filters=request.query_params)
         return Response(
             paginate(
                 found,
@@ -55,7 +55,7 @@ class ServiceListView(BusinessAPIView):
     @extend_schema(request=ServiceCreateInputSerializer, responses={201: ServiceSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         data = validated(ServiceCreateInputSerializer, request.data)
-        service = services.service_create(owner=request.user, data=data)
+        service = services.service_create(business=request.business, data=data)
         return Response(_service_body(request, service), status=status.HTTP_201_CREATED)
 
 
@@ -64,11 +64,11 @@ class ServiceDetailView(BusinessAPIView):
 
     @extend_schema(responses={200: ServiceSerializer}, tags=TAGS)
     def get(self, request: Request, service_id) -> Response:
-        return Response(ServiceSerializer(selectors.service_get(owner=request.user, service_id=service_id)).data)
+        return Response(ServiceSerializer(selectors.service_get(business=request.business, service_id=service_id)).data)
 
     @extend_schema(request=ServiceInputSerializer, responses={200: ServiceSerializer}, tags=TAGS)
     def put(self, request: Request, service_id) -> Response:
-        service = selectors.service_get(owner=request.user, service_id=service_id)
+        service = selectors.service_get(business=request.business, service_id=service_id)
         data = validated(ServiceInputSerializer, request.data)
         service = services.service_update(service=service, data=data)
         return Response(_service_body(request, service))
@@ -89,7 +89,7 @@ class ServiceDetailView(BusinessAPIView):
         ),
     )
     def delete(self, request: Request, service_id) -> Response:
-        service = selectors.service_get(owner=request.user, service_id=service_id)
+        service = selectors.service_get(business=request.business, service_id=service_id)
         services.service_delete(service=service)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -103,7 +103,7 @@ class ServiceStatsView(BusinessAPIView):
         description="All-time figures per service (archived ones included) and for the business.",
     )
     def get(self, request: Request) -> Response:
-        return Response(ServiceStatsSerializer(selectors.service_stats(owner=request.user)).data)
+        return Response(ServiceStatsSerializer(selectors.service_stats(business=request.business)).data)
 
 
 class CategoryListView(BusinessAPIView):
@@ -116,13 +116,13 @@ class CategoryListView(BusinessAPIView):
         description="All your categories, by name, as a plain list (not paginated).",
     )
     def get(self, request: Request) -> Response:
-        return Response(CategorySerializer(selectors.category_list(owner=request.user), many=True).data)
+        return Response(CategorySerializer(selectors.category_list(business=request.business), many=True).data)
 
     @extend_schema(request=CategoryCreateInputSerializer, responses={201: CategorySerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
         data = validated(CategoryCreateInputSerializer, request.data)
-        category = services.category_create(owner=request.user, data=data)
-        category = selectors.category_get(owner=request.user, category_id=category.pk)
+        category = services.category_create(business=request.business, data=data)
+        category = selectors.category_get(business=request.business, category_id=category.pk)
         return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
 
@@ -131,14 +131,16 @@ class CategoryDetailView(BusinessAPIView):
 
     @extend_schema(responses={200: CategorySerializer}, tags=TAGS)
     def get(self, request: Request, category_id) -> Response:
-        return Response(CategorySerializer(selectors.category_get(owner=request.user, category_id=category_id)).data)
+        return Response(
+            CategorySerializer(selectors.category_get(business=request.business, category_id=category_id)).data
+        )
 
     @extend_schema(request=CategoryInputSerializer, responses={200: CategorySerializer}, tags=TAGS)
     def put(self, request: Request, category_id) -> Response:
-        category = selectors.category_get(owner=request.user, category_id=category_id)
+        category = selectors.category_get(business=request.business, category_id=category_id)
         data = validated(CategoryInputSerializer, request.data)
         category = services.category_update(category=category, data=data)
-        category = selectors.category_get(owner=request.user, category_id=category.pk)
+        category = selectors.category_get(business=request.business, category_id=category.pk)
         return Response(CategorySerializer(category).data)
 
     @extend_schema(request=CategoryInputSerializer, responses={200: CategorySerializer}, tags=TAGS)
@@ -151,6 +153,6 @@ class CategoryDetailView(BusinessAPIView):
         description="Delete the category; its services stay, without a category.",
     )
     def delete(self, request: Request, category_id) -> Response:
-        category = selectors.category_get(owner=request.user, category_id=category_id)
+        category = selectors.category_get(business=request.business, category_id=category_id)
         services.category_delete(category=category)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -37,7 +37,7 @@ class ClientListView(BusinessAPIView):
         tags=["clients"],
     )
     def get(self, request: Request) -> Response:
-        clients = selectors.client_list(owner=request.user, filters=request.query_params)
+        clients = selectors.client_list(business=request.business, filters=request.query_params)
         return Response(
             paginate(
                 clients,
@@ -49,7 +49,9 @@ class ClientListView(BusinessAPIView):
 
     @extend_schema(request=ClientCreateInputSerializer, responses={201: ClientSerializer}, tags=["clients"])
     def post(self, request: Request) -> Response:
-        client = services.client_create(owner=request.user, data=validated(ClientCreateInputSerializer, request.data))
+        client = services.client_create(
+            business=request.business, data=validated(ClientCreateInputSerializer, request.data)
+        )
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
@@ -58,11 +60,11 @@ class ClientDetailView(BusinessAPIView):
 
     @extend_schema(responses={200: ClientSerializer}, tags=["clients"])
     def get(self, request: Request, client_id) -> Response:
-        return Response(ClientSerializer(selectors.client_get(owner=request.user, client_id=client_id)).data)
+        return Response(ClientSerializer(selectors.client_get(business=request.business, client_id=client_id)).data)
 
     @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])
     def put(self, request: Request, client_id) -> Response:
-        client = selectors.client_get(owner=request.user, client_id=client_id)
+        client = selectors.client_get(business=request.business, client_id=client_id)
         client = services.client_update(client=client, data=validated(ClientInputSerializer, request.data))
         return Response(ClientSerializer(client).data)
 
@@ -82,7 +84,7 @@ class ClientDetailView(BusinessAPIView):
         ),
     )
     def delete(self, request: Request, client_id) -> Response:
-        client = selectors.client_get(owner=request.user, client_id=client_id)
+        client = selectors.client_get(business=request.business, client_id=client_id)
         erase = request.query_params.get("erase", "").lower() in ("1", "true", "yes")
         outcome = services.client_delete(client=client, actor=Actor.business(request.user, via=Via.API), erase=erase)
         if outcome == "deleted":
@@ -103,7 +105,7 @@ class ClientBulkUpdateView(BusinessAPIView):
     def post(self, request: Request) -> Response:
         data = validated(BulkUpdateInputSerializer, request.data)
         updated = services.client_bulk_update(
-            owner=request.user, client_ids=data["client_ids"], updates=data["updates"]
+            business=request.business, client_ids=data["client_ids"], updates=data["updates"]
         )
         return Response({"updated": updated})
 
@@ -113,4 +115,4 @@ class ClientAnalyticsView(BusinessAPIView):
 
     @extend_schema(responses={200: ClientAnalyticsSerializer}, tags=["clients"])
     def get(self, request: Request) -> Response:
-        return Response(ClientAnalyticsSerializer(selectors.client_analytics(owner=request.user)).data)
+        return Response(ClientAnalyticsSerializer(selectors.client_analytics(business=request.business)).data)

@@ -46,7 +46,7 @@ class QueueStatusView(BusinessAPIView):
 
     @extend_schema(responses={200: QueueStatusSerializer}, tags=["queues"])
     def get(self, request: Request) -> Response:
-        return Response(selectors.queue_status(owner=request.user))
+        return Response(selectors.queue_status(business=request.business))
 
 
 class FailedMessagesView(BusinessAPIView):
@@ -59,7 +59,7 @@ class FailedMessagesView(BusinessAPIView):
     )
     def get(self, request: Request, queue_name: str) -> Response:
         failed = selectors.message_list(
-            owner=request.user, filters={"queue": _queue(queue_name), "status": MessageStatus.FAILED}
+            business=request.business, filters={"queue": _queue(queue_name), "status": MessageStatus.FAILED}
         )
         return Response(
             paginate(
@@ -72,7 +72,7 @@ class FailedMessagesView(BusinessAPIView):
 
     @extend_schema(responses={200: CountSerializer}, tags=["queues"])
     def delete(self, request: Request, queue_name: str) -> Response:
-        return Response({"count": services.messages_clear_failed(owner=request.user, queue=_queue(queue_name))})
+        return Response({"count": services.messages_clear_failed(business=request.business, queue=_queue(queue_name))})
 
 
 class RetryFailedView(BusinessAPIView):
@@ -80,7 +80,7 @@ class RetryFailedView(BusinessAPIView):
 
     @extend_schema(request=None, responses={200: CountSerializer}, tags=["queues"])
     def post(self, request: Request, queue_name: str) -> Response:
-        return Response({"count": services.messages_retry_failed(owner=request.user, queue=_queue(queue_name))})
+        return Response({"count": services.messages_retry_failed(business=request.business, queue=_queue(queue_name))})
 
 
 class TestWhatsAppView(BusinessAPIView):
@@ -90,7 +90,7 @@ class TestWhatsAppView(BusinessAPIView):
     def post(self, request: Request) -> Response:
         data = validated(TestWhatsAppInputSerializer, request.data)
         message = services.message_send_test(
-            owner=request.user,
+            business=request.business,
             channel=Channel.WHATSAPP,
             recipient=data.get("recipient_whatsapp", ""),
             body=data.get("message_content", ""),
@@ -106,7 +106,7 @@ class TestEmailView(BusinessAPIView):
     def post(self, request: Request) -> Response:
         data = validated(TestEmailInputSerializer, request.data)
         message = services.message_send_test(
-            owner=request.user,
+            business=request.business,
             channel=Channel.EMAIL,
             recipient=data.get("recipient_email", ""),
             body=data.get("body", ""),
@@ -132,7 +132,7 @@ class MessageLogView(BusinessAPIView):
         tags=["queues"],
     )
     def get(self, request: Request) -> Response:
-        messages = selectors.message_list(owner=request.user, filters=request.query_params)
+        messages = selectors.message_list(business=request.business, filters=request.query_params)
         return Response(
             paginate(
                 messages,
@@ -192,7 +192,7 @@ class TemplateListView(BusinessAPIView):
         rows = []
         for kind in EDITABLE_KINDS:
             for channel in Channel.values:
-                subject, body, custom = services.template_get(owner=request.user, kind=kind, channel=channel)
+                subject, body, custom = services.template_get(business=request.business, kind=kind, channel=channel)
                 rows.append({"kind": kind, "channel": channel, "subject": subject, "body": body, "is_custom": custom})
         return Response({"templates": rows, "placeholders": {key: str(label) for key, label in PLACEHOLDERS.items()}})
 
@@ -204,7 +204,7 @@ class TemplateDetailView(BusinessAPIView):
     def put(self, request: Request, kind: str, channel: str) -> Response:
         data = validated(TemplateInputSerializer, request.data)
         template = services.template_save(
-            owner=request.user, kind=kind, channel=channel, body=data["body"], subject=data.get("subject", "")
+            business=request.business, kind=kind, channel=channel, body=data["body"], subject=data.get("subject", "")
         )
         return Response(
             {"kind": kind, "channel": channel, "subject": template.subject, "body": template.body, "is_custom": True}
@@ -212,7 +212,7 @@ class TemplateDetailView(BusinessAPIView):
 
     @extend_schema(responses={204: None}, tags=["notifications"])
     def delete(self, request: Request, kind: str, channel: str) -> Response:
-        services.template_reset(owner=request.user, kind=kind, channel=channel)
+        services.template_reset(business=request.business, kind=kind, channel=channel)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -225,7 +225,7 @@ class TemplatePreviewView(BusinessAPIView):
             raise Http404
         data = validated(TemplatePreviewInputSerializer, request.data or {})
         preview = services.template_preview(
-            owner=request.user, kind=kind, channel=channel, body=data.get("body"), subject=data.get("subject")
+            business=request.business, kind=kind, channel=channel, body=data.get("body"), subject=data.get("subject")
         )
         return Response({"subject": preview.subject, "body": preview.body})
 
@@ -235,7 +235,9 @@ class NotificationSettingsView(BusinessAPIView):
 
     @extend_schema(responses={200: NotificationSettingsSerializer}, tags=["notifications"])
     def get(self, request: Request) -> Response:
-        return Response(NotificationSettingsSerializer(services.notification_settings_get(owner=request.user)).data)
+        return Response(
+            NotificationSettingsSerializer(services.notification_settings_get(business=request.business)).data
+        )
 
     @extend_schema(
         request=NotificationSettingsSerializer, responses={200: NotificationSettingsSerializer}, tags=["notifications"]
@@ -243,7 +245,7 @@ class NotificationSettingsView(BusinessAPIView):
     def patch(self, request: Request) -> Response:
         serializer = NotificationSettingsSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        row = services.notification_settings_update(owner=request.user, data=serializer.validated_data)
+        row = services.notification_settings_update(business=request.business, data=serializer.validated_data)
         return Response(NotificationSettingsSerializer(row).data)
 
     put = patch

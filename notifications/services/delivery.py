@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business, User
 from agendazap.errors import PlanLimitExceeded, TooManyAttempts
 from agendazap.phones import phone_to_e164
 from agendazap.ratelimit import allow
@@ -65,7 +65,7 @@ ACTIVE = (MessageStatus.PENDING, MessageStatus.QUEUED)
 # --- Writing and handing over ---------------------------------------------------------------------------
 def message_create(
     *,
-    owner: User,
+    business: Business,
     kind: str,
     channel: str,
     recipient: str,
@@ -77,12 +77,12 @@ def message_create(
 ) -> Message:
     """Write one message (in the caller's transaction); one due now is handed over after commit."""
     with translation.override(settings.LANGUAGE_CODE):
-        subject_text, body_text, _custom = template_get(owner=owner, kind=kind, channel=channel)
+        subject_text, body_text, _custom = template_get(business=business, kind=kind, channel=channel)
         rendered_body = body if body is not None else text_render(body_text, context)
         rendered_subject = text_render(subject_text, context) if channel == Channel.EMAIL else ""
     now = timezone.now()
     message = Message.objects.create(
-        owner=owner,
+        business=business,
         appointment=appointment,
         client=client,
         channel=channel,
@@ -173,12 +173,12 @@ def message_send(*, message_id, now: datetime | None = None) -> str:
     )
     if not claimed:
         return "skipped"  # sent, cancelled, or another worker has it
-    message = Message.objects.select_related("owner").get(pk=message_id)
+    message = Message.objects.select_related("business").get(pk=message_id)
     ours = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, claimed_until=claimed_until)
     reserved_month = None
     try:
         if message.channel == Channel.WHATSAPP:
-            reserved_month = plan_message_reserve(owner=message.owner)
+            reserved_month = plan_message_reserve(business=message.business)
             provider_id = _send_whatsapp(message)
         else:
             provider_id = _send_email(message)
@@ -258,7 +258,7 @@ def _backoff(attempts: int, retry_after: int | None) -> timedelta:
 
 def _release(message: Message, month) -> None:
     if month is not None:
-        plan_message_release(owner=message.owner, month=month)
+        plan_message_release(business=message.business, month=month)
 
 
 def _fail(ours, reason: str) -> str:
@@ -273,9 +273,9 @@ def _fail(ours, reason: str) -> str:
 
 
 # --- The owner's actions on its messages --------------------------------------------------------------
-def messages_retry_failed(*, owner: User, queue: str) -> int:
+def messages_retry_failed(*, business: Business, queue: str) -> int:
     """Send the business's failed messages of a queue again, from the first attempt."""
-    return _send_again(Message.objects.filter(owner=owner, queue=queue, status=MessageStatus.FAILED))
+    return _send_again(Message.objects.filter(business=business, queue=queue, status=MessageStatus.FAILED))
 
 
 def messages_send_again(*, message_ids) -> int:
@@ -306,8 +306,8 @@ def _send_again(messages) -> int:
     return len(ids)
 
 
-def messages_clear_failed(*, owner: User, queue: str) -> int:
-    deleted, _details = Message.objects.filter(owner=owner, queue=queue, status=MessageStatus.FAILED).delete()
+def messages_clear_failed(*, business: Business, queue: str) -> int:
+    deleted, _details = Message.objects.filter(business=business, queue=queue, status=MessageStatus.FAILED).delete()
     return deleted
 
 
@@ -323,21 +323,23 @@ TEST_FIELDS = {
 }
 
 
-def recipients_for_test_sends(owner: User) -> dict[str, list[str]]:
+def recipients_for_test_sends(business: Business) -> dict[str, list[str]]:
     """Where a business's test messages may go, per channel, the default first: its own WhatsApp
     number and its owner's login email."""
     return {
-        Channel.WHATSAPP: [owner.whatsapp_number] if owner.whatsapp_number else [],  # stored in E.164
-        Channel.EMAIL: [User.objects.normalize_email_address(owner.email)],
+        Channel.WHATSAPP: [business.whatsapp_number] if business.whatsapp_number else [],  # stored in E.164
+        Channel.EMAIL: [User.objects.normalize_email_address(business.email)],
     }
 
 
 @transaction.atomic
-def message_send_test(*, owner: User, channel: str, recipient: str = "", body: str = "", subject: str = "") -> Message:
+def message_send_test(
+    *, business: Business, channel: str, recipient: str = "", body: str = "", subject: str = ""
+) -> Message:
     """Queue a test message to the business itself (by default, or at the recipient named, which
     must be its own) to check its WhatsApp or email set-up; it counts toward the plan."""
     recipient_field, text_field = TEST_FIELDS[channel]
-    recipient = _test_recipient(owner, channel, recipient, recipient_field)
+    recipient = _test_recipient(business, channel, recipient, recipient_field)
     body = body.strip()
     if len(body) > TEST_TEXT_MAX_LENGTH:
         raise ValidationError(
@@ -348,14 +350,14 @@ def message_send_test(*, owner: User, channel: str, recipient: str = "", body: s
                 ]
             }
         )
-    if not allow(f"test-send:{owner.pk}", limit=TEST_SENDS_PER_HOUR, window_seconds=3600):
+    if not allow(f"test-send:{business.pk}", limit=TEST_SENDS_PER_HOUR, window_seconds=3600):
         raise TooManyAttempts(_("Too many test messages in the last hour. Please try again later."), retry_after=3600)
     message = message_create(
-        owner=owner,
+        business=business,
         kind=Kind.TEST,
         channel=channel,
         recipient=recipient,
-        context=business_context(owner),
+        context=business_context(business),
         body=body or None,
     )
     if channel == Channel.EMAIL and subject.strip():
@@ -364,8 +366,8 @@ def message_send_test(*, owner: User, channel: str, recipient: str = "", body: s
     return message
 
 
-def _test_recipient(owner: User, channel: str, recipient: str, field: str) -> str:
-    allowed = recipients_for_test_sends(owner)[channel]
+def _test_recipient(business: Business, channel: str, recipient: str, field: str) -> str:
+    allowed = recipients_for_test_sends(business)[channel]
     if not allowed:
         raise ValidationError({field: [_("Add your business's WhatsApp number to your profile first.")]})
     if not recipient.strip():

@@ -17,7 +17,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap import events
 from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
@@ -29,16 +29,16 @@ REMINDER_MAX_MINUTES = 14 * 24 * 60  # a reminder at most two weeks before the s
 
 
 # --- Settings ------------------------------------------------------------------------------------------
-def notification_settings_get(*, owner: User) -> NotificationSettings:
+def notification_settings_get(*, business: Business) -> NotificationSettings:
     row, _created = NotificationSettings.objects.get_or_create(
-        owner=owner, defaults={"reminder_offsets_minutes": DEFAULT_REMINDER_OFFSETS}
+        business=business, defaults={"reminder_offsets_minutes": DEFAULT_REMINDER_OFFSETS}
     )
     return row
 
 
 @transaction.atomic
-def notification_settings_update(*, owner: User, data: dict[str, Any]) -> NotificationSettings:
-    row = notification_settings_get(owner=owner)
+def notification_settings_update(*, business: Business, data: dict[str, Any]) -> NotificationSettings:
+    row = notification_settings_get(business=business)
     if "reminder_offsets_minutes" in data:
         offsets = data["reminder_offsets_minutes"]
         if not isinstance(offsets, list) or not all(
@@ -85,7 +85,7 @@ def on_status_changed(event: events.AppointmentStatusChanged) -> None:
             _to_client(appointment, Kind.CONFIRMATION)
     elif appointment.status == "completed":
         _cancel_pending(appointment, kinds=(Kind.REMINDER,))
-        preferences = notification_settings_get(owner=appointment.owner)
+        preferences = notification_settings_get(business=appointment.business)
         if preferences.follow_up_enabled:
             # From the end of the visit, even when it is marked completed while still going on.
             due = max(appointment.end_time, timezone.now()) + timedelta(minutes=preferences.follow_up_delay_minutes)
@@ -116,7 +116,7 @@ def on_client_erased(event: events.ClientErased) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         erased = _("[erased]")
     now = timezone.now()
-    mentions = Message.objects.filter(owner_id=client.owner_id).filter(
+    mentions = Message.objects.filter(business_id=client.business_id).filter(
         Q(client=client) | Q(appointment__client=client) | Q(recipient__in=former)
     )
     rows = Message.objects.filter(pk__in=list(mentions.values_list("pk", flat=True)))
@@ -134,7 +134,7 @@ def on_client_erased(event: events.ClientErased) -> None:
     )
     if event.former_whatsapp:
         InboundMessage.objects.filter(from_number=event.former_whatsapp).filter(
-            Q(appointment__owner_id=client.owner_id) | Q(appointment__isnull=True)
+            Q(appointment__business_id=client.business_id) | Q(appointment__isnull=True)
         ).update(from_number=placeholder, text=_unless_blank("text", erased), payload="")
 
 
@@ -149,7 +149,7 @@ def _ahead(appointment, now: datetime | None = None) -> bool:
 
 def _schedule_reminders(appointment) -> None:
     now = timezone.now()
-    for minutes in notification_settings_get(owner=appointment.owner).reminder_offsets_minutes:
+    for minutes in notification_settings_get(business=appointment.business).reminder_offsets_minutes:
         due = appointment.start_time - timedelta(minutes=minutes)
         if due > now:  # none in the past
             _to_client(appointment, Kind.REMINDER, scheduled_at=due)
@@ -172,7 +172,7 @@ def _to_client(appointment, kind: str, *, scheduled_at: datetime | None = None) 
     else:
         return
     message_create(
-        owner=appointment.owner,
+        business=appointment.business,
         kind=kind,
         channel=channel,
         recipient=recipient,
@@ -184,19 +184,24 @@ def _to_client(appointment, kind: str, *, scheduled_at: datetime | None = None) 
 
 
 def _to_owner(appointment, kind: str) -> None:
-    owner = appointment.owner
-    if not notification_settings_get(owner=owner).notify_owner:
+    business = appointment.business
+    if not notification_settings_get(business=business).notify_owner:
         return
     context = appointment_context(appointment)
-    if owner.whatsapp_number:
+    if business.whatsapp_number:
         message_create(
-            owner=owner,
+            business=business,
             kind=kind,
             channel=Channel.WHATSAPP,
-            recipient=owner.whatsapp_number,
+            recipient=business.whatsapp_number,
             context=context,
             appointment=appointment,
         )
     message_create(
-        owner=owner, kind=kind, channel=Channel.EMAIL, recipient=owner.email, context=context, appointment=appointment
+        business=business,
+        kind=kind,
+        channel=Channel.EMAIL,
+        recipient=business.email,
+        context=context,
+        appointment=appointment,
     )

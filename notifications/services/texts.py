@@ -19,7 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import Business
 from notifications.models import Channel, Kind, MessageTemplate
 from scheduling.calendar_links import appointment_manage_url
 
@@ -169,9 +169,9 @@ def default_text(kind: str, channel: str) -> tuple[str, str]:
 
 
 # --- A business's own texts ---------------------------------------------------------------------
-def template_get(*, owner: User, kind: str, channel: str) -> tuple[str, str, bool]:
+def template_get(*, business: Business, kind: str, channel: str) -> tuple[str, str, bool]:
     """(subject, body, is_custom) for a kind and channel: the business's own, or the default."""
-    custom = MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).first()
+    custom = MessageTemplate.objects.filter(business=business, kind=kind, channel=channel).first()
     if custom:
         return custom.subject, custom.body, True
     subject, body = default_text(kind, channel)
@@ -179,7 +179,7 @@ def template_get(*, owner: User, kind: str, channel: str) -> tuple[str, str, boo
 
 
 @transaction.atomic
-def template_save(*, owner: User, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
+def template_save(*, business: Business, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
     if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT):
         raise _invalid("kind", _("This kind of message has no editable text."))
     if channel not in Channel.values:
@@ -189,13 +189,13 @@ def template_save(*, owner: User, kind: str, channel: str, body: str, subject: s
         raise _invalid("body", _("This field is required."))
     texts_validate(channel=channel, body=body, subject=subject or "")
     template, _created = MessageTemplate.objects.update_or_create(
-        owner=owner, kind=kind, channel=channel, defaults={"body": body, "subject": (subject or "").strip()}
+        business=business, kind=kind, channel=channel, defaults={"body": body, "subject": (subject or "").strip()}
     )
     return template
 
 
-def template_reset(*, owner: User, kind: str, channel: str) -> None:
-    MessageTemplate.objects.filter(owner=owner, kind=kind, channel=channel).delete()
+def template_reset(*, business: Business, kind: str, channel: str) -> None:
+    MessageTemplate.objects.filter(business=business, kind=kind, channel=channel).delete()
 
 
 def texts_validate(*, channel: str, body: str, subject: str) -> None:
@@ -221,23 +221,25 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def template_preview(*, owner: User, kind: str, channel: str, body: str | None = None, subject: str | None = None):
+def template_preview(
+    *, business: Business, kind: str, channel: str, body: str | None = None, subject: str | None = None
+):
     """Render a template (the saved one, or the text given) with an example booking."""
-    saved_subject, saved_body, _custom = template_get(owner=owner, kind=kind, channel=channel)
+    saved_subject, saved_body, _custom = template_get(business=business, kind=kind, channel=channel)
     body = saved_body if body is None else body
     subject = saved_subject if subject is None else subject
     texts_validate(channel=channel, body=body, subject=subject)
     tz = timezone.get_current_timezone()
     start = (timezone.now() + timedelta(days=1)).astimezone(tz).replace(hour=14, minute=0, second=0, microsecond=0)
     context = {
-        **business_context(owner),
+        **business_context(business),
         "client_name": "Maria Silva",
         "service": _("Haircut"),
-        "professional": owner.business_name or owner.email,
+        "professional": business.name or business.email,
         **when_context(start),
         "status": _("confirmed"),
         "reason": "",
-        "manage_link": f"{settings.PUBLIC_BASE_URL}{reverse('public:business', args=[owner.business_slug])}",
+        "manage_link": f"{settings.PUBLIC_BASE_URL}{reverse('public:business', args=[business.slug])}",
     }
     return Rendered(subject=text_render(subject, context), body=text_render(body, context))
 
@@ -250,8 +252,8 @@ def appointment_context(appointment) -> dict[str, str]:
 
 
 def _appointment_context(appointment) -> dict[str, str]:
-    owner = appointment.owner
-    start = appointment.start_time.astimezone(ZoneInfo(owner.timezone))
+    business = appointment.business
+    start = appointment.start_time.astimezone(ZoneInfo(business.timezone))
     status_text = {
         "pending": _("awaiting the business's confirmation"),
         "confirmed": _("confirmed"),
@@ -260,7 +262,7 @@ def _appointment_context(appointment) -> dict[str, str]:
         "no_show": _("missed"),
     }
     return {
-        **business_context(owner),
+        **business_context(business),
         "client_name": appointment.client_name,
         "service": appointment.service.name,
         "professional": appointment.professional.name,
@@ -271,11 +273,11 @@ def _appointment_context(appointment) -> dict[str, str]:
     }
 
 
-def business_context(owner: User) -> dict[str, str]:
+def business_context(business: Business) -> dict[str, str]:
     return {
-        "business": owner.business_name or owner.email,
-        "address": owner.address,
-        "business_whatsapp": owner.whatsapp_number,
+        "business": business.name or business.email,
+        "address": business.address,
+        "business_whatsapp": business.whatsapp_number,
     }
 
 

@@ -69,7 +69,7 @@ class AppointmentListView(BusinessAPIView):
         tags=["appointments"],
     )
     def get(self, request: Request) -> Response:
-        appointments = selectors.appointment_list(owner=request.user, filters=request.query_params)
+        appointments = selectors.appointment_list(business=request.business, filters=request.query_params)
         return Response(
             paginate(
                 appointments,
@@ -84,21 +84,21 @@ class AppointmentListView(BusinessAPIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(AppointmentCreateInputSerializer, request.data)
-        appointment = services.appointment_book(owner=request.user, actor=_actor(request), **data)
+        appointment = services.appointment_book(business=request.business, actor=_actor(request), **data)
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
 class AppointmentDetailView(BusinessAPIView):
     @extend_schema(responses={200: AppointmentSerializer}, tags=["appointments"])
     def get(self, request: Request, appointment_id) -> Response:
-        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
         return Response(AppointmentSerializer(appointment).data)
 
     @extend_schema(
         request=AppointmentUpdateInputSerializer, responses={200: AppointmentSerializer}, tags=["appointments"]
     )
     def put(self, request: Request, appointment_id) -> Response:
-        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
         data = validated(AppointmentUpdateInputSerializer, request.data)
         appointment = services.appointment_update(appointment=appointment, actor=_actor(request), data=data)
         return Response(AppointmentSerializer(appointment).data)
@@ -116,7 +116,7 @@ class AppointmentDetailView(BusinessAPIView):
         description="Cancel the appointment (the row stays, with status `cancelled`).",
     )
     def delete(self, request: Request, appointment_id) -> Response:
-        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
         data = validated(AppointmentCancelInputSerializer, request.data or {})
         appointment = services.appointment_cancel(
             appointment=appointment, actor=_actor(request), reason=data.get("reason", "")
@@ -128,7 +128,7 @@ class AppointmentActivityView(BusinessAPIView):
     @extend_schema(responses={200: AppointmentActivityListSerializer}, tags=["appointments"])
     def get(self, request: Request, appointment_id) -> Response:
         """What happened to the appointment, oldest first, and who did it."""
-        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
         rows = selectors.appointment_activity_list(appointment=appointment)
         return Response(AppointmentActivityListSerializer({"activity": rows}).data)
 
@@ -139,14 +139,14 @@ class AvailabilityView(BusinessAPIView):
     )
     def get(self, request: Request) -> Response:
         query = validated(AvailabilityQuerySerializer, request.query_params)
-        service = selectors.service_bookable_get(owner=request.user, service_id=query["service_id"])
+        service = selectors.service_bookable_get(business=request.business, service_id=query["service_id"])
         professional = None
         if query.get("professional_id"):
             professional = selectors.professional_bookable_get(
-                owner=request.user, professional_id=query["professional_id"], service=service
+                business=request.business, professional_id=query["professional_id"], service=service
             )
         availability = selectors.availability_get(
-            owner=request.user,
+            business=request.business,
             service=service,
             day=query["date"],
             professional=professional,
@@ -172,7 +172,7 @@ class AppointmentStatsView(BusinessAPIView):
     )
     def get(self, request: Request) -> Response:
         query = validated(StatsQuerySerializer, request.query_params)
-        return Response(selectors.appointment_stats(owner=request.user, **query))
+        return Response(selectors.appointment_stats(business=request.business, **query))
 
 
 # --- Professionals and hours ------------------------------------------------------------------------
@@ -184,7 +184,7 @@ class ProfessionalListView(BusinessAPIView):
     )
     def get(self, request: Request) -> Response:
         include_inactive = request.query_params.get("include_inactive") in ("1", "true", "True")
-        professionals = selectors.professional_list(owner=request.user, include_inactive=include_inactive)
+        professionals = selectors.professional_list(business=request.business, include_inactive=include_inactive)
         return Response(
             paginate(
                 professionals,
@@ -200,25 +200,25 @@ class ProfessionalListView(BusinessAPIView):
     def post(self, request: Request) -> Response:
         data = validated(ProfessionalCreateInputSerializer, request.data)
         professional = services.professional_create(
-            owner=request.user, name=data["name"], service_ids=data.get("service_ids")
+            business=request.business, name=data["name"], service_ids=data.get("service_ids")
         )
-        professional = selectors.professional_get(owner=request.user, professional_id=professional.pk)
+        professional = selectors.professional_get(business=request.business, professional_id=professional.pk)
         return Response(ProfessionalSerializer(professional).data, status=status.HTTP_201_CREATED)
 
 
 class ProfessionalDetailView(BusinessAPIView):
     @extend_schema(responses={200: ProfessionalSerializer}, tags=["professionals"])
     def get(self, request: Request, professional_id) -> Response:
-        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         return Response(ProfessionalSerializer(professional).data)
 
     @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
     def put(self, request: Request, professional_id) -> Response:
-        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         services.professional_update(
             professional=professional, data=validated(ProfessionalInputSerializer, request.data)
         )
-        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         return Response(ProfessionalSerializer(professional).data)
 
     @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
@@ -231,7 +231,7 @@ class ProfessionalDetailView(BusinessAPIView):
         description="Deactivate (past appointments keep their professional).",
     )
     def delete(self, request: Request, professional_id) -> Response:
-        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         services.professional_deactivate(professional=professional)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -239,7 +239,7 @@ class ProfessionalDetailView(BusinessAPIView):
 class WorkingHoursView(BusinessAPIView):
     @extend_schema(responses={200: WorkingHoursInputSerializer}, tags=["professionals"])
     def get(self, request: Request, professional_id) -> Response:
-        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         return Response({"intervals": WorkingHoursSerializer(professional.working_hours.all(), many=True).data})
 
     @extend_schema(
@@ -249,7 +249,7 @@ class WorkingHoursView(BusinessAPIView):
         description="Replace the weekly hours. Several intervals a day make breaks; weekday 0 is Monday.",
     )
     def put(self, request: Request, professional_id) -> Response:
-        professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+        professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         data = validated(WorkingHoursInputSerializer, request.data)
         rows = services.working_hours_replace(professional=professional, intervals=data["intervals"])
         return Response({"intervals": WorkingHoursSerializer(rows, many=True).data})
@@ -261,7 +261,7 @@ class TimeOffListView(BusinessAPIView):
     def get(self, request: Request) -> Response:
         return Response(
             paginate(
-                selectors.time_off_list(owner=request.user),
+                selectors.time_off_list(business=request.business),
                 request.query_params,
                 key="time_off",
                 serialize=lambda rows: TimeOffSerializer(rows, many=True).data,
@@ -276,18 +276,20 @@ class TimeOffListView(BusinessAPIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(TimeOffCreateInputSerializer, request.data)
-        row = services.time_off_create(owner=request.user, **data)
+        row = services.time_off_create(business=request.business, **data)
         return Response(TimeOffSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
 class TimeOffDetailView(BusinessAPIView):
     @extend_schema(responses={200: TimeOffSerializer}, tags=["time-off"])
     def get(self, request: Request, time_off_id) -> Response:
-        return Response(TimeOffSerializer(selectors.time_off_get(owner=request.user, time_off_id=time_off_id)).data)
+        return Response(
+            TimeOffSerializer(selectors.time_off_get(business=request.business, time_off_id=time_off_id)).data
+        )
 
     @extend_schema(request=TimeOffInputSerializer, responses={200: TimeOffSerializer}, tags=["time-off"])
     def put(self, request: Request, time_off_id) -> Response:
-        row = selectors.time_off_get(owner=request.user, time_off_id=time_off_id)
+        row = selectors.time_off_get(business=request.business, time_off_id=time_off_id)
         row = services.time_off_update(time_off=row, data=validated(TimeOffInputSerializer, request.data))
         return Response(TimeOffSerializer(row).data)
 
@@ -297,19 +299,21 @@ class TimeOffDetailView(BusinessAPIView):
 
     @extend_schema(responses={204: None}, tags=["time-off"])
     def delete(self, request: Request, time_off_id) -> Response:
-        services.time_off_delete(time_off=selectors.time_off_get(owner=request.user, time_off_id=time_off_id))
+        services.time_off_delete(time_off=selectors.time_off_get(business=request.business, time_off_id=time_off_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BookingRulesView(BusinessAPIView):
     @extend_schema(responses={200: BookingRulesSerializer}, tags=["booking-rules"])
     def get(self, request: Request) -> Response:
-        return Response(BookingRulesSerializer(selectors.booking_rules_get(owner=request.user)).data)
+        return Response(BookingRulesSerializer(selectors.booking_rules_get(business=request.business)).data)
 
     @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
     def put(self, request: Request) -> Response:
         data = validated(BookingRulesInputSerializer, request.data)
-        return Response(BookingRulesSerializer(services.booking_rules_update(owner=request.user, data=data)).data)
+        return Response(
+            BookingRulesSerializer(services.booking_rules_update(business=request.business, data=data)).data
+        )
 
     @extend_schema(request=BookingRulesInputSerializer, responses={200: BookingRulesSerializer}, tags=["booking-rules"])
     def patch(self, request: Request) -> Response:
@@ -331,11 +335,11 @@ class PublicBookingView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(PublicBookingInputSerializer, request.data)
-        owner = selectors.business_public_get(slug=data["business_slug"])
-        timezone.activate(ZoneInfo(owner.timezone))
+        business = selectors.business_public_get(slug=data["business_slug"])
+        timezone.activate(ZoneInfo(business.timezone))
         try:
             appointment = services.appointment_book_online(
-                owner=owner,
+                business=business,
                 via=Via.PUBLIC_API,
                 ip_address=client_ip(request),
                 service_id=data["service_id"],
@@ -369,7 +373,7 @@ class ClientHistoryView(BusinessAPIView):
         tags=["clients"],
     )
     def get(self, request: Request, client_id) -> Response:
-        client = client_selectors.client_get(owner=request.user, client_id=client_id)
+        client = client_selectors.client_get(business=request.business, client_id=client_id)
         page = paginate(
             client_selectors.client_history(client=client),
             request.query_params,

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap import events
 from agendazap.errors import Conflict
 from agendazap.events import Actor, Via
@@ -48,7 +48,7 @@ DETAIL_FIELDS = ("client_name", "client_email", "notes", "internal_notes", "cust
 
 def appointment_book(
     *,
-    owner: User,
+    business: Business,
     actor: Actor,
     service_id,
     start_time: datetime,
@@ -76,10 +76,10 @@ def appointment_book(
     keeps its own unless the business asks to `rename_client` to it.
     """
     now = now or timezone.now()
-    tz = selectors.business_timezone(owner)
-    service = selectors.service_bookable_get(owner=owner, service_id=service_id)  # 400 before any lock
+    tz = selectors.business_timezone(business)
+    service = selectors.service_bookable_get(business=business, service_id=service_id)  # 400 before any lock
     if client_id:
-        known = client_selectors.client_referenced_get(owner=owner, client_id=client_id)
+        known = client_selectors.client_referenced_get(business=business, client_id=client_id)
         client_name = client_name or known.name
         client_whatsapp = client_whatsapp or known.whatsapp
         client_email = client_email or known.email
@@ -93,7 +93,7 @@ def appointment_book(
     except ValidationError as exc:
         errors["client_whatsapp"] = exc.messages
     if actor.is_client:
-        status = selectors.booking_rules_get(owner=owner).online_booking_status
+        status = selectors.booking_rules_get(business=business).online_booking_status
     elif status is None:
         status = AppointmentStatus.PENDING
     if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
@@ -104,7 +104,7 @@ def appointment_book(
 
     client_email = (client_email or "").strip().lower()
     appointment = Appointment(
-        owner=owner,
+        business=business,
         client_name=client_name,
         client_whatsapp=client_whatsapp,
         client_email=client_email,
@@ -118,12 +118,12 @@ def appointment_book(
     with transaction.atomic():
         # Locks the service row: a concurrent delete (which locks it too) cannot archive it
         # between this booking's checks and its insert.
-        service = selectors.service_bookable_get(owner=owner, service_id=service_id, lock=True)
+        service = selectors.service_bookable_get(business=business, service_id=service_id, lock=True)
         appointment.service, appointment.price = service, service.price
-        plan_check(owner=owner, resource=Resource.APPOINTMENTS)
-        candidates = _candidates(owner, service, professional_id)
+        plan_check(business=business, resource=Resource.APPOINTMENTS)
+        candidates = _candidates(business, service, professional_id)
         appointment.client = client_services.client_find_or_create(
-            owner=owner,
+            business=business,
             name=client_name,
             whatsapp=client_whatsapp,
             email=client_email,
@@ -154,8 +154,8 @@ def appointment_update(
     `professional_id`, `service_id`, `outside_hours`, `status` and `cancellation_reason`.
     """
     now = now or timezone.now()
-    owner = appointment.owner
-    tz = selectors.business_timezone(owner)
+    business = appointment.business
+    tz = selectors.business_timezone(business)
     errors: dict[str, list[str]] = {}
     changed = []
     for field in DETAIL_FIELDS:
@@ -186,7 +186,7 @@ def appointment_update(
     if "client_whatsapp" in changed and appointment.client.whatsapp != appointment.client_whatsapp:
         # Another number is another client: the booking moves to them.
         appointment.client = client_services.client_find_or_create(
-            owner=owner,
+            business=business,
             name=appointment.client_name,
             whatsapp=appointment.client_whatsapp,
             email=appointment.client_email,
@@ -212,10 +212,10 @@ def appointment_update(
 def _move(appointment: Appointment, actor: Actor, data: dict[str, Any], *, tz, now: datetime) -> None:
     if appointment.status not in ACTIVE_STATUSES:
         raise ValidationError({"start_time": [_("Only pending or confirmed appointments can be moved.")]})
-    owner = appointment.owner
+    business = appointment.business
     previous = (appointment.start_time, appointment.professional_id, appointment.service_id)
     service = (
-        selectors.service_bookable_get(owner=owner, service_id=data["service_id"])
+        selectors.service_bookable_get(business=business, service_id=data["service_id"])
         if "service_id" in data
         else appointment.service
     )
@@ -227,7 +227,7 @@ def _move(appointment: Appointment, actor: Actor, data: dict[str, Any], *, tz, n
         duration_minutes = appointment.duration_minutes
     start = as_utc(data["start_time"], tz) if "start_time" in data else appointment.start_time
     if data.get("professional_id"):
-        candidates = _candidates(owner, service, data["professional_id"])
+        candidates = _candidates(business, service, data["professional_id"])
     else:
         candidates = [appointment.professional]
     appointment.service = service
@@ -293,10 +293,12 @@ def _change_status(appointment: Appointment, status: str, *, actor: Actor, reaso
 
 
 # --- Placing an appointment in time ---------------------------------------------------------------
-def _candidates(owner: User, service: Service, professional_id) -> list[Professional]:
+def _candidates(business: Business, service: Service, professional_id) -> list[Professional]:
     if professional_id:
-        return [selectors.professional_bookable_get(owner=owner, professional_id=professional_id, service=service)]
-    return selectors.professionals_for_service(owner=owner, service=service)
+        return [
+            selectors.professional_bookable_get(business=business, professional_id=professional_id, service=service)
+        ]
+    return selectors.professionals_for_service(business=business, service=service)
 
 
 def _place(
@@ -316,9 +318,9 @@ def _place(
     constraint violation (another booking won the race) moves on to the next one. An overlap
     is a 409 before any other reason.
     """
-    owner = appointment.owner
-    tz = selectors.business_timezone(owner)
-    booking_rules = selectors.booking_rules_get(owner=owner)
+    business = appointment.business
+    tz = selectors.business_timezone(business)
+    booking_rules = selectors.booking_rules_get(business=business)
     rules = selectors.rules_for(booking_rules, appointment.service)
     duration = timedelta(minutes=duration_minutes)
     if not candidates:
@@ -326,7 +328,7 @@ def _place(
     if not online:
         _visit_time_check(start, status or appointment.status, now=now)
     days = selectors.professional_days(
-        owner=owner,
+        business=business,
         professionals=candidates,
         day=start.astimezone(tz).date(),
         tz=tz,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap import events
 from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
 from agendazap.events import Actor, Via
@@ -33,7 +33,7 @@ class SlotTaken(Conflict):
 
 
 def appointment_book_online(
-    *, owner: User, via: Via, ip_address: str, client_whatsapp: str, client_name: str, **booking
+    *, business: Business, via: Via, ip_address: str, client_whatsapp: str, client_name: str, **booking
 ) -> Appointment:
     """A client books without an account (public page or public API).
 
@@ -47,25 +47,27 @@ def appointment_book_online(
     try:
         with transaction.atomic(durable=True):
             return appointment_book(
-                owner=owner, actor=actor, client_whatsapp=client_whatsapp, client_name=client_name, **booking
+                business=business, actor=actor, client_whatsapp=client_whatsapp, client_name=client_name, **booking
             )
     except PlanLimitExceeded as exc:
-        plan_refusal_notice(owner=owner, exc=exc)
+        plan_refusal_notice(business=business, exc=exc)
         raise
     except Conflict:
-        raise SlotTaken(available_slots=_fresh_times(owner, booking)) from None
+        raise SlotTaken(available_slots=_fresh_times(business, booking)) from None
 
 
-def _fresh_times(owner: User, booking: dict) -> list[str]:
-    tz = selectors.business_timezone(owner)
-    service = selectors.service_bookable_get(owner=owner, service_id=booking["service_id"])
+def _fresh_times(business: Business, booking: dict) -> list[str]:
+    tz = selectors.business_timezone(business)
+    service = selectors.service_bookable_get(business=business, service_id=booking["service_id"])
     professional = (
-        selectors.professional_bookable_get(owner=owner, professional_id=booking["professional_id"], service=service)
+        selectors.professional_bookable_get(
+            business=business, professional_id=booking["professional_id"], service=service
+        )
         if booking.get("professional_id")
         else None
     )
     day = as_utc(booking["start_time"], tz).astimezone(tz).date()
-    availability = selectors.availability_get(owner=owner, service=service, day=day, professional=professional)
+    availability = selectors.availability_get(business=business, service=service, day=day, professional=professional)
     return [slot.astimezone(tz).isoformat() for slot in availability.slots]
 
 
@@ -114,7 +116,7 @@ def public_booking_allowed(*, ip_address: str, whatsapp: str) -> None:
 
 
 def _check_client_notice(appointment: Appointment, now: datetime) -> None:
-    hours = selectors.booking_rules_get(owner=appointment.owner).cancellation_notice_hours
+    hours = selectors.booking_rules_get(business=appointment.business).cancellation_notice_hours
     if appointment.start_time - now < timedelta(hours=hours):
         raise ValidationError(
             {

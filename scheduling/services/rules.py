@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from scheduling import selectors
 from scheduling.models import Appointment, AppointmentStatus, BookingRules, OnlineBookingStatus
 
@@ -57,9 +57,9 @@ def allowed_statuses(appointment: Appointment, *, now: datetime) -> list[str]:
 
 
 @transaction.atomic
-def booking_rules_update(*, owner: User, data: dict[str, Any]) -> BookingRules:
+def booking_rules_update(*, business: Business, data: dict[str, Any]) -> BookingRules:
     """Change the business's booking rules. A new buffer applies to new bookings only."""
-    rules = selectors.booking_rules_get(owner=owner)
+    rules = selectors.booking_rules_get(business=business)
     changed = [field for field in RULE_FIELDS if field in data]
     for field in changed:
         setattr(rules, field, data[field])

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Business
 from agendazap.ids import as_uuid
 from billing.models import Resource
 from billing.services import plan_check
@@ -25,28 +25,28 @@ DEFAULT_WEEK = {
 
 # --- Business setup ----------------------------------------------------------------------------
 @transaction.atomic
-def business_setup(*, owner: User) -> Professional:
+def business_setup(*, business: Business) -> Professional:
     """Give a new business its owner-professional, default weekly hours and booking rules."""
     professional = Professional.objects.create(
-        owner=owner, name=owner.business_name or owner.email.split("@")[0], is_owner=True
+        business=business, name=business.name or business.email.split("@")[0], is_owner=True
     )
     WorkingHours.objects.bulk_create(
         WorkingHours(professional=professional, weekday=weekday, start_time=start, end_time=end)
         for weekday, intervals in DEFAULT_WEEK.items()
         for start, end in intervals
     )
-    BookingRules.objects.get_or_create(owner=owner)
+    BookingRules.objects.get_or_create(business=business)
     return professional
 
 
 # --- Professionals, hours, time off, rules ----------------------------------------------------
 @transaction.atomic
-def professional_create(*, owner: User, name: str, service_ids: list | None = None) -> Professional:
+def professional_create(*, business: Business, name: str, service_ids: list | None = None) -> Professional:
     name = required_text(name, "name")
-    plan_check(owner=owner, resource=Resource.PROFESSIONALS)
-    professional = Professional.objects.create(owner=owner, name=name)
+    plan_check(business=business, resource=Resource.PROFESSIONALS)
+    professional = Professional.objects.create(business=business, name=name)
     if service_ids is not None:
-        professional.services.set(_owner_services(owner, service_ids))
+        professional.services.set(_owner_services(business, service_ids))
     WorkingHours.objects.bulk_create(
         WorkingHours(professional=professional, weekday=weekday, start_time=start, end_time=end)
         for weekday, intervals in DEFAULT_WEEK.items()
@@ -65,13 +65,13 @@ def professional_update(*, professional: Professional, data: dict[str, Any]) -> 
         if not data["is_active"] and professional.is_owner:
             raise ValidationError({"is_active": [_("The owner cannot be deactivated.")]})
         if data["is_active"] and not professional.is_active:
-            plan_check(owner=professional.owner, resource=Resource.PROFESSIONALS)
+            plan_check(business=professional.business, resource=Resource.PROFESSIONALS)
         professional.is_active = bool(data["is_active"])
         fields.append("is_active")
     if fields:
         professional.save(update_fields=[*fields, "updated_at"])
     if "service_ids" in data:
-        professional.services.set(_owner_services(professional.owner, data["service_ids"]))
+        professional.services.set(_owner_services(professional.business, data["service_ids"]))
     return professional
 
 
@@ -114,13 +114,13 @@ def _interval_names(weekday: int, start: time, end: time) -> dict[str, str]:
 
 @transaction.atomic
 def time_off_create(
-    *, owner: User, start_time: datetime, end_time: datetime, professional_id=None, reason: str = ""
+    *, business: Business, start_time: datetime, end_time: datetime, professional_id=None, reason: str = ""
 ) -> TimeOff:
     """Close the business (no professional) or one professional's agenda for a period.
 
     Existing appointments in the period are kept: the owner decides what to do with them.
     """
-    row = TimeOff(owner=owner, reason=(reason or "").strip())
+    row = TimeOff(business=business, reason=(reason or "").strip())
     _apply_time_off(row, start_time=start_time, end_time=end_time, professional_id=professional_id)
     row.save()
     return row
@@ -145,21 +145,21 @@ def time_off_delete(*, time_off: TimeOff) -> None:
 
 
 def _apply_time_off(row: TimeOff, *, start_time: datetime, end_time: datetime, professional_id) -> None:
-    tz = selectors.business_timezone(row.owner)
+    tz = selectors.business_timezone(row.business)
     start_time, end_time = as_utc(start_time, tz), as_utc(end_time, tz)
     if start_time >= end_time:
         raise ValidationError({"end_time": [_("Must be after the start.")]})
     row.start_time, row.end_time = start_time, end_time
     row.professional = (
-        selectors.professional_bookable_get(owner=row.owner, professional_id=professional_id)
+        selectors.professional_bookable_get(business=row.business, professional_id=professional_id)
         if professional_id
         else None
     )
 
 
-def _owner_services(owner: User, service_ids: list) -> list[Service]:
+def _owner_services(business: Business, service_ids: list) -> list[Service]:
     ids = {as_uuid(service_id) for service_id in service_ids}
-    services = list(Service.objects.filter(owner=owner, pk__in=[i for i in ids if i], archived_at__isnull=True))
+    services = list(Service.objects.filter(business=business, pk__in=[i for i in ids if i], archived_at__isnull=True))
     if len(services) != len(ids):
         raise ValidationError({"service_ids": [_("Unknown service.")]})
     return services

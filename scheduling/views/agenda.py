@@ -52,12 +52,12 @@ STATUS_ACTIONS = (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, Appo
 @login_required
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
-    owner = request.user
-    today = business_today(owner)
+    business = request.business
+    today = business_today(business)
     data = request.GET.copy()
     if not data.get("date"):
         data["date"] = today.isoformat()
-    form = AgendaFilterForm(data, professionals=business_professionals(owner, include_inactive=True))
+    form = AgendaFilterForm(data, professionals=business_professionals(business, include_inactive=True))
     day, appointments = today, []
     if form.is_valid():
         day = form.cleaned_data["date"]
@@ -67,7 +67,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["status"]:
             filters["status"] = [form.cleaned_data["status"]]
         try:
-            appointments = list(selectors.appointment_list(owner=owner, filters=filters))
+            appointments = list(selectors.appointment_list(business=business, filters=filters))
         except ValidationError as exc:
             add_service_errors(form, exc)
     context = {
@@ -81,20 +81,20 @@ def agenda(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/agenda.html", context, status=status_of(form))
 
 
-def _availability(owner, query: SlotQueryForm) -> Availability | None:
+def _availability(business, query: SlotQueryForm) -> Availability | None:
     """The free times for the service, professional and date of a valid step-one form."""
     data = query.cleaned_data
     try:
-        service = selectors.service_bookable_get(owner=owner, service_id=data["service_id"])
+        service = selectors.service_bookable_get(business=business, service_id=data["service_id"])
         professional = None
         if data["professional_id"]:
             professional = selectors.professional_bookable_get(
-                owner=owner, professional_id=data["professional_id"], service=service
+                business=business, professional_id=data["professional_id"], service=service
             )
     except ValidationError as exc:
         add_service_errors(query, exc)
         return None
-    return selectors.availability_get(owner=owner, service=service, day=data["date"], professional=professional)
+    return selectors.availability_get(business=business, service=service, day=data["date"], professional=professional)
 
 
 def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentBookForm) -> None:
@@ -112,18 +112,18 @@ def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentB
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_new(request: HttpRequest) -> HttpResponse:
-    owner = request.user
-    tz = selectors.business_timezone(owner)
-    today = business_today(owner)
-    bookable = catalog_selectors.service_list(owner=owner, filters={"is_active": True}).prefetch_related(None)
+    business = request.business
+    tz = selectors.business_timezone(business)
+    today = business_today(business)
+    bookable = catalog_selectors.service_list(business=business, filters={"is_active": True}).prefetch_related(None)
     is_post = request.method == "POST"
     query = SlotQueryForm(
         request.POST if is_post else (request.GET or None),
         services=list(bookable),
-        professionals=business_professionals(owner),
+        professionals=business_professionals(business),
         initial={"date": today},
     )
-    availability = _availability(owner, query) if query.is_bound and query.is_valid() else None
+    availability = _availability(business, query) if query.is_bound and query.is_valid() else None
     day = availability.day if availability is not None else None
     book = AppointmentBookForm(request.POST if is_post else None, past_day=day is not None and day < today)
     status = None
@@ -131,7 +131,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     if is_post and availability is not None and book.is_valid():
         step_one, step_two = query.cleaned_data, book.cleaned_data
         known_client = client_selectors.client_named_otherwise(
-            owner=owner, whatsapp=step_two["client_whatsapp"], name=step_two["client_name"]
+            business=business, whatsapp=step_two["client_whatsapp"], name=step_two["client_name"]
         )
         # Another name for a known number: the form comes back saying whose number it is and
         # asks first; a choice made about another client (the number changed since) asks again.
@@ -140,7 +140,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         if known_client is None or choice:
             try:
                 appointment = services.appointment_book(
-                    owner=owner,
+                    business=business,
                     service_id=step_one["service_id"],
                     professional_id=step_one["professional_id"] or None,
                     start_time=book.start(step_one["date"], tz),
@@ -157,7 +157,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 _split_errors(exc, query, book)
             except DomainError as exc:
                 status = add_domain_error(book, exc)
-                availability = _availability(owner, query)  # fresh: the time just refused is gone
+                availability = _availability(business, query)  # fresh: the time just refused is gone
             else:
                 start = appointment.start_time.astimezone(tz)
                 messages.success(
@@ -193,7 +193,7 @@ def _detail(
     reschedule_form: RescheduleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    owner = request.user
+    business = request.business
     allowed = services.ALLOWED_TRANSITIONS.get(appointment.status, set())
     started = appointment.start_time <= timezone.now()
     settable = services.allowed_statuses(appointment, now=timezone.now())
@@ -206,20 +206,20 @@ def _detail(
         day = getattr(reschedule_form, "cleaned_data", {}).get("date")
     date_form = DateForm(
         request.GET if "date" in request.GET else None,
-        initial={"date": day or appointment.start_time.astimezone(selectors.business_timezone(owner)).date()},
+        initial={"date": day or appointment.start_time.astimezone(selectors.business_timezone(business)).date()},
     )
     if day is None and date_form.is_bound and date_form.is_valid():
         day = date_form.cleaned_data["date"]
     slots = None
     if movable and day is not None:
         slots = selectors.availability_get(
-            owner=owner,
+            business=business,
             service=appointment.service,
             day=day,
             professional=appointment.professional,
             duration_minutes=appointment.duration_minutes,
         ).slots
-    tz = selectors.business_timezone(owner)
+    tz = selectors.business_timezone(business)
     context = {
         "appointment": appointment,
         "activity": [_activity_line(row) for row in selectors.appointment_activity_list(appointment=appointment)],
@@ -301,14 +301,14 @@ def _activity_line(row: AppointmentActivity) -> ActivityLine:
 @login_required
 @require_GET
 def appointment_detail(request: HttpRequest, appointment_id) -> HttpResponse:
-    appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
     return _detail(request, appointment)
 
 
 @login_required
 @require_POST
 def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
-    appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
     form = AppointmentStatusForm(request.POST)
     status = 400
     if form.is_valid():
@@ -325,14 +325,14 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
                 request, _("Status changed to “%(status)s”.") % {"status": appointment.get_status_display()}
             )
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
-        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
     return _detail(request, appointment, status_form=form, status=status)
 
 
 @login_required
 @require_POST
 def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
-    appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
     form = AppointmentCancelForm(request.POST)
     status = 400
     if form.is_valid():
@@ -347,19 +347,19 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
         else:
             messages.success(request, _("Appointment cancelled. Its time is free again."))
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
-        appointment = selectors.appointment_get(owner=request.user, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
     return _detail(request, appointment, cancel_form=form, status=status)
 
 
 @login_required
 @require_POST
 def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse:
-    owner = request.user
-    appointment = selectors.appointment_get(owner=owner, appointment_id=appointment_id)
+    business = request.business
+    appointment = selectors.appointment_get(business=business, appointment_id=appointment_id)
     form = RescheduleForm(request.POST)
     status = 400
     if form.is_valid():
-        tz = selectors.business_timezone(owner)
+        tz = selectors.business_timezone(business)
         start = start_instant(form.cleaned_data["date"], form.cleaned_data["start_time"], tz)
         try:
             services.appointment_update(
@@ -373,5 +373,5 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
             messages.success(request, _("Appointment moved."))
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
         # A refused move may have touched the object in memory: show what is stored.
-        appointment = selectors.appointment_get(owner=owner, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(business=business, appointment_id=appointment_id)
     return _detail(request, appointment, reschedule_form=form, status=status)

@@ -36,14 +36,14 @@ def _settings(
     rules_form: BookingRulesForm | None = None,
     status: int | None = None,
 ) -> HttpResponse:
-    owner = request.user
-    professionals = business_professionals(owner, include_inactive=True)
+    business = request.business
+    professionals = business_professionals(business, include_inactive=True)
     active = [professional for professional in professionals if professional.is_active]
-    rules = selectors.booking_rules_get(owner=owner)
+    rules = selectors.booking_rules_get(business=business)
     context = {
         "professionals": professionals,
         "time_off": list(
-            selectors.time_off_list(owner=owner).filter(end_time__gt=timezone.now()).order_by("start_time")
+            selectors.time_off_list(business=business).filter(end_time__gt=timezone.now()).order_by("start_time")
         ),
         "professional_form": professional_form or ProfessionalCreateForm(),
         "time_off_form": time_off_form or TimeOffForm(professionals=active),
@@ -67,7 +67,7 @@ def professional_create(request: HttpRequest) -> HttpResponse:
     status = None
     if form.is_valid():
         try:
-            professional = services.professional_create(owner=request.user, name=form.cleaned_data["name"])
+            professional = services.professional_create(business=request.business, name=form.cleaned_data["name"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:
@@ -96,8 +96,8 @@ def _professional_page(
     active_form: ActiveForm | None = None,
     status: int | None = None,
 ) -> HttpResponse:
-    owner = request.user
-    all_services = list(catalog_selectors.service_list(owner=owner).prefetch_related(None))
+    business = request.business
+    all_services = list(catalog_selectors.service_list(business=business).prefetch_related(None))
     if form is None:
         initial = {
             "name": professional.name,
@@ -120,11 +120,11 @@ def _professional_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def professional_detail(request: HttpRequest, professional_id) -> HttpResponse:
-    owner = request.user
-    professional = selectors.professional_get(owner=owner, professional_id=professional_id)
+    business = request.business
+    professional = selectors.professional_get(business=business, professional_id=professional_id)
     if request.method == "GET":
         return _professional_page(request, professional)
-    all_services = list(catalog_selectors.service_list(owner=owner).prefetch_related(None))
+    all_services = list(catalog_selectors.service_list(business=business).prefetch_related(None))
     form = ProfessionalForm(request.POST, services=all_services)
     if form.is_valid():
         try:
@@ -134,15 +134,15 @@ def professional_detail(request: HttpRequest, professional_id) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("dashboard:settings-professional", professional_id=professional.pk)
-        professional = selectors.professional_get(owner=owner, professional_id=professional_id)
+        professional = selectors.professional_get(business=business, professional_id=professional_id)
     return _professional_page(request, professional, form=form)
 
 
 @login_required
 @require_POST
 def professional_active(request: HttpRequest, professional_id) -> HttpResponse:
-    owner = request.user
-    professional = selectors.professional_get(owner=owner, professional_id=professional_id)
+    business = request.business
+    professional = selectors.professional_get(business=business, professional_id=professional_id)
     form = ActiveForm(request.POST)
     status = None
     if form.is_valid():
@@ -162,14 +162,14 @@ def professional_active(request: HttpRequest, professional_id) -> HttpResponse:
                     % {"name": professional.name},
                 )
             return redirect("dashboard:settings-professional", professional_id=professional.pk)
-        professional = selectors.professional_get(owner=owner, professional_id=professional_id)
+        professional = selectors.professional_get(business=business, professional_id=professional_id)
     return _professional_page(request, professional, active_form=form, status=status)
 
 
 @login_required
 @require_POST
 def professional_hours(request: HttpRequest, professional_id) -> HttpResponse:
-    professional = selectors.professional_get(owner=request.user, professional_id=professional_id)
+    professional = selectors.professional_get(business=request.business, professional_id=professional_id)
     form = WorkingHoursForm(request.POST, pairs=_hour_pairs(professional))
     if form.is_valid():
         try:
@@ -185,13 +185,13 @@ def professional_hours(request: HttpRequest, professional_id) -> HttpResponse:
 @login_required
 @require_POST
 def time_off_create(request: HttpRequest) -> HttpResponse:
-    owner = request.user
-    form = TimeOffForm(request.POST, professionals=business_professionals(owner))
+    business = request.business
+    form = TimeOffForm(request.POST, professionals=business_professionals(business))
     if form.is_valid():
-        start, end = form.period(selectors.business_timezone(owner))
+        start, end = form.period(selectors.business_timezone(business))
         try:
             services.time_off_create(
-                owner=owner,
+                business=business,
                 start_time=start,
                 end_time=end,
                 professional_id=form.cleaned_data["professional_id"] or None,
@@ -208,7 +208,7 @@ def time_off_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def time_off_delete(request: HttpRequest, time_off_id) -> HttpResponse:
-    row = selectors.time_off_get(owner=request.user, time_off_id=time_off_id)
+    row = selectors.time_off_get(business=request.business, time_off_id=time_off_id)
     services.time_off_delete(time_off=row)
     messages.success(request, _("Time off removed."))
     return redirect("dashboard:settings-agenda")
@@ -220,7 +220,7 @@ def booking_rules(request: HttpRequest) -> HttpResponse:
     form = BookingRulesForm(request.POST)
     if form.is_valid():
         try:
-            services.booking_rules_update(owner=request.user, data=form.rules())
+            services.booking_rules_update(business=request.business, data=form.rules())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -17,8 +17,8 @@ def dashboard_actor(request: HttpRequest) -> Actor:
     return Actor.business(request.user, via=Via.DASHBOARD)
 
 
-def business_today(owner) -> date:
-    return timezone.now().astimezone(selectors.business_timezone(owner)).date()
+def business_today(business) -> date:
+    return timezone.now().astimezone(selectors.business_timezone(business)).date()
 
 
 def status_of(*forms) -> int:
@@ -47,6 +47,8 @@ def slot_choices(slots: list[datetime], tz: ZoneInfo) -> list[SlotChoice]:
     ]
 
 
-def business_professionals(owner, *, include_inactive: bool = False) -> list[Professional]:
+def business_professionals(business, *, include_inactive: bool = False) -> list[Professional]:
     # For menus only: the selector's prefetches (hours, services) are not needed here.
-    return list(selectors.professional_list(owner=owner, include_inactive=include_inactive).prefetch_related(None))
+    return list(
+        selectors.professional_list(business=business, include_inactive=include_inactive).prefetch_related(None)
+    )

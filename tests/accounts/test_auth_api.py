@@ -13,7 +13,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import LoginAttempt, User
-from tests.factories import UserFactory
+from tests.factories import BusinessFactory
 
 REGISTER = "/api/auth/register"
 LOGIN = "/api/auth/login"
@@ -147,18 +147,18 @@ def test_errors_are_in_portuguese_by_default_and_english_on_request(api_client):
 
 
 # --- login ----------------------------------------------------------------------------
-def test_login_with_any_email_case_returns_tokens(api_client, owner, owner_password):
-    response = api_client.post(LOGIN, {"email": owner.email.upper(), "password": owner_password}, format="json")
+def test_login_with_any_email_case_returns_tokens(api_client, business, owner_password):
+    response = api_client.post(LOGIN, {"email": business.email.upper(), "password": owner_password}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert body["expires_in"] == 30 * 60
     assert body["token_type"] == "bearer"
-    assert body["user"]["id"] == str(owner.pk)
+    assert body["user"]["id"] == str(business.owner_login.pk)
     assert bearer(body["access_token"]).get(PROFILE).status_code == 200
 
 
-def test_login_wrong_password_is_401(api_client, owner):
-    response = api_client.post(LOGIN, {"email": owner.email, "password": "errada-123"}, format="json")
+def test_login_wrong_password_is_401(api_client, business):
+    response = api_client.post(LOGIN, {"email": business.email, "password": "errada-123"}, format="json")
     assert response.status_code == 401
     assert "detail" in response.json()
     assert "access_token" not in response.json()
@@ -169,10 +169,10 @@ def test_login_unknown_email_is_401(api_client):
     assert response.status_code == 401
 
 
-def test_login_inactive_account_is_401(api_client, owner, owner_password):
-    owner.is_active = False
-    owner.save(update_fields=["is_active"])
-    response = api_client.post(LOGIN, {"email": owner.email, "password": owner_password}, format="json")
+def test_login_inactive_account_is_401(api_client, business, owner_password):
+    business.owner_login.is_active = False
+    business.owner_login.save(update_fields=["is_active"])
+    response = api_client.post(LOGIN, {"email": business.email, "password": owner_password}, format="json")
     assert response.status_code == 401
 
 
@@ -182,9 +182,9 @@ def test_login_missing_fields_is_400(api_client):
     assert "password" in response.json()
 
 
-def test_paths_answer_with_and_without_trailing_slash(api_client, owner, owner_password):
+def test_paths_answer_with_and_without_trailing_slash(api_client, business, owner_password):
     for path in (LOGIN, LOGIN + "/"):
-        response = api_client.post(path, {"email": owner.email, "password": owner_password}, format="json")
+        response = api_client.post(path, {"email": business.email, "password": owner_password}, format="json")
         assert response.status_code == 200, path
 
 
@@ -228,34 +228,36 @@ def test_behind_one_proxy_a_spoofed_leftmost_forwarded_for_entry_is_ignored(
 
 
 # --- failed-login lockout ----------------------------------------------------------------
-def test_eleventh_consecutive_failure_is_throttled_with_retry_after(api_client, owner, owner_password):
+def test_eleventh_consecutive_failure_is_throttled_with_retry_after(api_client, business, owner_password):
     for _ in range(10):
-        response = api_client.post(LOGIN, {"email": owner.email, "password": "errada-123"}, format="json")
+        response = api_client.post(LOGIN, {"email": business.email, "password": "errada-123"}, format="json")
         assert response.status_code == 401
 
-    response = api_client.post(LOGIN, {"email": owner.email, "password": "errada-123"}, format="json")
+    response = api_client.post(LOGIN, {"email": business.email, "password": "errada-123"}, format="json")
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 15 * 60
     # Even the right password waits: the lockout protects the account, not the guess.
-    response = api_client.post(LOGIN, {"email": owner.email, "password": owner_password}, format="json")
+    response = api_client.post(LOGIN, {"email": business.email, "password": owner_password}, format="json")
     assert response.status_code == 429
 
 
-def test_lockout_ends_when_failures_leave_the_window(api_client, owner, owner_password):
+def test_lockout_ends_when_failures_leave_the_window(api_client, business, owner_password):
     for _ in range(10):
-        api_client.post(LOGIN, {"email": owner.email, "password": "errada-123"}, format="json")
+        api_client.post(LOGIN, {"email": business.email, "password": "errada-123"}, format="json")
     LoginAttempt.objects.update(created_at=LoginAttempt.objects.first().created_at - timedelta(minutes=16))
 
-    response = api_client.post(LOGIN, {"email": owner.email, "password": owner_password}, format="json")
+    response = api_client.post(LOGIN, {"email": business.email, "password": owner_password}, format="json")
     assert response.status_code == 200
 
 
-def test_a_successful_login_resets_the_consecutive_failures(api_client, owner, owner_password):
+def test_a_successful_login_resets_the_consecutive_failures(api_client, business, owner_password):
     for _ in range(9):
-        api_client.post(LOGIN, {"email": owner.email, "password": "errada-123"}, format="json")
-    assert api_client.post(LOGIN, {"email": owner.email, "password": owner_password}, format="json").status_code == 200
+        api_client.post(LOGIN, {"email": business.email, "password": "errada-123"}, format="json")
+    assert (
+        api_client.post(LOGIN, {"email": business.email, "password": owner_password}, format="json").status_code == 200
+    )
     for _ in range(10):
-        response = api_client.post(LOGIN, {"email": owner.email, "password": "errada-123"}, format="json")
+        response = api_client.post(LOGIN, {"email": business.email, "password": "errada-123"}, format="json")
         assert response.status_code == 401
 
 
@@ -287,12 +289,12 @@ def test_behind_one_proxy_login_failures_are_counted_per_client_not_per_proxy(ap
 
 
 # --- refresh ----------------------------------------------------------------------------
-def login(client, owner, password):
-    return client.post(LOGIN, {"email": owner.email, "password": password}, format="json").json()
+def login(client, business, password):
+    return client.post(LOGIN, {"email": business.email, "password": password}, format="json").json()
 
 
-def test_refresh_gives_a_new_pair_and_the_old_refresh_token_dies(api_client, owner, owner_password):
-    tokens = login(api_client, owner, owner_password)
+def test_refresh_gives_a_new_pair_and_the_old_refresh_token_dies(api_client, business, owner_password):
+    tokens = login(api_client, business, owner_password)
 
     response = api_client.post(REFRESH, {"refresh_token": tokens["refresh_token"]}, format="json")
     assert response.status_code == 200
@@ -306,23 +308,23 @@ def test_refresh_gives_a_new_pair_and_the_old_refresh_token_dies(api_client, own
     assert again.status_code == 200
 
 
-def test_refresh_refuses_garbage_and_access_tokens(api_client, owner, owner_password):
-    tokens = login(api_client, owner, owner_password)
+def test_refresh_refuses_garbage_and_access_tokens(api_client, business, owner_password):
+    tokens = login(api_client, business, owner_password)
     assert api_client.post(REFRESH, {"refresh_token": "abc"}, format="json").status_code == 401
     assert api_client.post(REFRESH, {"refresh_token": tokens["access_token"]}, format="json").status_code == 401
     assert api_client.post(REFRESH, {}, format="json").status_code == 400
 
 
-def test_refresh_ignores_a_stale_authorization_header(api_client, owner, owner_password):
-    tokens = login(api_client, owner, owner_password)
+def test_refresh_ignores_a_stale_authorization_header(api_client, business, owner_password):
+    tokens = login(api_client, business, owner_password)
     client = bearer("expired.garbage.token")
     assert client.post(REFRESH, {"refresh_token": tokens["refresh_token"]}, format="json").status_code == 200
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_one_refresh_token_sent_many_times_at_once_refreshes_once(owner, owner_password):
-    tokens = login(APIClient(), owner, owner_password)
+def test_one_refresh_token_sent_many_times_at_once_refreshes_once(business, owner_password):
+    tokens = login(APIClient(), business, owner_password)
     statuses: list[int] = []
     barrier = threading.Barrier(12)
 
@@ -344,9 +346,9 @@ def test_one_refresh_token_sent_many_times_at_once_refreshes_once(owner, owner_p
 
 
 # --- logout and token expiry -------------------------------------------------------------
-def test_logout_ends_both_the_refresh_and_the_access_token(api_client, owner, owner_password):
-    tokens = login(api_client, owner, owner_password)
-    other_session = login(api_client, owner, owner_password)
+def test_logout_ends_both_the_refresh_and_the_access_token(api_client, business, owner_password):
+    tokens = login(api_client, business, owner_password)
+    other_session = login(api_client, business, owner_password)
     client = bearer(tokens["access_token"])
 
     response = client.post(LOGOUT, {"refresh_token": tokens["refresh_token"]}, format="json")
@@ -358,9 +360,9 @@ def test_logout_ends_both_the_refresh_and_the_access_token(api_client, owner, ow
     assert bearer(other_session["access_token"]).get(PROFILE).status_code == 200
 
 
-def test_logout_needs_a_token_of_the_same_user(api_client, owner, owner_password):
-    other = UserFactory()
-    mine = login(api_client, owner, owner_password)
+def test_logout_needs_a_token_of_the_same_user(api_client, business, owner_password):
+    other = BusinessFactory()
+    mine = login(api_client, business, owner_password)
     theirs = login(api_client, other, owner_password)
     client = bearer(mine["access_token"])
 
@@ -370,28 +372,28 @@ def test_logout_needs_a_token_of_the_same_user(api_client, owner, owner_password
     assert api_client.post(REFRESH, {"refresh_token": theirs["refresh_token"]}, format="json").status_code == 200
 
 
-def test_logout_without_authentication_is_401(api_client, owner, owner_password):
-    tokens = login(api_client, owner, owner_password)
+def test_logout_without_authentication_is_401(api_client, business, owner_password):
+    tokens = login(api_client, business, owner_password)
     assert api_client.post(LOGOUT, {"refresh_token": tokens["refresh_token"]}, format="json").status_code == 401
 
 
-def test_expired_access_token_is_401(owner):
-    token = AccessToken.for_user(owner)
+def test_expired_access_token_is_401(business):
+    token = AccessToken.for_user(business)
     token.set_exp(lifetime=-timedelta(seconds=1))
     response = bearer(str(token)).get(PROFILE)
     assert response.status_code == 401
 
 
-def test_access_token_of_deactivated_user_is_401(owner):
-    token = str(AccessToken.for_user(owner))
-    owner.is_active = False
-    owner.save(update_fields=["is_active"])
+def test_access_token_of_deactivated_user_is_401(business):
+    token = str(AccessToken.for_user(business))
+    business.owner_login.is_active = False
+    business.owner_login.save(update_fields=["is_active"])
     assert bearer(token).get(PROFILE).status_code == 401
 
 
-def test_token_signed_with_another_key_is_401(owner):
+def test_token_signed_with_another_key_is_401(business):
     forged = jwt.encode(
-        {"user_id": str(owner.pk), "token_type": "access", "exp": 9999999999, "jti": "x"},
+        {"user_id": str(business.owner_login.pk), "token_type": "access", "exp": 9999999999, "jti": "x"},
         "a-different-signing-key-of-enough-length",
     )
     assert bearer(forged).get(PROFILE).status_code == 401

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from tests.factories import UserFactory
+from tests.factories import BusinessFactory
 
 PROFILE = "/api/users/profile"
 
@@ -14,9 +14,9 @@ def test_profile_needs_authentication(api_client):
     assert api_client.get(PROFILE).status_code == 401
 
 
-def test_profile_shows_the_business_fields(auth_client, owner):
+def test_profile_shows_the_business_fields(auth_client, business):
     body = auth_client.get(PROFILE).json()
-    assert body["id"] == str(owner.pk)
+    assert body["id"] == str(business.owner_login.pk)
     for field in (
         "email",
         "business_name",
@@ -34,18 +34,18 @@ def test_profile_shows_the_business_fields(auth_client, owner):
     assert "password" not in body
 
 
-def test_each_user_sees_only_their_own_profile(auth_client, owner):
-    other = UserFactory(business_name="Barbearia Vizinha")
+def test_each_user_sees_only_their_own_profile(auth_client, business):
+    other = BusinessFactory(name="Barbearia Vizinha")
     other_client_body = auth_client.get(PROFILE).json()
-    assert other_client_body["email"] == owner.email
+    assert other_client_body["email"] == business.email
     assert other.email not in str(other_client_body)
 
 
-def test_patch_changes_only_what_is_sent(auth_client, owner):
+def test_patch_changes_only_what_is_sent(auth_client, business):
     response = auth_client.patch(PROFILE, {"business_name": "Studio Bela"}, format="json")
     assert response.status_code == 200
     assert response.json()["business_name"] == "Studio Bela"
-    assert response.json()["whatsapp_number"] == owner.whatsapp_number
+    assert response.json()["whatsapp_number"] == business.whatsapp_number
 
 
 def test_put_accepts_a_partial_body(auth_client):
@@ -65,7 +65,7 @@ def test_read_only_fields_cannot_be_changed(auth_client):
 
 
 def test_slug_taken_by_another_business_is_a_400(auth_client):
-    UserFactory(business_slug="studio-bela")
+    BusinessFactory(slug="studio-bela")
     response = auth_client.patch(PROFILE, {"business_slug": "studio-bela"}, format="json")
     assert response.status_code == 400
     assert "business_slug" in response.json()
@@ -84,14 +84,14 @@ def test_unknown_timezone_and_template_are_400(auth_client):
     assert {"timezone", "template_type"} <= set(response.json())
 
 
-def test_a_failed_update_changes_nothing(auth_client, owner):
+def test_a_failed_update_changes_nothing(auth_client, business):
     response = auth_client.patch(PROFILE, {"business_name": "Novo Nome", "timezone": "Nope/Nope"}, format="json")
     assert response.status_code == 400
-    owner.refresh_from_db()
-    assert owner.business_name != "Novo Nome"
+    business.refresh_from_db()
+    assert business.name != "Novo Nome"
 
 
-def test_changing_email_asks_for_verification_again(auth_client, owner, django_capture_on_commit_callbacks):
+def test_changing_email_asks_for_verification_again(auth_client, business, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = auth_client.patch(PROFILE, {"email": "Novo@Exemplo.com"}, format="json")
     assert response.status_code == 200
@@ -101,7 +101,7 @@ def test_changing_email_asks_for_verification_again(auth_client, owner, django_c
 
 
 def test_email_of_another_account_is_refused(auth_client):
-    UserFactory(email="ocupado@exemplo.com")
+    BusinessFactory(email="ocupado@exemplo.com")
     response = auth_client.patch(PROFILE, {"email": "OCUPADO@exemplo.com"}, format="json")
     assert response.status_code == 400
     assert "email" in response.json()

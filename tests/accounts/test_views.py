@@ -34,11 +34,13 @@ def test_signup_creates_the_business_and_opens_the_dashboard(client, django_capt
     assert response.redirect_chain[-1][0] == "/dashboard/"
     assert "Clínica Sorriso" in response.content.decode()
     user = User.objects.get()
-    assert (user.email, user.template_type, user.whatsapp_number) == (
+    business = user.memberships.get(role="owner").business
+    assert (user.email, business.template_type, business.whatsapp_number) == (
         "contato@sorriso.com.br",
         "consultation",
         "+5521977771234",
     )
+    assert user.last_business == business
     assert mail.outbox[0].to == ["contato@sorriso.com.br"]
 
 
@@ -79,8 +81,8 @@ def test_dashboard_needs_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_login_logout_round_trip(client, owner, owner_password):
-    response = client.post("/accounts/login/", {"email": owner.email.upper(), "password": owner_password})
+def test_login_logout_round_trip(client, business, owner_password):
+    response = client.post("/accounts/login/", {"email": business.email.upper(), "password": owner_password})
     assert response.status_code == 302
     assert client.get("/dashboard/").status_code == 200
 
@@ -89,30 +91,30 @@ def test_login_logout_round_trip(client, owner, owner_password):
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_login_honours_a_safe_next_and_ignores_an_external_one(client, owner, owner_password):
-    form = {"email": owner.email, "password": owner_password}
+def test_login_honours_a_safe_next_and_ignores_an_external_one(client, business, owner_password):
+    form = {"email": business.email, "password": owner_password}
     assert client.post("/accounts/login/?next=/dashboard/", form)["Location"] == "/dashboard/"
     client.logout()
     assert client.post("/accounts/login/?next=https://evil.example/", form)["Location"] == "/dashboard/"
 
 
-def test_wrong_password_shows_an_error(client, owner):
-    response = client.post("/accounts/login/", {"email": owner.email, "password": "errada-123"})
+def test_wrong_password_shows_an_error(client, business):
+    response = client.post("/accounts/login/", {"email": business.email, "password": "errada-123"})
     assert response.status_code == 400
     assert "incorretos" in response.content.decode()
 
 
-def test_login_page_is_throttled_like_the_api(client, owner):
+def test_login_page_is_throttled_like_the_api(client, business):
     for _ in range(10):
-        client.post("/accounts/login/", {"email": owner.email, "password": "errada-123"})
-    response = client.post("/accounts/login/", {"email": owner.email, "password": "errada-123"})
+        client.post("/accounts/login/", {"email": business.email, "password": "errada-123"})
+    response = client.post("/accounts/login/", {"email": business.email, "password": "errada-123"})
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
 
 
-def test_password_reset_by_email_link(client, owner, django_capture_on_commit_callbacks):
+def test_password_reset_by_email_link(client, business, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/password-reset/", {"email": owner.email.upper()})
+        response = client.post("/accounts/password-reset/", {"email": business.email.upper()})
     assert response.status_code == 302
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
 
@@ -121,8 +123,7 @@ def test_password_reset_by_email_link(client, owner, django_capture_on_commit_ca
     set_password_url = form_page.redirect_chain[-1][0]
     response = client.post(set_password_url, {"new_password1": "Nova-senha-2026", "new_password2": "Nova-senha-2026"})
     assert response.status_code == 302
-    owner.refresh_from_db()
-    assert owner.check_password("Nova-senha-2026")
+    assert User.objects.get(pk=business.owner_login.pk).check_password("Nova-senha-2026")
 
 
 def test_verification_link_marks_the_email_verified(client, django_capture_on_commit_callbacks):
@@ -140,23 +141,23 @@ def test_broken_verification_link_is_a_clear_400(client):
     assert response.status_code == 400
 
 
-def test_admin_lists_users_for_staff(client, owner):
+def test_admin_lists_users_for_staff(client, business):
     staff = User.objects.create_superuser("staff@agendazap.local", "Staff-2026-senha")
     client.force_login(staff)
-    response = client.get("/admin/accounts/user/?q=" + owner.email)
+    response = client.get("/admin/accounts/user/?q=" + business.email)
     assert response.status_code == 200
-    assert owner.email in response.content.decode()
+    assert business.email in response.content.decode()
 
 
 def test_reset_link_uses_the_public_address_and_ends_api_sessions(
-    client, api_client, owner, owner_password, settings, django_capture_on_commit_callbacks
+    client, api_client, business, owner_password, settings, django_capture_on_commit_callbacks
 ):
     settings.PUBLIC_BASE_URL = "https://agenda.exemplo.com.br"
-    tokens = api_client.post("/api/auth/login", {"email": owner.email, "password": owner_password}, format="json")
+    tokens = api_client.post("/api/auth/login", {"email": business.email, "password": owner_password}, format="json")
     refresh_token = tokens.json()["refresh_token"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/password-reset/", {"email": owner.email})
+        client.post("/accounts/password-reset/", {"email": business.email})
     link = re.search(r"(https://agenda\.exemplo\.com\.br)(/accounts/reset/\S+/)", mail.outbox[0].body).group(2)
     set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
     client.post(set_password_url, {"new_password1": "Nova-senha-2026", "new_password2": "Nova-senha-2026"})
@@ -165,11 +166,11 @@ def test_reset_link_uses_the_public_address_and_ends_api_sessions(
     assert response.status_code == 401
 
 
-def test_reset_emails_are_capped_per_address(client, owner, django_capture_on_commit_callbacks):
+def test_reset_emails_are_capped_per_address(client, business, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
-            assert client.post("/accounts/password-reset/", {"email": owner.email}).status_code == 302
-        response = client.post("/accounts/password-reset/", {"email": owner.email})
+            assert client.post("/accounts/password-reset/", {"email": business.email}).status_code == 302
+        response = client.post("/accounts/password-reset/", {"email": business.email})
     assert response.status_code == 429
     assert len(mail.outbox) == 3
 
@@ -181,11 +182,18 @@ def test_plain_text_emails_are_not_html_escaped(client, django_capture_on_commit
     assert "&amp;" not in mail.outbox[0].body
 
 
-def test_account_emails_are_logged_in_the_outbox(client, owner, django_capture_on_commit_callbacks):
+def test_account_emails_are_logged_in_the_outbox(client, business, django_capture_on_commit_callbacks):
     from notifications.models import Message
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/accounts/password-reset/", {"email": owner.email})
-    message = Message.objects.get(owner=owner, kind="account")
+        client.post("/accounts/password-reset/", {"email": business.email})
+    message = Message.objects.get(business=business, kind="account")
     assert (message.channel, message.queue, message.status) == ("email", "email_notifications", "sent")
     assert "/accounts/reset/" in message.body
+
+
+def test_a_staff_login_of_no_business_is_sent_to_the_admin_not_a_broken_dashboard(client):
+    staff = User.objects.create_superuser("equipe@agendazap.local", "Staff-2026-senha")
+    client.force_login(staff)
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"

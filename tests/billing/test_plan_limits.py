@@ -40,34 +40,34 @@ def new_service(client, n):
     return client.post("/api/services", {"name": f"Serviço {n}", "duration": 30, "price": 40}, format="json")
 
 
-def test_services_fifth_allowed_sixth_refused(auth_client, owner):
+def test_services_fifth_allowed_sixth_refused(auth_client, business):
     for n in range(5):
         assert new_service(auth_client, n).status_code == 201
     assert_402(new_service(auth_client, 5), limit=5, used=5)
-    assert Service.objects.filter(owner=owner).count() == 5
+    assert Service.objects.filter(business=business).count() == 5
 
 
-def test_a_deactivated_service_frees_its_unit_and_reactivating_needs_one(auth_client, owner):
+def test_a_deactivated_service_frees_its_unit_and_reactivating_needs_one(auth_client, business):
     ids = [new_service(auth_client, n).json()["id"] for n in range(5)]
     auth_client.patch(f"/api/services/{ids[0]}", {"is_active": False}, format="json")
     assert new_service(auth_client, 5).status_code == 201
     assert_402(auth_client.patch(f"/api/services/{ids[0]}", {"is_active": True}, format="json"), limit=5, used=5)
 
 
-def test_professionals_owner_is_the_only_one_on_free(auth_client, owner):
+def test_professionals_owner_is_the_only_one_on_free(auth_client, business):
     assert_402(auth_client.post("/api/professionals", {"name": "Bia"}, format="json"), limit=1, used=1)
-    owner.plan_type = "starter"
-    owner.save(update_fields=["plan_type"])
+    business.plan_type = "starter"
+    business.save(update_fields=["plan_type"])
     for name in ("Bia", "Caio"):
         assert auth_client.post("/api/professionals", {"name": name}, format="json").status_code == 201
     assert_402(
         auth_client.post("/api/professionals", {"name": "Duda"}, format="json"), limit=3, used=3, plan_type="starter"
     )
-    assert Professional.objects.filter(owner=owner).count() == 3
+    assert Professional.objects.filter(business=business).count() == 3
 
 
-def test_appointments_fiftieth_allowed_fifty_first_refused(auth_client, owner, monday):
-    service = ServiceFactory(owner=owner, duration=30)
+def test_appointments_fiftieth_allowed_fifty_first_refused(auth_client, business, monday):
+    service = ServiceFactory(business=business, duration=30)
     for n in range(49):
         AppointmentFactory(service=service, start_time=at(monday, 9) + timedelta(days=7 + n))
     body = {
@@ -79,11 +79,11 @@ def test_appointments_fiftieth_allowed_fifty_first_refused(auth_client, owner, m
     assert auth_client.post("/api/appointments", body, format="json").status_code == 201
     refused = auth_client.post("/api/appointments", {**body, "start_time": at(monday, 10).isoformat()}, format="json")
     assert_402(refused, limit=50, used=50)
-    assert Appointment.objects.filter(owner=owner).count() == 50
+    assert Appointment.objects.filter(business=business).count() == 50
 
 
-def test_cancelled_appointments_still_count_this_month(auth_client, owner, monday):
-    service = ServiceFactory(owner=owner, duration=30)
+def test_cancelled_appointments_still_count_this_month(auth_client, business, monday):
+    service = ServiceFactory(business=business, duration=30)
     for n in range(50):
         AppointmentFactory(service=service, start_time=at(monday, 9) + timedelta(days=7 + n), status="cancelled")
     body = {"service_id": str(service.pk), "client_name": "A", "client_whatsapp": "11988887777"}
@@ -94,8 +94,8 @@ def test_cancelled_appointments_still_count_this_month(auth_client, owner, monda
     )
 
 
-def test_clients_hundredth_allowed_then_refused_also_when_booking(auth_client, owner, monday):
-    Client.objects.bulk_create(Client(owner=owner, name=f"C{n}", whatsapp=f"+55119000{n:05d}") for n in range(99))
+def test_clients_hundredth_allowed_then_refused_also_when_booking(auth_client, business, monday):
+    Client.objects.bulk_create(Client(business=business, name=f"C{n}", whatsapp=f"+55119000{n:05d}") for n in range(99))
     assert (
         auth_client.post("/api/clients", {"name": "Cem", "whatsapp": "11988880000"}, format="json").status_code == 201
     )
@@ -104,7 +104,7 @@ def test_clients_hundredth_allowed_then_refused_also_when_booking(auth_client, o
         limit=100,
         used=100,
     )
-    service = ServiceFactory(owner=owner)
+    service = ServiceFactory(business=business)
     booking = {
         "service_id": str(service.pk),
         "client_name": "Nova",
@@ -117,18 +117,18 @@ def test_clients_hundredth_allowed_then_refused_also_when_booking(auth_client, o
     assert auth_client.post("/api/appointments", known, format="json").status_code == 201
 
 
-def test_whatsapp_messages_hundredth_allowed_then_refused_and_released(owner):
+def test_whatsapp_messages_hundredth_allowed_then_refused_and_released(business):
     for _ in range(100):
-        month = services.plan_message_reserve(owner=owner)
+        month = services.plan_message_reserve(business=business)
     with pytest.raises(PlanLimitExceeded) as refused:
-        services.plan_message_reserve(owner=owner)
+        services.plan_message_reserve(business=business)
     assert (refused.value.extra["limit"], refused.value.extra["used"]) == (100, 100)
-    services.plan_message_release(owner=owner, month=month)
-    services.plan_message_reserve(owner=owner)
-    assert selectors.usage_summary(owner=owner)["used"]["whatsapp_messages"] == 100
+    services.plan_message_release(business=business, month=month)
+    services.plan_message_reserve(business=business)
+    assert selectors.usage_summary(business=business)["used"]["whatsapp_messages"] == 100
 
 
-def test_limits_are_read_from_the_database(auth_client, owner):
+def test_limits_are_read_from_the_database(auth_client, business):
     set_limits("free", services=1)
     assert new_service(auth_client, 0).status_code == 201
     assert_402(new_service(auth_client, 1), limit=1, used=1)
@@ -136,7 +136,7 @@ def test_limits_are_read_from_the_database(auth_client, owner):
     assert new_service(auth_client, 2).status_code == 201
 
 
-def test_usage_reports_limits_used_percentage_and_alerts(auth_client, owner):
+def test_usage_reports_limits_used_percentage_and_alerts(auth_client, business):
     for n in range(4):
         new_service(auth_client, n)
     body = auth_client.get("/api/users/usage").json()
@@ -154,63 +154,64 @@ def test_usage_reports_limits_used_percentage_and_alerts(auth_client, owner):
     assert body["period"]["start"].endswith("-01")
 
 
-def test_the_owner_is_alerted_once_at_80_and_once_at_100(auth_client, owner, django_capture_on_commit_callbacks):
+def test_the_owner_is_alerted_once_at_80_and_once_at_100(auth_client, business, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(5):
             new_service(auth_client, n)
         new_service(auth_client, 6)  # refused: no third email
-    alerts = UsageAlert.objects.filter(owner=owner, resource="services").order_by("threshold")
+    alerts = UsageAlert.objects.filter(business=business, resource="services").order_by("threshold")
     assert [(a.threshold, a.used, a.limit) for a in alerts] == [(80, 4, 5), (100, 5, 5)]
     subjects = [message.subject for message in mail.outbox]
     assert len([s for s in subjects if "serviços" in s]) == 2
     # Freeing a unit and taking it again in the same month does not alert again.
     with django_capture_on_commit_callbacks(execute=True):
-        Service.objects.filter(owner=owner).first().delete()
+        Service.objects.filter(business=business).first().delete()
         new_service(auth_client, 7)
-    assert UsageAlert.objects.filter(owner=owner, resource="services").count() == 2
+    assert UsageAlert.objects.filter(business=business, resource="services").count() == 2
     assert len(mail.outbox) == len(subjects)
 
 
-def test_dashboard_shows_the_alert_banner(client, owner, auth_client):
+def test_dashboard_shows_the_alert_banner(client, business, auth_client):
     for n in range(4):
         new_service(auth_client, n)
-    client.force_login(owner)
+    client.force_login(business.owner_login)
     content = client.get("/dashboard/").content.decode()
     assert "80%" in content and "/dashboard/plan/" in content
 
 
 # --- Months -------------------------------------------------------------------------------------
-def test_a_new_month_starts_from_zero_in_the_business_time_zone(owner):
-    service = ServiceFactory(owner=owner)
+def test_a_new_month_starts_from_zero_in_the_business_time_zone(business):
+    service = ServiceFactory(business=business)
     late_november = datetime(2026, 11, 30, 23, 30, tzinfo=SP)  # 02:30 UTC on 1 December
     for n in range(3):
         row = AppointmentFactory(service=service, start_time=late_november + timedelta(days=30 + n))
         Appointment.objects.filter(pk=row.pk).update(created_at=late_november)
 
-    in_november = selectors.usage_summary(owner=owner, now=datetime(2026, 11, 30, 23, 45, tzinfo=SP))
-    in_december = selectors.usage_summary(owner=owner, now=datetime(2026, 12, 1, 0, 15, tzinfo=SP))
+    in_november = selectors.usage_summary(business=business, now=datetime(2026, 11, 30, 23, 45, tzinfo=SP))
+    in_december = selectors.usage_summary(business=business, now=datetime(2026, 12, 1, 0, 15, tzinfo=SP))
     assert in_november["used"]["appointments"] == 3
     assert in_november["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
     assert in_december["used"]["appointments"] == 0
 
-    owner.timezone = "America/Manaus"  # 22:30 on 30 November there: still November
-    owner.save(update_fields=["timezone"])
+    business.timezone = "America/Manaus"  # 22:30 on 30 November there: still November
+    business.save(update_fields=["timezone"])
     assert (
-        selectors.usage_summary(owner=owner, now=datetime(2026, 12, 1, 0, 15, tzinfo=SP))["used"]["appointments"] == 3
+        selectors.usage_summary(business=business, now=datetime(2026, 12, 1, 0, 15, tzinfo=SP))["used"]["appointments"]
+        == 3
     )
 
 
-def test_message_allowance_is_per_month(owner):
+def test_message_allowance_is_per_month(business):
     november = datetime(2026, 11, 20, 12, tzinfo=SP)
     for _ in range(100):
-        services.plan_message_reserve(owner=owner, now=november)
+        services.plan_message_reserve(business=business, now=november)
     with pytest.raises(PlanLimitExceeded):
-        services.plan_message_reserve(owner=owner, now=november)
-    services.plan_message_reserve(owner=owner, now=datetime(2026, 12, 1, 0, 1, tzinfo=SP))
+        services.plan_message_reserve(business=business, now=november)
+    services.plan_message_reserve(business=business, now=datetime(2026, 12, 1, 0, 1, tzinfo=SP))
 
 
 # --- Plan changes -------------------------------------------------------------------------------
-def test_upgrade_takes_effect_at_once_and_is_recorded(auth_client, owner):
+def test_upgrade_takes_effect_at_once_and_is_recorded(auth_client, business):
     for n in range(5):
         new_service(auth_client, n)
     response = auth_client.post("/api/users/upgrade-plan", {"plan_type": "starter"}, format="json")
@@ -219,12 +220,12 @@ def test_upgrade_takes_effect_at_once_and_is_recorded(auth_client, owner):
     assert (body["plan_type"], body["previous_plan_type"]) == ("starter", "free")
     assert body["usage"]["limits"]["services"] == 20
     assert new_service(auth_client, 5).status_code == 201
-    change = PlanChange.objects.get(owner=owner)
-    assert (change.from_plan, change.to_plan, change.changed_by_id) == ("free", "starter", owner.pk)
+    change = PlanChange.objects.get(business=business)
+    assert (change.from_plan, change.to_plan, change.changed_by_id) == ("free", "starter", business.owner_login.pk)
     assert auth_client.get("/api/users/profile").json()["plan_type"] == "starter"
 
 
-def test_downgrade_below_usage_is_refused_naming_what_is_over(auth_client, owner):
+def test_downgrade_below_usage_is_refused_naming_what_is_over(auth_client, business):
     auth_client.post("/api/users/upgrade-plan", {"plan_type": "pro"}, format="json")
     for n in range(7):
         new_service(auth_client, n)
@@ -232,9 +233,9 @@ def test_downgrade_below_usage_is_refused_naming_what_is_over(auth_client, owner
     assert response.status_code == 400
     message = response.json()["plan_type"][0]
     assert "Serviços" in message and "7" in message and "5" in message
-    owner.refresh_from_db()
-    assert owner.plan_type == "pro"
-    assert PlanChange.objects.filter(owner=owner).count() == 1
+    business.refresh_from_db()
+    assert business.plan_type == "pro"
+    assert PlanChange.objects.filter(business=business).count() == 1
 
 
 def test_upgrade_plan_bad_input(auth_client):
@@ -242,24 +243,24 @@ def test_upgrade_plan_bad_input(auth_client):
     assert auth_client.post("/api/users/upgrade-plan", {}, format="json").status_code == 400
 
 
-def test_plan_page_shows_usage_and_switches_plan(client, owner):
-    client.force_login(owner)
+def test_plan_page_shows_usage_and_switches_plan(client, business):
+    client.force_login(business.owner_login)
     page = client.get("/dashboard/plan/")
     assert page.status_code == 200
     assert "Ilimitado" in page.content.decode() or "ilimitado" in page.content.decode()
     response = client.post("/dashboard/plan/", {"plan_type": "pro"})
     assert response.status_code == 302
-    owner.refresh_from_db()
-    assert owner.plan_type == "pro"
+    business.refresh_from_db()
+    assert business.plan_type == "pro"
 
 
 # --- Concurrency and Redis ------------------------------------------------------------------------
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_cannot_both_take_the_last_unit(owner):
+def test_concurrent_requests_cannot_both_take_the_last_unit(business):
     for n in range(4):
-        ServiceFactory(owner=owner, name=f"S{n}")
-    token = tokens_issue(user=owner)["access_token"]
+        ServiceFactory(business=business, name=f"S{n}")
+    token = tokens_issue(user=business.owner_login)["access_token"]
     statuses: list[int] = []
     barrier = threading.Barrier(10)
 
@@ -278,12 +279,12 @@ def test_concurrent_requests_cannot_both_take_the_last_unit(owner):
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [201] + [402] * 9
-    assert Service.objects.filter(owner=owner).count() == 5
+    assert Service.objects.filter(business=business).count() == 5
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_message_reservations_stop_exactly_at_the_limit(owner):
+def test_concurrent_message_reservations_stop_exactly_at_the_limit(business):
     set_limits("free", whatsapp_messages=5)
     outcomes: list[str] = []
     barrier = threading.Barrier(12)
@@ -291,7 +292,7 @@ def test_concurrent_message_reservations_stop_exactly_at_the_limit(owner):
     def attempt():
         barrier.wait()
         try:
-            services.plan_message_reserve(owner=owner)
+            services.plan_message_reserve(business=business)
             outcomes.append("sent")
         except PlanLimitExceeded:
             outcomes.append("refused")
@@ -304,11 +305,11 @@ def test_concurrent_message_reservations_stop_exactly_at_the_limit(owner):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["refused"] * 7 + ["sent"] * 5
-    assert selectors.usage_summary(owner=owner)["used"]["whatsapp_messages"] == 5
+    assert selectors.usage_summary(business=business)["used"]["whatsapp_messages"] == 5
 
 
 @pytest.mark.redis
-def test_usage_is_unchanged_when_redis_is_flushed_mid_period(auth_client, owner, settings):
+def test_usage_is_unchanged_when_redis_is_flushed_mid_period(auth_client, business, settings):
     import redis
 
     # The production cache, not the test settings' local memory: usage kept in the cache would vanish here.
@@ -317,7 +318,7 @@ def test_usage_is_unchanged_when_redis_is_flushed_mid_period(auth_client, owner,
     }
     for n in range(3):
         new_service(auth_client, n)
-    services.plan_message_reserve(owner=owner)
+    services.plan_message_reserve(business=business)
     before = auth_client.get("/api/users/usage").json()
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     after = auth_client.get("/api/users/usage").json()
@@ -325,8 +326,8 @@ def test_usage_is_unchanged_when_redis_is_flushed_mid_period(auth_client, owner,
     assert new_service(auth_client, 3).status_code == 201
 
 
-def test_services_limit_at_its_edge_on_the_dashboard_page(client, owner):
-    client.force_login(owner)
+def test_services_limit_at_its_edge_on_the_dashboard_page(client, business):
+    client.force_login(business.owner_login)
     form = {"name": "Serviço", "duration": "30", "price": "40", "is_active": "on"}
     for n in range(5):
         response = client.post("/dashboard/services/new/", {**form, "name": f"Serviço {n}"})
@@ -335,4 +336,4 @@ def test_services_limit_at_its_edge_on_the_dashboard_page(client, owner):
     assert response.status_code == 402
     content = response.content.decode()
     assert "limite" in content and "/dashboard/plan/" in content
-    assert Service.objects.filter(owner=owner).count() == 5
+    assert Service.objects.filter(business=business).count() == 5

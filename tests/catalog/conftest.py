@@ -8,15 +8,16 @@ from rest_framework.test import APIClient
 
 from accounts.models import TemplateType
 from accounts.services import tokens_issue
-from tests.factories import AppointmentFactory, UserFactory
+from tests.factories import AppointmentFactory, BusinessFactory
 
 # Each appointment gets its own slot, so none overlap (PostgreSQL refuses overlapping bookings).
 _slots = itertools.count()
 
 
-def client_for(user) -> APIClient:
+def client_for(business) -> APIClient:
+    """An API client logged in as the business's owner."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user)['access_token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=business.owner_login)['access_token']}")
     return client
 
 
@@ -37,7 +38,7 @@ def book(service, *, status: str = "confirmed", days: int = 1, price: str | Deci
 
 @pytest.fixture
 def consultation_owner(db):
-    return UserFactory(template_type=TemplateType.CONSULTATION)
+    return BusinessFactory(template_type=TemplateType.CONSULTATION)
 
 
 @pytest.fixture
@@ -48,4 +49,4 @@ def consultation_client(consultation_owner) -> APIClient:
 @pytest.fixture
 def other_owner(db):
     """Another business, whose rows `owner` must never see or touch."""
-    return UserFactory(business_name="Barbearia Vizinha")
+    return BusinessFactory(name="Barbearia Vizinha")

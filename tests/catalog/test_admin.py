@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_staff_find_services_by_business_and_name(admin_client):
-    wanted = ServiceFactory(name="Corte degradê", owner__business_name="Barbearia do Zé")
+    wanted = ServiceFactory(name="Corte degradê", business__name="Barbearia do Zé")
     ServiceFactory(name="Manicure")
     response = admin_client.get("/admin/catalog/service/", {"q": "Barbearia do Zé"})
     assert response.status_code == 200
@@ -26,8 +26,8 @@ def test_staff_deactivate_services_in_bulk(admin_client):
 
 def test_category_list_shows_how_many_services_each_has(admin_client):
     category = ServiceCategoryFactory(name="Cabelo")
-    ServiceFactory(owner=category.owner, category=category)
-    ServiceFactory(owner=category.owner, category=category)
+    ServiceFactory(business=category.business, category=category)
+    ServiceFactory(business=category.business, category=category)
     response = admin_client.get("/admin/catalog/servicecategory/")
     assert response.status_code == 200
     assert response.context["cl"].result_list[0].services_count == 2

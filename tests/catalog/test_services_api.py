@@ -38,9 +38,9 @@ def test_paths_answer_with_and_without_trailing_slash_without_redirect(auth_clie
     assert auth_client.get(path).status_code == 200
 
 
-def test_detail_answers_with_and_without_trailing_slash(auth_client, owner):
-    service = ServiceFactory(owner=owner)
-    category = ServiceCategoryFactory(owner=owner)
+def test_detail_answers_with_and_without_trailing_slash(auth_client, business):
+    service = ServiceFactory(business=business)
+    category = ServiceCategoryFactory(business=business)
     for path in (detail(service), detail(service) + "/", category_detail(category), category_detail(category) + "/"):
         assert auth_client.get(path).status_code == 200, path
 
@@ -50,15 +50,15 @@ def test_post_without_trailing_slash_creates(auth_client):
     assert response.status_code == 201
 
 
-def test_stats_and_categories_are_not_read_as_a_service_id(auth_client, owner):
-    ServiceFactory(owner=owner)
+def test_stats_and_categories_are_not_read_as_a_service_id(auth_client, business):
+    ServiceFactory(business=business)
     assert set(auth_client.get("/api/services/stats").json()) == {"services", "totals"}
     assert isinstance(auth_client.get("/api/services/categories").json(), list)
 
 
 # --- Create ---------------------------------------------------------------------------------------
-def test_service_table_business_creates_a_priced_service(auth_client, owner):
-    category = ServiceCategoryFactory(owner=owner, name="Cabelo")
+def test_service_table_business_creates_a_priced_service(auth_client, business):
+    category = ServiceCategoryFactory(business=business, name="Cabelo")
     response = auth_client.post(
         SERVICES,
         {
@@ -87,7 +87,7 @@ def test_service_table_business_creates_a_priced_service(auth_client, owner):
     assert body["credentials"] is None
     assert body["professional_ids"] == []
     assert body["created_at"].endswith("-03:00")  # the business's time zone, São Paulo
-    assert Service.objects.get(pk=body["id"]).owner == owner
+    assert Service.objects.get(pk=body["id"]).business == business
 
 
 @pytest.mark.parametrize("price", [None, "absent"])
@@ -198,7 +198,7 @@ def test_unknown_category_is_a_400(auth_client):
 
 
 def test_another_business_category_is_a_400(auth_client, other_owner):
-    theirs = ServiceCategoryFactory(owner=other_owner, name="Deles")
+    theirs = ServiceCategoryFactory(business=other_owner, name="Deles")
     response = auth_client.post(
         SERVICES, {"name": "Corte", "duration": 30, "price": 40, "category_id": str(theirs.pk)}, format="json"
     )
@@ -207,8 +207,8 @@ def test_another_business_category_is_a_400(auth_client, other_owner):
     assert "Deles" not in response.content.decode()
 
 
-def test_unknown_or_foreign_professional_is_a_400(auth_client, owner, other_owner):
-    theirs = ProfessionalFactory(owner=other_owner)
+def test_unknown_or_foreign_professional_is_a_400(auth_client, business, other_owner):
+    theirs = ProfessionalFactory(business=other_owner)
     for professional_id in ("6f1c1ad2-58b8-4b7e-9d0a-1f35c2b5d0aa", str(theirs.pk)):
         response = auth_client.post(
             SERVICES,
@@ -233,9 +233,9 @@ def test_a_json_list_instead_of_an_object_is_a_400(auth_client):
     assert response.status_code == 400
 
 
-def test_assigned_professionals_are_returned(auth_client, owner):
-    ana = ProfessionalFactory(owner=owner, name="Ana")
-    bia = ProfessionalFactory(owner=owner, name="Bia")
+def test_assigned_professionals_are_returned(auth_client, business):
+    ana = ProfessionalFactory(business=business, name="Ana")
+    bia = ProfessionalFactory(business=business, name="Bia")
     response = auth_client.post(
         SERVICES,
         {"name": "Coloração", "duration": 60, "price": 120, "professional_ids": [str(ana.pk), str(bia.pk)]},
@@ -245,18 +245,18 @@ def test_assigned_professionals_are_returned(auth_client, owner):
     assert sorted(response.json()["professional_ids"]) == sorted([str(ana.pk), str(bia.pk)])
 
 
-def test_owner_fields_sent_in_the_body_are_ignored(auth_client, owner, other_owner):
+def test_owner_fields_sent_in_the_body_are_ignored(auth_client, business, other_owner):
     response = auth_client.post(
-        SERVICES, {"name": "Corte", "duration": 30, "price": 40, "owner": str(other_owner.pk)}, format="json"
+        SERVICES, {"name": "Corte", "duration": 30, "price": 40, "business": str(other_owner.pk)}, format="json"
     )
     assert response.status_code == 201
-    assert Service.objects.get(pk=response.json()["id"]).owner == owner
+    assert Service.objects.get(pk=response.json()["id"]).business == business
 
 
 # --- List -----------------------------------------------------------------------------------------
-def test_list_has_the_paginated_shape(auth_client, owner):
+def test_list_has_the_paginated_shape(auth_client, business):
     for name in ("Corte", "Barba", "Escova"):
-        ServiceFactory(owner=owner, name=name)
+        ServiceFactory(business=business, name=name)
     body = auth_client.get(SERVICES).json()
     assert set(body) == {"services", "total", "page", "per_page", "total_pages"}
     assert body["total"] == 3
@@ -266,17 +266,17 @@ def test_list_has_the_paginated_shape(auth_client, owner):
     assert [s["name"] for s in body["services"]] == ["Barba", "Corte", "Escova"]
 
 
-def test_list_pages(auth_client, owner):
+def test_list_pages(auth_client, business):
     for n in range(5):
-        ServiceFactory(owner=owner, name=f"Serviço {n}")
+        ServiceFactory(business=business, name=f"Serviço {n}")
     body = auth_client.get(SERVICES, {"page": 2, "per_page": 2}).json()
     assert [s["name"] for s in body["services"]] == ["Serviço 2", "Serviço 3"]
     assert body["total"] == 5
     assert body["total_pages"] == 3
 
 
-def test_page_beyond_the_end_is_empty_not_an_error(auth_client, owner):
-    ServiceFactory(owner=owner)
+def test_page_beyond_the_end_is_empty_not_an_error(auth_client, business):
+    ServiceFactory(business=business)
     response = auth_client.get(SERVICES, {"page": 9})
     assert response.status_code == 200
     assert response.json()["services"] == []
@@ -290,38 +290,38 @@ def test_bad_paging_is_a_400(auth_client, param, value):
     assert param in response.json()
 
 
-def test_list_shows_only_my_services(auth_client, owner, other_owner):
-    ServiceFactory(owner=owner, name="Meu")
-    ServiceFactory(owner=other_owner, name="Deles")
+def test_list_shows_only_my_services(auth_client, business, other_owner):
+    ServiceFactory(business=business, name="Meu")
+    ServiceFactory(business=other_owner, name="Deles")
     assert names(auth_client.get(SERVICES)) == ["Meu"]
 
 
-def test_search_matches_name_or_description_ignoring_case(auth_client, owner):
-    ServiceFactory(owner=owner, name="Corte masculino")
-    ServiceFactory(owner=owner, name="Barba", description="Inclui toalha quente e CORTE do bigode")
-    ServiceFactory(owner=owner, name="Manicure")
+def test_search_matches_name_or_description_ignoring_case(auth_client, business):
+    ServiceFactory(business=business, name="Corte masculino")
+    ServiceFactory(business=business, name="Barba", description="Inclui toalha quente e CORTE do bigode")
+    ServiceFactory(business=business, name="Manicure")
     assert names(auth_client.get(SERVICES, {"query": "corte"})) == ["Barba", "Corte masculino"]
 
 
-def test_filter_by_category(auth_client, owner):
-    cabelo = ServiceCategoryFactory(owner=owner, name="Cabelo")
-    ServiceFactory(owner=owner, name="Corte", category=cabelo)
-    ServiceFactory(owner=owner, name="Manicure")
+def test_filter_by_category(auth_client, business):
+    cabelo = ServiceCategoryFactory(business=business, name="Cabelo")
+    ServiceFactory(business=business, name="Corte", category=cabelo)
+    ServiceFactory(business=business, name="Manicure")
     assert names(auth_client.get(SERVICES, {"category_id": str(cabelo.pk)})) == ["Corte"]
 
 
-def test_filter_by_active(auth_client, owner):
-    ServiceFactory(owner=owner, name="Ativo")
-    ServiceFactory(owner=owner, name="Pausado", is_active=False)
+def test_filter_by_active(auth_client, business):
+    ServiceFactory(business=business, name="Ativo")
+    ServiceFactory(business=business, name="Pausado", is_active=False)
     assert names(auth_client.get(SERVICES)) == ["Ativo", "Pausado"]
     assert names(auth_client.get(SERVICES, {"is_active": "true"})) == ["Ativo"]
     assert names(auth_client.get(SERVICES, {"is_active": "false"})) == ["Pausado"]
 
 
-def test_filter_by_price_range(auth_client, owner):
-    ServiceFactory(owner=owner, name="Barato", price=Decimal("20.00"))
-    ServiceFactory(owner=owner, name="Médio", price=Decimal("50.00"))
-    ServiceFactory(owner=owner, name="Caro", price=Decimal("150.00"))
+def test_filter_by_price_range(auth_client, business):
+    ServiceFactory(business=business, name="Barato", price=Decimal("20.00"))
+    ServiceFactory(business=business, name="Médio", price=Decimal("50.00"))
+    ServiceFactory(business=business, name="Caro", price=Decimal("150.00"))
     assert names(auth_client.get(SERVICES, {"min_price": "50"})) == ["Caro", "Médio"]
     assert names(auth_client.get(SERVICES, {"max_price": "50"})) == ["Barato", "Médio"]
     assert names(auth_client.get(SERVICES, {"min_price": "21", "max_price": "149.99"})) == ["Médio"]
@@ -337,16 +337,16 @@ def test_filter_by_price_range(auth_client, owner):
         ("category_id", "cabelo"),
     ],
 )
-def test_bad_filter_values_are_a_400(auth_client, owner, param, value):
-    ServiceFactory(owner=owner)
+def test_bad_filter_values_are_a_400(auth_client, business, param, value):
+    ServiceFactory(business=business)
     response = auth_client.get(SERVICES, {param: value})
     assert response.status_code == 400
     assert param in response.json()
 
 
 # --- Get, update ----------------------------------------------------------------------------------
-def test_get_a_service(auth_client, owner):
-    service = ServiceFactory(owner=owner, name="Corte", price=Decimal("45.50"))
+def test_get_a_service(auth_client, business):
+    service = ServiceFactory(business=business, name="Corte", price=Decimal("45.50"))
     body = auth_client.get(detail(service)).json()
     assert body["id"] == str(service.pk)
     assert body["price"] == 45.5
@@ -357,7 +357,7 @@ def test_unknown_service_is_a_404(auth_client):
 
 
 def test_another_business_service_is_a_404_for_every_method(auth_client, other_owner):
-    theirs = ServiceFactory(owner=other_owner, name="Deles", price=Decimal("80.00"))
+    theirs = ServiceFactory(business=other_owner, name="Deles", price=Decimal("80.00"))
     assert auth_client.get(detail(theirs)).status_code == 404
     assert auth_client.put(detail(theirs), {"name": "Roubado"}, format="json").status_code == 404
     assert auth_client.patch(detail(theirs), {"price": 1}, format="json").status_code == 404
@@ -367,9 +367,9 @@ def test_another_business_service_is_a_404_for_every_method(auth_client, other_o
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
-def test_update_takes_a_partial_body(auth_client, owner, method):
-    category = ServiceCategoryFactory(owner=owner, name="Cabelo")
-    service = ServiceFactory(owner=owner, name="Corte", duration=30, price=Decimal("40.00"), category=category)
+def test_update_takes_a_partial_body(auth_client, business, method):
+    category = ServiceCategoryFactory(business=business, name="Cabelo")
+    service = ServiceFactory(business=business, name="Corte", duration=30, price=Decimal("40.00"), category=category)
     response = getattr(auth_client, method)(detail(service), {"name": "Corte degradê"}, format="json")
     assert response.status_code == 200
     body = response.json()
@@ -377,16 +377,16 @@ def test_update_takes_a_partial_body(auth_client, owner, method):
     assert (body["duration"], body["price"], body["category"]) == (30, 40.0, "Cabelo")
 
 
-def test_update_can_clear_the_category(auth_client, owner):
-    service = ServiceFactory(owner=owner, category=ServiceCategoryFactory(owner=owner))
+def test_update_can_clear_the_category(auth_client, business):
+    service = ServiceFactory(business=business, category=ServiceCategoryFactory(business=business))
     response = auth_client.patch(detail(service), {"category_id": None}, format="json")
     assert response.status_code == 200
     assert response.json()["category_id"] is None
     assert response.json()["category"] is None
 
 
-def test_a_failed_update_changes_nothing(auth_client, owner):
-    service = ServiceFactory(owner=owner, name="Corte", duration=30)
+def test_a_failed_update_changes_nothing(auth_client, business):
+    service = ServiceFactory(business=business, name="Corte", duration=30)
     response = auth_client.patch(detail(service), {"name": "Novo", "duration": 5000}, format="json")
     assert response.status_code == 400
     assert "duration" in response.json()
@@ -394,32 +394,32 @@ def test_a_failed_update_changes_nothing(auth_client, owner):
     assert (service.name, service.duration) == ("Corte", 30)
 
 
-def test_service_table_business_cannot_remove_the_price(auth_client, owner):
-    service = ServiceFactory(owner=owner)
+def test_service_table_business_cannot_remove_the_price(auth_client, business):
+    service = ServiceFactory(business=business)
     response = auth_client.patch(detail(service), {"price": None}, format="json")
     assert response.status_code == 400
     assert "price" in response.json()
 
 
 def test_consultation_business_can_remove_the_price(consultation_client, consultation_owner):
-    service = ServiceFactory(owner=consultation_owner)
+    service = ServiceFactory(business=consultation_owner)
     response = consultation_client.patch(detail(service), {"price": None}, format="json")
     assert response.status_code == 200
     assert response.json()["price"] is None
 
 
-def test_update_moves_another_business_category_is_a_400(auth_client, owner, other_owner):
-    service = ServiceFactory(owner=owner)
+def test_update_moves_another_business_category_is_a_400(auth_client, business, other_owner):
+    service = ServiceFactory(business=business)
     response = auth_client.patch(
-        detail(service), {"category_id": str(ServiceCategoryFactory(owner=other_owner).pk)}, format="json"
+        detail(service), {"category_id": str(ServiceCategoryFactory(business=other_owner).pk)}, format="json"
     )
     assert response.status_code == 400
     assert "category_id" in response.json()
 
 
-def test_professionals_can_be_assigned_and_reset_to_everybody(auth_client, owner):
-    service = ServiceFactory(owner=owner)
-    ana = ProfessionalFactory(owner=owner)
+def test_professionals_can_be_assigned_and_reset_to_everybody(auth_client, business):
+    service = ServiceFactory(business=business)
+    ana = ProfessionalFactory(business=business)
     response = auth_client.patch(detail(service), {"professional_ids": [str(ana.pk)]}, format="json")
     assert response.json()["professional_ids"] == [str(ana.pk)]
     response = auth_client.patch(detail(service), {"name": "Outro nome"}, format="json")
@@ -428,8 +428,8 @@ def test_professionals_can_be_assigned_and_reset_to_everybody(auth_client, owner
     assert response.json()["professional_ids"] == []
 
 
-def test_deactivated_service_stays_listed(auth_client, owner):
-    service = ServiceFactory(owner=owner, name="Corte")
+def test_deactivated_service_stays_listed(auth_client, business):
+    service = ServiceFactory(business=business, name="Corte")
     response = auth_client.patch(detail(service), {"is_active": False}, format="json")
     assert response.status_code == 200
     assert response.json()["is_active"] is False
@@ -438,14 +438,14 @@ def test_deactivated_service_stays_listed(auth_client, owner):
 
 
 # --- Delete ---------------------------------------------------------------------------------------
-def test_delete_a_service_never_booked_removes_it(auth_client, owner):
-    service = ServiceFactory(owner=owner)
+def test_delete_a_service_never_booked_removes_it(auth_client, business):
+    service = ServiceFactory(business=business)
     assert auth_client.delete(detail(service)).status_code == 204
     assert not Service.objects.filter(pk=service.pk).exists()
 
 
-def test_delete_a_service_with_an_upcoming_booking_is_refused(auth_client, owner):
-    service = ServiceFactory(owner=owner, name="Corte")
+def test_delete_a_service_with_an_upcoming_booking_is_refused(auth_client, business):
+    service = ServiceFactory(business=business, name="Corte")
     book(service, status="pending", days=2)
     book(service, status="completed", days=-2)
     response = auth_client.delete(detail(service))
@@ -458,8 +458,8 @@ def test_delete_a_service_with_an_upcoming_booking_is_refused(auth_client, owner
     assert names(auth_client.get(SERVICES)) == ["Corte"]
 
 
-def test_delete_a_service_with_past_bookings_archives_it(auth_client, owner):
-    service = ServiceFactory(owner=owner, name="Corte")
+def test_delete_a_service_with_past_bookings_archives_it(auth_client, business):
+    service = ServiceFactory(business=business, name="Corte")
     past = book(service, status="completed", days=-3)
     book(service, status="cancelled", days=3)  # a cancelled future booking does not hold the delete back
     assert auth_client.delete(detail(service)).status_code == 204
@@ -474,10 +474,10 @@ def test_delete_a_service_with_past_bookings_archives_it(auth_client, owner):
 
 
 # --- Stats ----------------------------------------------------------------------------------------
-def test_stats_figures(auth_client, owner, other_owner):
-    corte = ServiceFactory(owner=owner, name="Corte", price=Decimal("50.00"))
-    barba = ServiceFactory(owner=owner, name="Barba", price=Decimal("30.00"))
-    ServiceFactory(owner=owner, name="Nunca agendado")
+def test_stats_figures(auth_client, business, other_owner):
+    corte = ServiceFactory(business=business, name="Corte", price=Decimal("50.00"))
+    barba = ServiceFactory(business=business, name="Barba", price=Decimal("30.00"))
+    ServiceFactory(business=business, name="Nunca agendado")
     book(corte, status="completed", days=-5, price="50.00")
     book(corte, status="completed", days=-4, price="45.00")  # a discounted one
     book(corte, status="no_show", days=-3, price="50.00")
@@ -486,7 +486,7 @@ def test_stats_figures(auth_client, owner, other_owner):
     book(barba, status="completed", days=-1, price="30.00")
     book(barba, status="pending", days=1, price="30.00")
     book(barba, status="cancelled", days=3, price="30.00")
-    book(ServiceFactory(owner=other_owner), status="completed", days=-1, price="999.00")
+    book(ServiceFactory(business=other_owner), status="completed", days=-1, price="999.00")
 
     body = auth_client.get(STATS).json()
     rows = {row["name"]: row for row in body["services"]}
@@ -521,8 +521,8 @@ def test_stats_figures(auth_client, owner, other_owner):
     }
 
 
-def test_stats_of_a_business_without_bookings(auth_client, owner):
-    ServiceFactory(owner=owner)
+def test_stats_of_a_business_without_bookings(auth_client, business):
+    ServiceFactory(business=business)
     body = auth_client.get(STATS).json()
     assert body["services"][0]["share"] == 0.0
     assert body["totals"]["appointments"] == 0
@@ -530,7 +530,7 @@ def test_stats_of_a_business_without_bookings(auth_client, owner):
 
 
 # --- Categories -----------------------------------------------------------------------------------
-def test_category_crud(auth_client, owner):
+def test_category_crud(auth_client, business):
     response = auth_client.post(CATEGORIES, {"name": "Cabelo", "description": "Cortes e escovas"}, format="json")
     assert response.status_code == 201
     category = response.json()
@@ -539,7 +539,7 @@ def test_category_crud(auth_client, owner):
         "Cortes e escovas",
         0,
     )
-    ServiceFactory(owner=owner, category_id=category["id"])
+    ServiceFactory(business=business, category_id=category["id"])
 
     assert auth_client.get(category_detail(category["id"])).json()["services_count"] == 1
     response = auth_client.put(category_detail(category["id"]), {"name": "Cabelos"}, format="json")
@@ -553,16 +553,16 @@ def test_category_crud(auth_client, owner):
     assert auth_client.get(CATEGORIES).json() == []
 
 
-def test_deleting_a_category_keeps_its_services_uncategorized(auth_client, owner):
-    category = ServiceCategoryFactory(owner=owner)
-    service = ServiceFactory(owner=owner, name="Corte", category=category)
+def test_deleting_a_category_keeps_its_services_uncategorized(auth_client, business):
+    category = ServiceCategoryFactory(business=business)
+    service = ServiceFactory(business=business, name="Corte", category=category)
     assert auth_client.delete(category_detail(category)).status_code == 204
     body = auth_client.get(detail(service)).json()
     assert (body["name"], body["category_id"], body["category"]) == ("Corte", None, None)
 
 
-def test_category_names_are_unique_per_business_ignoring_case(auth_client, owner, other_owner):
-    ServiceCategoryFactory(owner=other_owner, name="Cabelo")
+def test_category_names_are_unique_per_business_ignoring_case(auth_client, business, other_owner):
+    ServiceCategoryFactory(business=other_owner, name="Cabelo")
     assert auth_client.post(CATEGORIES, {"name": "Cabelo"}, format="json").status_code == 201
     response = auth_client.post(CATEGORIES, {"name": "CABELO"}, format="json")
     assert response.status_code == 400
@@ -581,9 +581,9 @@ def test_category_needs_a_name(auth_client, payload):
     assert not ServiceCategory.objects.exists()
 
 
-def test_another_business_category_is_a_404_for_every_method(auth_client, owner, other_owner):
-    theirs = ServiceCategoryFactory(owner=other_owner, name="Deles")
-    ServiceCategoryFactory(owner=owner, name="Meu")
+def test_another_business_category_is_a_404_for_every_method(auth_client, business, other_owner):
+    theirs = ServiceCategoryFactory(business=other_owner, name="Deles")
+    ServiceCategoryFactory(business=business, name="Meu")
     assert [c["name"] for c in auth_client.get(CATEGORIES).json()] == ["Meu"]
     assert auth_client.get(category_detail(theirs)).status_code == 404
     assert auth_client.put(category_detail(theirs), {"name": "X"}, format="json").status_code == 404
@@ -594,18 +594,19 @@ def test_another_business_category_is_a_404_for_every_method(auth_client, owner,
 
 
 # --- Query budgets --------------------------------------------------------------------------------
-# Authentication costs 2 (revoked-token check, user); the list adds count, page and professionals.
-LIST_QUERIES = 5
-STATS_QUERIES = 3
+# Authentication costs 3 (revoked-token check, user, the business it works in); the list adds
+# count, page and professionals.
+LIST_QUERIES = 6
+STATS_QUERIES = 4
 
 
 @pytest.mark.parametrize("n_services", [1, 30])
-def test_list_runs_the_same_queries_whatever_the_page_size(owner, django_assert_num_queries, n_services):
-    client = client_for(owner)
-    category = ServiceCategoryFactory(owner=owner)
-    ana = ProfessionalFactory(owner=owner)
+def test_list_runs_the_same_queries_whatever_the_page_size(business, django_assert_num_queries, n_services):
+    client = client_for(business)
+    category = ServiceCategoryFactory(business=business)
+    ana = ProfessionalFactory(business=business)
     for _n in range(n_services):
-        service = ServiceFactory(owner=owner, category=category)
+        service = ServiceFactory(business=business, category=category)
         service.professionals.set([ana])
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(SERVICES, {"per_page": 100})
@@ -616,10 +617,10 @@ def test_list_runs_the_same_queries_whatever_the_page_size(owner, django_assert_
 
 
 @pytest.mark.parametrize("n_services", [1, 30])
-def test_stats_run_the_same_queries_whatever_the_number_of_services(owner, django_assert_num_queries, n_services):
-    client = client_for(owner)
+def test_stats_run_the_same_queries_whatever_the_number_of_services(business, django_assert_num_queries, n_services):
+    client = client_for(business)
     for n in range(n_services):
-        service = ServiceFactory(owner=owner)
+        service = ServiceFactory(business=business)
         book(service, status="completed", days=-1 - n)
         book(service, status="cancelled", days=1 + n)
     with django_assert_num_queries(STATS_QUERIES):

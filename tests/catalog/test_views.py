@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def logged_in(client, owner):
-    client.force_login(owner)
+def logged_in(client, business):
+    client.force_login(business.owner_login)
     return client
 
 
@@ -23,10 +23,10 @@ def service_form(**changes) -> dict:
     return {"name": "Escova", "duration": "45", "price": "45,50", "category_id": "", "is_active": "on", **changes}
 
 
-def test_service_list_renders_in_portuguese_and_filters(logged_in, owner):
-    hair = ServiceCategoryFactory(owner=owner, name="Cabelo")
-    ServiceFactory(owner=owner, name="Corte", category=hair, price=Decimal("50"))
-    ServiceFactory(owner=owner, name="Manicure", is_active=False, price=Decimal("30"))
+def test_service_list_renders_in_portuguese_and_filters(logged_in, business):
+    hair = ServiceCategoryFactory(business=business, name="Cabelo")
+    ServiceFactory(business=business, name="Corte", category=hair, price=Decimal("50"))
+    ServiceFactory(business=business, name="Manicure", is_active=False, price=Decimal("30"))
 
     response = logged_in.get("/dashboard/services/")
     assert response.status_code == 200
@@ -44,8 +44,8 @@ def test_service_list_renders_in_portuguese_and_filters(logged_in, owner):
     assert "Manicure" in searched and "R$ 50,00" not in searched
 
 
-def test_every_service_page_renders_in_portuguese(logged_in, owner):
-    service = ServiceFactory(owner=owner)
+def test_every_service_page_renders_in_portuguese(logged_in, business):
+    service = ServiceFactory(business=business)
     pages = {
         "/dashboard/services/": "Novo serviço",
         "/dashboard/services/new/": "Criar serviço",
@@ -58,9 +58,9 @@ def test_every_service_page_renders_in_portuguese(logged_in, owner):
         assert 'lang="pt-br"' in response.content.decode() and heading in response.content.decode(), url
 
 
-def test_create_a_service_with_a_brazilian_price_and_its_professionals(logged_in, owner):
-    hair = ServiceCategoryFactory(owner=owner, name="Cabelo")
-    pro = owner.professionals.get()
+def test_create_a_service_with_a_brazilian_price_and_its_professionals(logged_in, business):
+    hair = ServiceCategoryFactory(business=business, name="Cabelo")
+    pro = business.professionals.get()
     assert logged_in.get("/dashboard/services/new/").status_code == 200
 
     response = logged_in.post(
@@ -68,13 +68,13 @@ def test_create_a_service_with_a_brazilian_price_and_its_professionals(logged_in
     )
 
     assert response.status_code == 302
-    service = Service.objects.get(owner=owner)
+    service = Service.objects.get(business=business)
     assert (service.name, service.duration, service.price, service.category) == ("Escova", 45, Decimal("45.50"), hair)
     assert list(service.professionals.all()) == [pro]
     assert "Serviço “Escova” criado." in logged_in.get(response["Location"]).content.decode()
 
 
-def test_a_service_table_business_must_price_its_services(logged_in, owner):
+def test_a_service_table_business_must_price_its_services(logged_in, business):
     response = logged_in.post("/dashboard/services/new/", service_form(price=""))
     assert response.status_code == 400
     assert "Um negócio com tabela de serviços precisa definir um preço" in response.content.decode()
@@ -97,9 +97,9 @@ def test_bad_service_input_shows_errors_and_creates_nothing(logged_in, changes, 
     assert not Service.objects.exists()
 
 
-def test_a_service_over_the_plan_limit_answers_402_with_a_link_to_the_plan(logged_in, owner):
+def test_a_service_over_the_plan_limit_answers_402_with_a_link_to_the_plan(logged_in, business):
     PlanLimits.objects.filter(plan_type="free").update(services=1)
-    ServiceFactory(owner=owner)
+    ServiceFactory(business=business)
 
     response = logged_in.post("/dashboard/services/new/", service_form())
 
@@ -109,8 +109,8 @@ def test_a_service_over_the_plan_limit_answers_402_with_a_link_to_the_plan(logge
     assert Service.objects.count() == 1
 
 
-def test_edit_a_service(logged_in, owner):
-    service = ServiceFactory(owner=owner, name="Corte", duration=60, price=Decimal("50"))
+def test_edit_a_service(logged_in, business):
+    service = ServiceFactory(business=business, name="Corte", duration=60, price=Decimal("50"))
     page = logged_in.get(f"/dashboard/services/{service.pk}/")
     assert page.status_code == 200
     assert 'value="50,00"' in page.content.decode()
@@ -131,15 +131,15 @@ def test_edit_a_service(logged_in, owner):
     assert not service.is_active
 
 
-def test_delete_a_service_without_appointments(logged_in, owner):
-    service = ServiceFactory(owner=owner)
+def test_delete_a_service_without_appointments(logged_in, business):
+    service = ServiceFactory(business=business)
     response = logged_in.post(f"/dashboard/services/{service.pk}/delete/")
     assert response.status_code == 302
     assert not Service.objects.filter(pk=service.pk).exists()
 
 
-def test_a_service_with_only_past_appointments_is_archived(logged_in, owner):
-    service = ServiceFactory(owner=owner, name="Luzes")
+def test_a_service_with_only_past_appointments_is_archived(logged_in, business):
+    service = ServiceFactory(business=business, name="Luzes")
     AppointmentFactory(service=service, start_time=timezone.now() - timedelta(days=10))
 
     response = logged_in.post(f"/dashboard/services/{service.pk}/delete/", follow=True)
@@ -150,8 +150,8 @@ def test_a_service_with_only_past_appointments_is_archived(logged_in, owner):
     assert logged_in.get(f"/dashboard/services/{service.pk}/").status_code == 404
 
 
-def test_delete_is_refused_while_the_service_has_upcoming_appointments(logged_in, owner):
-    service = ServiceFactory(owner=owner)
+def test_delete_is_refused_while_the_service_has_upcoming_appointments(logged_in, business):
+    service = ServiceFactory(business=business)
     AppointmentFactory(service=service, start_time=timezone.now() + timedelta(days=3))
 
     response = logged_in.post(f"/dashboard/services/{service.pk}/delete/")
@@ -164,12 +164,12 @@ def test_delete_is_refused_while_the_service_has_upcoming_appointments(logged_in
     assert service.archived_at is None and service.is_active
 
 
-def test_categories_are_created_renamed_and_deleted(logged_in, owner):
+def test_categories_are_created_renamed_and_deleted(logged_in, business):
     assert logged_in.get("/dashboard/services/categories/").status_code == 200
 
     assert logged_in.post("/dashboard/services/categories/", {"name": "Unhas"}).status_code == 302
-    category = ServiceCategory.objects.get(owner=owner)
-    service = ServiceFactory(owner=owner, category=category)
+    category = ServiceCategory.objects.get(business=business)
+    service = ServiceFactory(business=business, category=category)
 
     duplicate = logged_in.post("/dashboard/services/categories/", {"name": "unhas"})
     assert duplicate.status_code == 400
@@ -188,9 +188,9 @@ def test_categories_are_created_renamed_and_deleted(logged_in, owner):
     assert service.category is None
 
 
-def test_another_business_services_and_categories_are_not_found(logged_in, owner, other_owner):
-    service = ServiceFactory(owner=other_owner)
-    category = ServiceCategoryFactory(owner=other_owner)
+def test_another_business_services_and_categories_are_not_found(logged_in, business, other_owner):
+    service = ServiceFactory(business=other_owner)
+    category = ServiceCategoryFactory(business=other_owner)
 
     assert logged_in.get(f"/dashboard/services/{service.pk}/").status_code == 404
     assert logged_in.post(f"/dashboard/services/{service.pk}/", service_form()).status_code == 404
@@ -202,12 +202,12 @@ def test_another_business_services_and_categories_are_not_found(logged_in, owner
     assert ServiceCategory.objects.filter(pk=category.pk).exists()
 
     # Another business's category or professional cannot be attached to one's own service either.
-    stranger = ProfessionalFactory(owner=other_owner)
+    stranger = ProfessionalFactory(business=other_owner)
     response = logged_in.post(
         "/dashboard/services/new/", service_form(category_id=str(category.pk), professional_ids=[str(stranger.pk)])
     )
     assert response.status_code == 400
-    assert not Service.objects.filter(owner=owner).exists()
+    assert not Service.objects.filter(business=business).exists()
 
 
 def test_service_pages_need_login(client):

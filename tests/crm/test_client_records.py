@@ -14,21 +14,23 @@ NUMBER = "(11) 98888-7777"
 
 
 @pytest.fixture
-def ana(owner):
-    client = services.client_find_or_create(owner=owner, name="Ana Souza", whatsapp=NUMBER, email="ana@exemplo.com")
+def ana(business):
+    client = services.client_find_or_create(
+        business=business, name="Ana Souza", whatsapp=NUMBER, email="ana@exemplo.com"
+    )
     Client.objects.filter(pk=client.pk).update(notes="prefere tesoura")
     return client
 
 
 @pytest.fixture
-def logged_in(client, owner):
-    client.force_login(owner)
+def logged_in(client, business):
+    client.force_login(business.owner_login)
     return client
 
 
-def public_page(client, owner, service, start, name, email):
+def public_page(client, business, service, start, name, email):
     client.post(
-        f"/b/{owner.business_slug}/book/{service.pk}/",
+        f"/b/{business.slug}/book/{service.pk}/",
         {
             "start_time": start.isoformat(),
             "client_name": name,
@@ -40,9 +42,9 @@ def public_page(client, owner, service, start, name, email):
     )
 
 
-def public_api(client, owner, service, start, name, email):
+def public_api(client, business, service, start, name, email):
     body = {
-        "business_slug": owner.business_slug,
+        "business_slug": business.slug,
         "service_id": str(service.pk),
         "start_time": start.isoformat(),
         "client_name": name,
@@ -52,8 +54,8 @@ def public_api(client, owner, service, start, name, email):
     assert client.post("/api/appointments/public", body, content_type="application/json").status_code == 201
 
 
-def owner_api(client, owner, service, start, name, email):
-    token = tokens_issue(user=owner)["access_token"]
+def owner_api(client, business, service, start, name, email):
+    token = tokens_issue(user=business.owner_login)["access_token"]
     body = {
         "service_id": str(service.pk),
         "start_time": start.isoformat(),
@@ -67,8 +69,8 @@ def owner_api(client, owner, service, start, name, email):
     assert response.status_code == 201, response.json()
 
 
-def dashboard(client, owner, service, start, name, email, **choice):
-    client.force_login(owner)
+def dashboard(client, business, service, start, name, email, **choice):
+    client.force_login(business.owner_login)
     return client.post("/dashboard/agenda/new/", dashboard_form(service, start, name, email, **choice))
 
 
@@ -86,17 +88,17 @@ def dashboard_form(service, start, name, email="", **extra):
     }
 
 
-def dashboard_keeping_the_name(client, owner, service, start, name, email):
-    known = Client.objects.get(owner=owner)
+def dashboard_keeping_the_name(client, business, service, start, name, email):
+    known = Client.objects.get(business=business)
     response = dashboard(
-        client, owner, service, start, name, email, client_name_choice="keep", known_client=str(known.pk)
+        client, business, service, start, name, email, client_name_choice="keep", known_client=str(known.pk)
     )
     assert response.status_code == 302, response.content.decode()
 
 
 @pytest.mark.parametrize("book", [public_page, public_api, owner_api, dashboard_keeping_the_name])
-def test_a_booking_with_a_known_number_keeps_the_clients_name_and_email(client, owner, service, monday, ana, book):
-    book(client, owner, service, at(monday, 10), "Outra Pessoa", "outra@exemplo.com")
+def test_a_booking_with_a_known_number_keeps_the_clients_name_and_email(client, business, service, monday, ana, book):
+    book(client, business, service, at(monday, 10), "Outra Pessoa", "outra@exemplo.com")
 
     ana.refresh_from_db()
     assert (ana.name, ana.email, ana.notes) == ("Ana Souza", "ana@exemplo.com", "prefere tesoura")
@@ -106,26 +108,26 @@ def test_a_booking_with_a_known_number_keeps_the_clients_name_and_email(client, 
 
 
 @pytest.mark.parametrize("book", [public_page, public_api, owner_api, dashboard_keeping_the_name])
-def test_a_booking_fills_the_email_a_known_client_lacks(client, owner, service, monday, ana, book):
+def test_a_booking_fills_the_email_a_known_client_lacks(client, business, service, monday, ana, book):
     Client.objects.filter(pk=ana.pk).update(email="")
 
-    book(client, owner, service, at(monday, 10), "Ana", "Ana.Nova@Exemplo.com")
+    book(client, business, service, at(monday, 10), "Ana", "Ana.Nova@Exemplo.com")
 
     ana.refresh_from_db()
     assert (ana.name, ana.email) == ("Ana Souza", "ana.nova@exemplo.com")
 
 
-def test_a_returning_client_is_found_by_number_and_keeps_what_was_recorded(owner):
-    services.client_find_or_create(owner=owner, name="Ana", whatsapp="11988888888", email="ana@old.com")
-    client = services.client_find_or_create(owner=owner, name="Ana Paula", whatsapp="11988888888", email="")
+def test_a_returning_client_is_found_by_number_and_keeps_what_was_recorded(business):
+    services.client_find_or_create(business=business, name="Ana", whatsapp="11988888888", email="ana@old.com")
+    client = services.client_find_or_create(business=business, name="Ana Paula", whatsapp="11988888888", email="")
     assert (client.name, client.email) == ("Ana", "ana@old.com")
-    client = services.client_find_or_create(owner=owner, name="", whatsapp="11988888888", email="ANA@new.com")
+    client = services.client_find_or_create(business=business, name="", whatsapp="11988888888", email="ANA@new.com")
     assert (client.name, client.email) == ("Ana", "ana@old.com")
-    assert Client.objects.get(owner=owner).name == "Ana"
+    assert Client.objects.get(business=business).name == "Ana"
 
 
 # --- The owner's booking form ---------------------------------------------------------------------------
-def test_the_dashboard_says_whose_number_it_is_and_asks_before_booking(logged_in, owner, service, monday, ana):
+def test_the_dashboard_says_whose_number_it_is_and_asks_before_booking(logged_in, business, service, monday, ana):
     response = logged_in.post("/dashboard/agenda/new/", dashboard_form(service, at(monday, 10), "Outra Pessoa"))
 
     assert response.status_code == 200
@@ -140,7 +142,7 @@ def test_the_dashboard_says_whose_number_it_is_and_asks_before_booking(logged_in
     assert ana.name == "Ana Souza"
 
 
-def test_the_dashboard_renames_the_client_when_the_owner_chooses_to(logged_in, owner, service, monday, ana):
+def test_the_dashboard_renames_the_client_when_the_owner_chooses_to(logged_in, business, service, monday, ana):
     form = dashboard_form(
         service, at(monday, 10), "Ana Souza Lima", client_name_choice="rename", known_client=str(ana.pk)
     )
@@ -153,7 +155,7 @@ def test_the_dashboard_renames_the_client_when_the_owner_chooses_to(logged_in, o
     assert Appointment.objects.get().client_name == "Ana Souza Lima"
 
 
-def test_the_dashboard_books_at_once_when_the_name_is_the_clients(logged_in, owner, service, monday, ana):
+def test_the_dashboard_books_at_once_when_the_name_is_the_clients(logged_in, business, service, monday, ana):
     response = logged_in.post("/dashboard/agenda/new/", dashboard_form(service, at(monday, 10), "  ana  souza "))
 
     assert response.status_code == 302
@@ -162,8 +164,10 @@ def test_the_dashboard_books_at_once_when_the_name_is_the_clients(logged_in, own
     assert ana.name == "Ana Souza"
 
 
-def test_the_dashboard_asks_again_when_the_number_now_belongs_to_another_client(logged_in, owner, service, monday, ana):
-    other = services.client_find_or_create(owner=owner, name="Bia Lima", whatsapp="11977776666")
+def test_the_dashboard_asks_again_when_the_number_now_belongs_to_another_client(
+    logged_in, business, service, monday, ana
+):
+    other = services.client_find_or_create(business=business, name="Bia Lima", whatsapp="11977776666")
     form = {
         **dashboard_form(service, at(monday, 10), "Outra Pessoa"),
         "client_whatsapp": "11977776666",
@@ -180,10 +184,10 @@ def test_the_dashboard_asks_again_when_the_number_now_belongs_to_another_client(
     assert other.name == "Bia Lima"
 
 
-def test_a_new_number_books_from_the_dashboard_without_asking(logged_in, owner, service, monday):
+def test_a_new_number_books_from_the_dashboard_without_asking(logged_in, business, service, monday):
     form = {**dashboard_form(service, at(monday, 10), "Carla Dias"), "client_whatsapp": "11955554444"}
 
     response = logged_in.post("/dashboard/agenda/new/", form)
 
     assert response.status_code == 302
-    assert Client.objects.get(owner=owner).name == "Carla Dias"
+    assert Client.objects.get(business=business).name == "Carla Dias"

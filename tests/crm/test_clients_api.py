@@ -9,7 +9,7 @@ import pytest
 from crm import services
 from crm.models import Client
 from scheduling.models import Appointment, AppointmentStatus
-from tests.factories import AppointmentFactory, ServiceFactory, UserFactory
+from tests.factories import AppointmentFactory, BusinessFactory, ServiceFactory
 from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +18,8 @@ CLIENTS = "/api/clients"
 SP = ZoneInfo("America/Sao_Paulo")
 
 
-def make_client(owner, name, whatsapp, **fields):
-    client = services.client_find_or_create(owner=owner, name=name, whatsapp=whatsapp)
+def make_client(business, name, whatsapp, **fields):
+    client = services.client_find_or_create(business=business, name=name, whatsapp=whatsapp)
     if fields:
         Client.objects.filter(pk=client.pk).update(**fields)
         client.refresh_from_db()
@@ -44,8 +44,8 @@ def test_create_and_read_a_client(auth_client):
     assert auth_client.get(f"{CLIENTS}/{body['id']}").json()["name"] == "João Silva"
 
 
-def test_a_second_client_with_the_same_number_is_refused(auth_client, owner):
-    make_client(owner, "Ana", "11988888888")
+def test_a_second_client_with_the_same_number_is_refused(auth_client, business):
+    make_client(business, "Ana", "11988888888")
     response = auth_client.post(CLIENTS, {"name": "Outra", "whatsapp": "+55 11 98888-8888"}, format="json")
     assert response.status_code == 400
     assert "whatsapp" in response.json()
@@ -71,9 +71,9 @@ def test_bad_input_is_a_400_naming_the_field(auth_client, body, field):
     assert not Client.objects.exists()
 
 
-def test_search_by_name_email_or_any_spelling_of_the_number(auth_client, owner):
-    make_client(owner, "João Silva", "11988888888", email="joao@email.com")
-    make_client(owner, "Maria Souza", "21977776666")
+def test_search_by_name_email_or_any_spelling_of_the_number(auth_client, business):
+    make_client(business, "João Silva", "11988888888", email="joao@email.com")
+    make_client(business, "Maria Souza", "21977776666")
     assert names(auth_client.get(CLIENTS, {"query": "joão"})) == ["João Silva"]
     assert names(auth_client.get(CLIENTS, {"query": "EMAIL.COM"})) == ["João Silva"]
     for spelling in ("98888-8888", "988888888", "(11) 98888", "+55 21 97777"):
@@ -81,10 +81,10 @@ def test_search_by_name_email_or_any_spelling_of_the_number(auth_client, owner):
         assert names(auth_client.get(CLIENTS, {"query": spelling})) == expected, spelling
 
 
-def test_filters_and_ordering(auth_client, owner):
-    make_client(owner, "Ana", "11911111111", is_vip=True, total_appointments=5, tags=["vip", "cabelo"])
-    make_client(owner, "Bia", "11922222222", total_appointments=1, tags=["unha"])
-    make_client(owner, "Caio", "11933333333", is_active=False, tags=["cabelo-curto"])
+def test_filters_and_ordering(auth_client, business):
+    make_client(business, "Ana", "11911111111", is_vip=True, total_appointments=5, tags=["vip", "cabelo"])
+    make_client(business, "Bia", "11922222222", total_appointments=1, tags=["unha"])
+    make_client(business, "Caio", "11933333333", is_active=False, tags=["cabelo-curto"])
     assert names(auth_client.get(CLIENTS, {"is_vip": "true"})) == ["Ana"]
     assert names(auth_client.get(CLIENTS, {"is_active": "false"})) == ["Caio"]
     assert names(auth_client.get(CLIENTS, {"min_appointments": 1})) == ["Ana", "Bia"]
@@ -95,12 +95,12 @@ def test_filters_and_ordering(auth_client, owner):
         assert auth_client.get(CLIENTS, bad).status_code == 400, bad
 
 
-def test_list_shape_and_constant_queries(auth_client, owner, django_assert_num_queries):
-    make_client(owner, "Ana", "11911111111")
-    with django_assert_num_queries(4) as one:  # token, user, count, page
+def test_list_shape_and_constant_queries(auth_client, business, django_assert_num_queries):
+    make_client(business, "Ana", "11911111111")
+    with django_assert_num_queries(5) as one:  # token, user, its business, count, page
         first = auth_client.get(CLIENTS, {"per_page": 100})
     for n in range(30):
-        make_client(owner, f"Cliente {n:02d}", f"119{n:08d}")
+        make_client(business, f"Cliente {n:02d}", f"119{n:08d}")
     with django_assert_num_queries(len(one.captured_queries)):
         body = auth_client.get(CLIENTS, {"per_page": 10, "page": 2}).json()
     assert first.json()["total"] == 1
@@ -113,20 +113,20 @@ def test_list_shape_and_constant_queries(auth_client, owner, django_assert_num_q
     )
 
 
-def test_update_is_partial_and_figures_are_read_only(auth_client, owner):
-    client = make_client(owner, "Ana", "11911111111")
+def test_update_is_partial_and_figures_are_read_only(auth_client, business):
+    client = make_client(business, "Ana", "11911111111")
     url = f"{CLIENTS}/{client.pk}"
     response = auth_client.put(url, {"is_vip": True, "city": "Campinas", "total_appointments": 99}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert (body["is_vip"], body["city"], body["name"], body["total_appointments"]) == (True, "Campinas", "Ana", 0)
-    make_client(owner, "Bia", "11922222222")
+    make_client(business, "Bia", "11922222222")
     assert auth_client.patch(url, {"whatsapp": "11922222222"}, format="json").status_code == 400
 
 
-def test_another_business_client_is_404_everywhere(auth_client, owner):
-    foreign = make_client(UserFactory(), "Alheio", "11955555555")
-    mine = make_client(owner, "Meu", "11966666666")
+def test_another_business_client_is_404_everywhere(auth_client, business):
+    foreign = make_client(BusinessFactory(), "Alheio", "11955555555")
+    mine = make_client(business, "Meu", "11966666666")
     url = f"{CLIENTS}/{foreign.pk}"
     assert auth_client.get(url).status_code == 404
     assert auth_client.put(url, {"name": "x"}, format="json").status_code == 404
@@ -146,8 +146,8 @@ def test_another_business_client_is_404_everywhere(auth_client, owner):
     assert not mine.is_vip  # nothing changed at all
 
 
-def test_bulk_update(auth_client, owner):
-    clients = [make_client(owner, name, f"1190000000{n}") for n, name in enumerate(("Ana", "Bia", "Caio"))]
+def test_bulk_update(auth_client, business):
+    clients = [make_client(business, name, f"1190000000{n}") for n, name in enumerate(("Ana", "Bia", "Caio"))]
     response = auth_client.post(
         f"{CLIENTS}/bulk-update",
         {"client_ids": [str(c.pk) for c in clients[:2]], "updates": {"is_vip": True, "tags": ["promo"]}},
@@ -166,10 +166,10 @@ def test_bulk_update(auth_client, owner):
         assert auth_client.post(f"{CLIENTS}/bulk-update", bad, format="json").status_code == 400, bad
 
 
-def test_delete_erases_a_client_without_history_and_deactivates_one_with(auth_client, owner):
-    fresh = make_client(owner, "Novo", "11911111111")
-    regular = make_client(owner, "Antigo", "11922222222")
-    AppointmentFactory(service=ServiceFactory(owner=owner), client=regular, status=AppointmentStatus.COMPLETED)
+def test_delete_erases_a_client_without_history_and_deactivates_one_with(auth_client, business):
+    fresh = make_client(business, "Novo", "11911111111")
+    regular = make_client(business, "Antigo", "11922222222")
+    AppointmentFactory(service=ServiceFactory(business=business), client=regular, status=AppointmentStatus.COMPLETED)
 
     assert auth_client.delete(f"{CLIENTS}/{fresh.pk}").status_code == 204
     assert not Client.objects.filter(pk=fresh.pk).exists()
@@ -179,11 +179,11 @@ def test_delete_erases_a_client_without_history_and_deactivates_one_with(auth_cl
     assert Appointment.objects.filter(client=regular).count() == 1
 
 
-def test_lgpd_erase_anonymizes_but_keeps_the_business_figures(auth_client, owner):
-    client = make_client(owner, "Ana Souza", "11988888888")
+def test_lgpd_erase_anonymizes_but_keeps_the_business_figures(auth_client, business):
+    client = make_client(business, "Ana Souza", "11988888888")
     Client.objects.filter(pk=client.pk).update(email="ana@x.com", city="Santos", notes="alergia")
     AppointmentFactory(
-        service=ServiceFactory(owner=owner, price=Decimal("70.00")),
+        service=ServiceFactory(business=business, price=Decimal("70.00")),
         client=client,
         client_name="Ana Souza",
         client_whatsapp="+5511988888888",
@@ -202,14 +202,14 @@ def test_lgpd_erase_anonymizes_but_keeps_the_business_figures(auth_client, owner
     stats = auth_client.get("/api/services/stats").json()
     assert stats["totals"]["revenue"] == 70.0
     # The same person booking again is a new client record.
-    again = services.client_find_or_create(owner=owner, name="Ana", whatsapp="11988888888")
+    again = services.client_find_or_create(business=business, name="Ana", whatsapp="11988888888")
     assert again.pk != client.pk
 
 
-def test_history_is_newest_first_with_service_status_and_figures(auth_client, owner):
-    client = make_client(owner, "Ana", "11911111111")
-    corte = ServiceFactory(owner=owner, name="Corte")
-    barba = ServiceFactory(owner=owner, name="Barba")
+def test_history_is_newest_first_with_service_status_and_figures(auth_client, business):
+    client = make_client(business, "Ana", "11911111111")
+    corte = ServiceFactory(business=business, name="Corte")
+    barba = ServiceFactory(business=business, name="Barba")
     base = datetime(2027, 1, 4, 10, tzinfo=SP)
     for days, service, status in ((0, corte, "completed"), (7, barba, "cancelled"), (14, corte, "confirmed")):
         AppointmentFactory(service=service, client=client, start_time=base + timedelta(days=days), status=status)
@@ -225,18 +225,18 @@ def test_history_is_newest_first_with_service_status_and_figures(auth_client, ow
     assert body["total"] == 3
 
 
-def test_analytics_overview_equals_hand_computed_values(auth_client, owner):
-    corte = ServiceFactory(owner=owner, name="Corte")
-    barba = ServiceFactory(owner=owner, name="Barba")
-    ana = make_client(owner, "Ana", "11911111111", is_vip=True)
-    bia = make_client(owner, "Bia", "11922222222")
-    make_client(owner, "Caio", "11933333333", is_active=False)
+def test_analytics_overview_equals_hand_computed_values(auth_client, business):
+    corte = ServiceFactory(business=business, name="Corte")
+    barba = ServiceFactory(business=business, name="Barba")
+    ana = make_client(business, "Ana", "11911111111", is_vip=True)
+    bia = make_client(business, "Bia", "11922222222")
+    make_client(business, "Caio", "11933333333", is_active=False)
     base = datetime(2027, 1, 4, 10, tzinfo=SP)
     for days, client, service in ((0, ana, corte), (7, ana, corte), (14, ana, barba), (21, bia, barba)):
         AppointmentFactory(service=service, client=client, start_time=base + timedelta(days=days))
     for client in (ana, bia):
         services.client_metrics_refresh(client=client)
-    Client.objects.filter(owner=owner).update(created_at=datetime(2026, 10, 15, 12, tzinfo=SP))
+    Client.objects.filter(business=business).update(created_at=datetime(2026, 10, 15, 12, tzinfo=SP))
     Client.objects.filter(pk=bia.pk).update(created_at=datetime(2026, 12, 1, 1, tzinfo=SP))  # 04:00 UTC
 
     body = auth_client.get(f"{CLIENTS}/analytics/overview").json()
@@ -253,9 +253,9 @@ def test_analytics_of_a_business_without_clients(auth_client):
     assert body["total_clients"] == 0 and body["average_appointments_per_client"] == 0.0
 
 
-def test_booking_for_a_known_client_by_id(auth_client, owner, monday):
-    client = make_client(owner, "Ana", "11911111111")
-    service = ServiceFactory(owner=owner)
+def test_booking_for_a_known_client_by_id(auth_client, business, monday):
+    client = make_client(business, "Ana", "11911111111")
+    service = ServiceFactory(business=business)
     response = auth_client.post(
         "/api/appointments",
         {"service_id": str(service.pk), "client_id": str(client.pk), "start_time": at(monday, 10).isoformat()},
@@ -266,7 +266,7 @@ def test_booking_for_a_known_client_by_id(auth_client, owner, monday):
     assert response.json()["client_whatsapp"] == "+5511911111111"
     listed = auth_client.get("/api/appointments", {"client_id": str(client.pk)}).json()
     assert listed["total"] == 1
-    foreign = make_client(UserFactory(), "X", "11900000000")
+    foreign = make_client(BusinessFactory(), "X", "11900000000")
     response = auth_client.post(
         "/api/appointments",
         {"service_id": str(service.pk), "client_id": str(foreign.pk), "start_time": at(monday, 11).isoformat()},

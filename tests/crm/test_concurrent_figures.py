@@ -42,17 +42,17 @@ def at_once(jobs) -> list:
     return results
 
 
-def test_concurrent_bookings_of_one_client_count_every_one(owner, monday):
-    professionals = [owner.professionals.get(is_owner=True)]
+def test_concurrent_bookings_of_one_client_count_every_one(business, monday):
+    professionals = [business.professionals.get(is_owner=True)]
     for _ in range(3):
-        professional = ProfessionalFactory(owner=owner)
+        professional = ProfessionalFactory(business=business)
         set_hours(professional, 0, ("09:00", "18:00"))
         professionals.append(professional)
-    token = tokens_issue(user=owner)["access_token"]
+    token = tokens_issue(user=business.owner_login)["access_token"]
 
     def booking(index: int):
         body = {
-            "service_id": str(ServiceFactory(owner=owner).pk),  # one each: no shared service lock
+            "service_id": str(ServiceFactory(business=business).pk),  # one each: no shared service lock
             "professional_id": str(professionals[index % 4].pk),
             "client_name": "Ana Souza",
             "client_whatsapp": NUMBER,
@@ -66,20 +66,20 @@ def test_concurrent_bookings_of_one_client_count_every_one(owner, monday):
 
         return post
 
-    Client.objects.create(owner=owner, name="Ana Souza", whatsapp=NUMBER)
+    Client.objects.create(business=business, name="Ana Souza", whatsapp=NUMBER)
     jobs = [booking(index) for index in range(12)]
 
     assert at_once(jobs) == [201] * 12
-    client = Client.objects.get(owner=owner)
+    client = Client.objects.get(business=business)
     assert client.total_appointments == Appointment.objects.filter(client=client).count() == 12
 
 
-def test_concurrent_cancellations_of_one_client_count_every_one(owner, monday):
-    service = ServiceFactory(owner=owner)
+def test_concurrent_cancellations_of_one_client_count_every_one(business, monday):
+    service = ServiceFactory(business=business)
     appointments = [
         scheduling.appointment_book(
-            owner=owner,
-            actor=as_owner(owner),
+            business=business,
+            actor=as_owner(business),
             service_id=service.pk,
             start_time=at(monday, 9 + index),
             client_name="Ana Souza",
@@ -89,9 +89,9 @@ def test_concurrent_cancellations_of_one_client_count_every_one(owner, monday):
     ]
 
     def cancel(appointment):
-        return lambda: scheduling.appointment_cancel(appointment=appointment, actor=as_owner(owner)).status
+        return lambda: scheduling.appointment_cancel(appointment=appointment, actor=as_owner(business)).status
 
     assert at_once([cancel(appointment) for appointment in appointments]) == ["cancelled"] * 8
-    client = Client.objects.get(owner=owner)
+    client = Client.objects.get(business=business)
     assert (client.total_appointments, client.cancelled_appointments) == (8, 8)
     assert client.last_appointment_at is None  # cancelled visits are not visits

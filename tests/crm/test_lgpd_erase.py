@@ -46,13 +46,13 @@ def traces_in_the_database() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def joana_everywhere(owner, service, monday, django_capture_on_commit_callbacks):
+def joana_everywhere(business, service, monday, django_capture_on_commit_callbacks):
     """A client with a visit done and two ahead, messages sent and pending, replies and history."""
 
     def book(start, actor, **extra):
         with django_capture_on_commit_callbacks(execute=True):
             return scheduling.appointment_book(
-                owner=owner,
+                business=business,
                 actor=actor,
                 service_id=service.pk,
                 start_time=start,
@@ -65,12 +65,12 @@ def joana_everywhere(owner, service, monday, django_capture_on_commit_callbacks)
             )
 
     online = book(at(monday, 10), as_client(name=NAME))  # confirmation, reminders, owner told
-    by_email = book(at(monday, 14), as_owner(owner), whatsapp_consent=False)  # to the client's email
+    by_email = book(at(monday, 14), as_owner(business), whatsapp_consent=False)  # to the client's email
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_cancel(appointment=by_email, actor=as_owner(owner), reason=f"{NAME} pediu")
-    visit = time_passes(book(at(monday + timedelta(days=7), 9), as_owner(owner), status="confirmed"))
+        scheduling.appointment_cancel(appointment=by_email, actor=as_owner(business), reason=f"{NAME} pediu")
+    visit = time_passes(book(at(monday + timedelta(days=7), 9), as_owner(business), status="confirmed"))
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_set_status(appointment=visit, actor=as_owner(owner), status="completed")
+        scheduling.appointment_set_status(appointment=visit, actor=as_owner(business), status="completed")
     Message.objects.filter(appointment=by_email, kind="cancellation").update(
         status=MessageStatus.FAILED, last_error=f"550 {EMAIL}: mailbox unavailable"
     )

@@ -9,30 +9,30 @@ from django.utils import timezone
 from crm.models import Client
 from crm.services import client_metrics_refresh
 from scheduling.models import Appointment, AppointmentStatus
-from tests.factories import AppointmentFactory, ServiceFactory, UserFactory
+from tests.factories import AppointmentFactory, BusinessFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def logged_in(client, owner):
-    client.force_login(owner)
+def logged_in(client, business):
+    client.force_login(business.owner_login)
     return client
 
 
 @pytest.fixture
 def other_owner(db):
-    return UserFactory(business_name="Barbearia Vizinha")
+    return BusinessFactory(name="Barbearia Vizinha")
 
 
-def make_client(owner, name: str, whatsapp: str, **fields) -> Client:
-    return Client.objects.create(owner=owner, name=name, whatsapp=whatsapp, **fields)
+def make_client(business, name: str, whatsapp: str, **fields) -> Client:
+    return Client.objects.create(business=business, name=name, whatsapp=whatsapp, **fields)
 
 
 @pytest.fixture
-def regular(owner):
+def regular(business):
     """A client with four completed visits, a week apart, and one no-show."""
-    service = ServiceFactory(owner=owner, name="Corte", price=Decimal("50"))
+    service = ServiceFactory(business=business, name="Corte", price=Decimal("50"))
     start = timezone.now().replace(microsecond=0) - timedelta(days=40)
     for week in range(5):
         AppointmentFactory(
@@ -42,7 +42,7 @@ def regular(owner):
             start_time=start + timedelta(days=7 * week),
             status=AppointmentStatus.NO_SHOW if week == 4 else AppointmentStatus.COMPLETED,
         )
-    client = Client.objects.get(owner=owner, whatsapp="+5511988881234")
+    client = Client.objects.get(business=business, whatsapp="+5511988881234")
     client.email = "joana@exemplo.com.br"
     client.save(update_fields=["email"])
     return client_metrics_refresh(client=client)
@@ -61,8 +61,8 @@ def test_every_client_page_renders_in_portuguese(logged_in, regular):
         assert 'lang="pt-br"' in response.content.decode() and heading in response.content.decode(), url
 
 
-def test_client_list_renders_in_portuguese(logged_in, owner, regular):
-    make_client(owner, "Bruno Reis", "+5521977770000", is_vip=True)
+def test_client_list_renders_in_portuguese(logged_in, business, regular):
+    make_client(business, "Bruno Reis", "+5521977770000", is_vip=True)
 
     response = logged_in.get("/dashboard/clients/")
 
@@ -75,19 +75,19 @@ def test_client_list_renders_in_portuguese(logged_in, owner, regular):
 
 
 @pytest.mark.parametrize("query", ["98888-1234", "988881234", "(11) 98888-1234", "1234", "joana"])
-def test_search_finds_a_client_by_phone_digits_or_name(logged_in, owner, query):
-    make_client(owner, "Joana Prado", "+5511988881234")
-    make_client(owner, "Bruno Reis", "+5521977770000")
+def test_search_finds_a_client_by_phone_digits_or_name(logged_in, business, query):
+    make_client(business, "Joana Prado", "+5511988881234")
+    make_client(business, "Bruno Reis", "+5521977770000")
 
     content = logged_in.get("/dashboard/clients/", {"query": query}).content.decode()
 
     assert "Joana Prado" in content and "Bruno Reis" not in content
 
 
-def test_list_filters_vip_and_inactive_clients(logged_in, owner):
-    make_client(owner, "Ativa Comum", "+5511900000001")
-    make_client(owner, "Ativa Vip", "+5511900000002", is_vip=True)
-    make_client(owner, "Inativa", "+5511900000003", is_active=False)
+def test_list_filters_vip_and_inactive_clients(logged_in, business):
+    make_client(business, "Ativa Comum", "+5511900000001")
+    make_client(business, "Ativa Vip", "+5511900000002", is_vip=True)
+    make_client(business, "Inativa", "+5511900000003", is_active=False)
 
     default = logged_in.get("/dashboard/clients/").content.decode()
     assert "Ativa Comum" in default and "Inativa" not in default
@@ -101,9 +101,9 @@ def test_list_filters_vip_and_inactive_clients(logged_in, owner):
     assert logged_in.get("/dashboard/clients/?is_active=talvez").status_code == 400
 
 
-def test_list_orders_by_the_chosen_figure(logged_in, owner):
-    make_client(owner, "Ana Poucas", "+5511900000001", total_appointments=1)
-    make_client(owner, "Zé Muitas", "+5511900000002", total_appointments=9)
+def test_list_orders_by_the_chosen_figure(logged_in, business):
+    make_client(business, "Ana Poucas", "+5511900000001", total_appointments=1)
+    make_client(business, "Zé Muitas", "+5511900000002", total_appointments=9)
 
     by_name = logged_in.get("/dashboard/clients/").content.decode()
     assert by_name.index("Ana Poucas") < by_name.index("Zé Muitas")
@@ -111,9 +111,9 @@ def test_list_orders_by_the_chosen_figure(logged_in, owner):
     assert by_visits.index("Zé Muitas") < by_visits.index("Ana Poucas")
 
 
-def test_list_is_paginated(logged_in, owner):
+def test_list_is_paginated(logged_in, business):
     for number in range(30):
-        make_client(owner, f"Cliente {number:02d}", f"+55119000000{number:02d}")
+        make_client(business, f"Cliente {number:02d}", f"+55119000000{number:02d}")
 
     first = logged_in.get("/dashboard/clients/").content.decode()
     assert "Cliente 00" in first and "Cliente 24" in first and "Cliente 25" not in first
@@ -123,14 +123,14 @@ def test_list_is_paginated(logged_in, owner):
 
 
 def test_client_list_runs_the_same_queries_for_1_and_20_clients(
-    logged_in, owner, django_assert_max_num_queries, django_assert_num_queries
+    logged_in, business, django_assert_max_num_queries, django_assert_num_queries
 ):
-    make_client(owner, "Cliente 00", "+5511900000000")
+    make_client(business, "Cliente 00", "+5511900000000")
     with django_assert_max_num_queries(8) as one_row:
         assert logged_in.get("/dashboard/clients/").status_code == 200
 
     for number in range(1, 20):
-        make_client(owner, f"Cliente {number:02d}", f"+55119000000{number:02d}", is_vip=number % 2 == 0)
+        make_client(business, f"Cliente {number:02d}", f"+55119000000{number:02d}", is_vip=number % 2 == 0)
     with django_assert_num_queries(len(one_row)):
         response = logged_in.get("/dashboard/clients/")
     assert response.content.decode().count('class="row-item') == 20
@@ -149,7 +149,7 @@ def test_client_detail_shows_figures_badge_and_history(logged_in, regular):
     assert "64<small>/100</small>" in content  # 100 × (0.5 × 0.4 + 0.3 × (1 − 7/120) + 0.2 × 0.8)
 
 
-def test_edit_a_client(logged_in, owner, regular):
+def test_edit_a_client(logged_in, business, regular):
     assert logged_in.get(f"/dashboard/clients/{regular.pk}/edit/").status_code == 200
     data = {
         "name": "Joana P. Prado",
@@ -170,8 +170,8 @@ def test_edit_a_client(logged_in, owner, regular):
     assert regular.tags == ["coloração", "manhã"] and str(regular.birth_date) == "1990-05-17"
 
 
-def test_edit_refuses_a_number_another_client_has(logged_in, owner, regular):
-    make_client(owner, "Bruno Reis", "+5521977770000")
+def test_edit_refuses_a_number_another_client_has(logged_in, business, regular):
+    make_client(business, "Bruno Reis", "+5521977770000")
     data = {"name": "Joana", "whatsapp": "+55 21 97777-0000", "communication_preference": "whatsapp"}
 
     response = logged_in.post(f"/dashboard/clients/{regular.pk}/edit/", data)

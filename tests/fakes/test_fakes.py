@@ -16,7 +16,7 @@ import requests
 from django.core.mail import send_mail
 from django.test import RequestFactory
 
-from tests.factories import UserFactory
+from tests.factories import BusinessFactory
 from tests.fakes.celery_worker import (
     BrokerDatabase,
     database_url_for,
@@ -494,7 +494,7 @@ def test_a_real_worker_answers_ping_runs_tasks_and_can_be_killed(celery_worker, 
 def test_the_worker_sees_the_test_database(celery_worker, celery_broker):
     from django.db import connection
 
-    UserFactory(email="visto-pelo-worker@example.com")  # committed: the test is transactional
+    BusinessFactory(email="visto-pelo-worker@example.com")  # committed: the test is transactional
     worker = celery_worker.start(test_app=True)
     celery_broker.app.send_task("tests.fakes.db_probe", queue="celery")
     log = worker.wait_for_log(r"Task tests\.fakes\.db_probe\[[-0-9a-f]+\] succeeded", regex=True, timeout=20)

@@ -15,7 +15,7 @@ from notifications.models import InboundMessage, Kind, Message
 from notifications.models import Status as MessageStatus
 from scheduling import services as scheduling
 from scheduling.models import Appointment
-from tests.factories import ServiceFactory, UserFactory
+from tests.factories import BusinessFactory, ServiceFactory, UserFactory
 from tests.helpers import as_owner, at
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,11 @@ def _webhook_settings(settings):
 
 
 @pytest.fixture
-def booked(owner, service, monday, django_capture_on_commit_callbacks):
+def booked(business, service, monday, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return scheduling.appointment_book(
-            owner=owner,
-            actor=as_owner(owner),
+            business=business,
+            actor=as_owner(business),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="João",
@@ -157,7 +157,7 @@ def test_a_clients_yes_to_a_confirmed_booking_is_thanked_with_its_time(
 
 @pytest.mark.parametrize("text", ["2", "NÃO", "nao", "Cancelar"])
 def test_replying_no_cancels_tells_the_owner_and_answers(
-    api_client, booked, owner, text, django_capture_on_commit_callbacks
+    api_client, booked, business, text, django_capture_on_commit_callbacks
 ):
     whatsapp.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -184,8 +184,8 @@ def test_a_button_for_someone_elses_appointment_does_nothing(api_client, booked,
     assert booked.status == "pending"
 
 
-def test_too_late_to_cancel_online_is_explained(api_client, booked, owner, django_capture_on_commit_callbacks):
-    scheduling.booking_rules_update(owner=owner, data={"cancellation_notice_hours": 24 * 30})
+def test_too_late_to_cancel_online_is_explained(api_client, booked, business, django_capture_on_commit_callbacks):
+    scheduling.booking_rules_update(business=business, data={"cancellation_notice_hours": 24 * 30})
     whatsapp.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         post_signed(api_client, reply("2"))
@@ -230,16 +230,16 @@ def test_queue_status_has_a_key_per_queue_and_scheduled_messages(auth_client, bo
 
 
 def test_failed_messages_listed_retried_and_cleared_per_owner(
-    auth_client, booked, owner, django_capture_on_commit_callbacks
+    auth_client, booked, business, django_capture_on_commit_callbacks
 ):
     Message.objects.filter(appointment=booked, kind=Kind.CONFIRMATION).update(
         status=MessageStatus.FAILED, last_error="HTTP 500"
     )
-    other = UserFactory()
+    other = BusinessFactory()
     theirs = scheduling.appointment_book(
-        owner=other,
+        business=other,
         actor=as_owner(other),
-        service_id=ServiceFactory(owner=other).pk,
+        service_id=ServiceFactory(business=other).pk,
         start_time=booked.start_time,
         client_name="X",
         client_whatsapp="11900001111",
@@ -260,9 +260,9 @@ def test_failed_messages_listed_retried_and_cleared_per_owner(
 
 
 def test_test_sends_go_to_the_business_itself_and_show_in_the_log(
-    auth_client, owner, django_capture_on_commit_callbacks
+    auth_client, business, django_capture_on_commit_callbacks
 ):
-    national = f"({owner.whatsapp_number[3:5]}) {owner.whatsapp_number[5:10]}-{owner.whatsapp_number[10:]}"
+    national = f"({business.whatsapp_number[3:5]}) {business.whatsapp_number[5:10]}-{business.whatsapp_number[10:]}"
     with django_capture_on_commit_callbacks(execute=True):
         # The seed's body, naming the business's own number (written nationally).
         sent = auth_client.post(
@@ -270,10 +270,10 @@ def test_test_sends_go_to_the_business_itself_and_show_in_the_log(
             {"recipient_whatsapp": national, "message_content": "Olá, teste"},
             format="json",
         )
-        emailed = auth_client.post("/api/queues/test/email", {"recipient_email": owner.email.upper()}, format="json")
+        emailed = auth_client.post("/api/queues/test/email", {"recipient_email": business.email.upper()}, format="json")
     assert sent.status_code == 202 and emailed.status_code == 202
-    assert whatsapp.outbox[-1]["body"] == "Olá, teste" and whatsapp.outbox[-1]["to"] == owner.whatsapp_number
-    assert mail.outbox[-1].to == [owner.email]
+    assert whatsapp.outbox[-1]["body"] == "Olá, teste" and whatsapp.outbox[-1]["to"] == business.whatsapp_number
+    assert mail.outbox[-1].to == [business.email]
     log = auth_client.get("/api/queues/messages", {"channel": "whatsapp"}).json()
     assert log["total"] == 1 and log["messages"][0]["status"] == "sent"
     assert auth_client.get("/api/queues/messages").json()["total"] == 2
@@ -282,12 +282,14 @@ def test_test_sends_go_to_the_business_itself_and_show_in_the_log(
     assert bad.status_code == 400 and "recipient_whatsapp" in bad.json()
 
 
-def test_a_test_without_a_recipient_goes_to_the_business_itself(auth_client, owner, django_capture_on_commit_callbacks):
+def test_a_test_without_a_recipient_goes_to_the_business_itself(
+    auth_client, business, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert auth_client.post("/api/queues/test/whatsapp", {}, format="json").status_code == 202
         assert auth_client.post("/api/queues/test/email", {}, format="json").status_code == 202
-    assert whatsapp.outbox[-1]["to"] == owner.whatsapp_number
-    assert mail.outbox[-1].to == [owner.email]
+    assert whatsapp.outbox[-1]["to"] == business.whatsapp_number
+    assert mail.outbox[-1].to == [business.email]
 
 
 @pytest.mark.parametrize(
@@ -307,15 +309,15 @@ def test_a_test_to_anyone_else_is_refused_and_nothing_is_written(
     assert whatsapp.outbox == [] and mail.outbox == []
 
 
-def test_a_whatsapp_test_needs_the_business_number_first(auth_client, owner):
-    owner.whatsapp_number = ""
-    owner.save(update_fields=["whatsapp_number"])
+def test_a_whatsapp_test_needs_the_business_number_first(auth_client, business):
+    business.whatsapp_number = ""
+    business.save(update_fields=["whatsapp_number"])
     refused = auth_client.post("/api/queues/test/whatsapp", {}, format="json")
     assert refused.status_code == 400 and "recipient_whatsapp" in refused.json()
     assert not Message.objects.exists()
 
 
-def test_a_test_text_is_short(auth_client, owner):
+def test_a_test_text_is_short(auth_client, business):
     long_text = "a" * 501
     whatsapp_test = auth_client.post("/api/queues/test/whatsapp", {"message_content": long_text}, format="json")
     email_test = auth_client.post("/api/queues/test/email", {"body": long_text}, format="json")
@@ -324,20 +326,20 @@ def test_a_test_text_is_short(auth_client, owner):
     assert not Message.objects.exists()
 
 
-def test_the_sixth_test_within_the_hour_is_429(auth_client, owner, django_capture_on_commit_callbacks):
+def test_the_sixth_test_within_the_hour_is_429(auth_client, business, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         for path in ("whatsapp", "email", "whatsapp", "email", "whatsapp"):
             assert auth_client.post(f"/api/queues/test/{path}", {}, format="json").status_code == 202
         refused = auth_client.post("/api/queues/test/email", {}, format="json")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert Message.objects.count() == 5
-    other = UserFactory()
+    other = BusinessFactory()
     other_client = APIClient()
-    other_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=other)['access_token']}")
+    other_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=other.owner_login)['access_token']}")
     assert other_client.post("/api/queues/test/email", {}, format="json").status_code == 202
 
 
-def test_worker_control_is_for_staff_only(auth_client, api_client, owner):
+def test_worker_control_is_for_staff_only(auth_client, api_client, business):
     for method, path in (("get", "status"), ("post", "start"), ("post", "stop")):
         assert getattr(auth_client, method)(f"/api/queues/workers/{path}").status_code == 403
     staff = UserFactory(is_staff=True)
@@ -363,13 +365,13 @@ def test_templates_list_save_preview_and_reset(auth_client):
     )
 
 
-def test_reminder_times_are_configurable(auth_client, owner, service, monday, django_capture_on_commit_callbacks):
+def test_reminder_times_are_configurable(auth_client, business, service, monday, django_capture_on_commit_callbacks):
     response = auth_client.patch("/api/notifications/settings", {"reminder_offsets_minutes": [60 * 48]}, format="json")
     assert response.status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         appointment = scheduling.appointment_book(
-            owner=owner,
-            actor=as_owner(owner),
+            business=business,
+            actor=as_owner(business),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="A",
@@ -416,7 +418,7 @@ def test_staff_find_a_message_in_the_admin_and_send_it_again(client, booked, dja
     ],
 )
 @pytest.mark.parametrize("method", ["put", "patch"])
-def test_out_of_range_settings_are_a_400_naming_the_field(auth_client, owner, method, body):
+def test_out_of_range_settings_are_a_400_naming_the_field(auth_client, business, method, body):
     response = getattr(auth_client, method)("/api/notifications/settings", body, format="json")
 
     assert response.status_code == 400, response.content

@@ -32,17 +32,19 @@ def message_of(appointment, kind=Kind.CONFIRMATION) -> Message:
     return Message.objects.get(appointment=appointment, kind=kind)
 
 
-def book(owner, service, start, **extra):
+def book(business, service, start, **extra):
     fields = {"client_name": "Ana Souza", "client_whatsapp": "+5511988887777", **extra}
     return scheduling.appointment_book(
-        owner=owner, actor=as_owner(owner), service_id=service.pk, start_time=start, **fields
+        business=business, actor=as_owner(business), service_id=service.pk, start_time=start, **fields
     )
 
 
 # --- The Cloud API's answers, in-process (eager Celery) ---------------------------------------------
 @pytest.mark.django_db(transaction=True)
-def test_the_cloud_api_receives_a_template_with_quick_replies(owner, service, monday, fake_whatsapp, whatsapp_settings):
-    appointment = book(owner, service, at(monday, 10))
+def test_the_cloud_api_receives_a_template_with_quick_replies(
+    business, service, monday, fake_whatsapp, whatsapp_settings
+):
+    appointment = book(business, service, at(monday, 10))
 
     (sent,) = fake_whatsapp.wait_for_sends(1)
     assert sent.headers["Authorization"] == f"Bearer {fake_whatsapp.token}"
@@ -55,10 +57,10 @@ def test_the_cloud_api_receives_a_template_with_quick_replies(owner, service, mo
 
 @pytest.mark.django_db(transaction=True)
 def test_rate_limit_and_server_error_are_retried_with_backoff_then_delivered(
-    owner, service, monday, fake_whatsapp, whatsapp_settings
+    business, service, monday, fake_whatsapp, whatsapp_settings
 ):
     fake_whatsapp.plan(rate_limited(), server_error())
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     confirmation = message_of(appointment)
     assert confirmation.status == MessageStatus.PENDING and "130429" in confirmation.last_error
     assert confirmation.scheduled_at > timezone.now()  # waits in the database for its retry
@@ -73,9 +75,9 @@ def test_rate_limit_and_server_error_are_retried_with_backoff_then_delivered(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_undeliverable_number_fails_at_once(owner, service, monday, fake_whatsapp, whatsapp_settings):
+def test_an_undeliverable_number_fails_at_once(business, service, monday, fake_whatsapp, whatsapp_settings):
     fake_whatsapp.plan(undeliverable())
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     confirmation = message_of(appointment)
     assert (confirmation.status, confirmation.attempts) == (MessageStatus.FAILED, 1)
     assert "131026" in confirmation.last_error
@@ -84,22 +86,22 @@ def test_an_undeliverable_number_fails_at_once(owner, service, monday, fake_what
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_last_attempt_fails_the_message(owner, service, monday, fake_whatsapp, whatsapp_settings):
+def test_the_last_attempt_fails_the_message(business, service, monday, fake_whatsapp, whatsapp_settings):
     whatsapp_settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
     fake_whatsapp.default = server_error(503)
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     services.messages_hand_over(now=message_of(appointment).scheduled_at)
     confirmation = message_of(appointment)
     assert (confirmation.status, confirmation.attempts) == (MessageStatus.FAILED, 2)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_closed_window_falls_back_to_the_template(owner, service, monday, fake_whatsapp, whatsapp_settings):
-    appointment = book(owner, service, at(monday, 10))
+def test_a_closed_window_falls_back_to_the_template(business, service, monday, fake_whatsapp, whatsapp_settings):
+    appointment = book(business, service, at(monday, 10))
     InboundMessage.objects.create(wamid="wamid.in", from_number="+5511988887777", text="oi")  # window open...
     fake_whatsapp.window_closed = True  # ...as far as we know: the API disagrees
     services.message_create(
-        owner=owner,
+        business=business,
         kind=Kind.REPLY,
         channel="whatsapp",
         recipient="+5511988887777",
@@ -113,10 +115,10 @@ def test_a_closed_window_falls_back_to_the_template(owner, service, monday, fake
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_timeout_is_retried(owner, service, monday, fake_whatsapp, whatsapp_settings):
+def test_a_timeout_is_retried(business, service, monday, fake_whatsapp, whatsapp_settings):
     whatsapp_settings.WHATSAPP_TIMEOUT_SECONDS = 1
     fake_whatsapp.plan(hang(seconds=3))
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     confirmation = message_of(appointment)
     assert confirmation.status == MessageStatus.PENDING and "unreachable" in confirmation.last_error
     services.messages_hand_over(now=confirmation.scheduled_at)
@@ -124,19 +126,19 @@ def test_a_timeout_is_retried(owner, service, monday, fake_whatsapp, whatsapp_se
 
 
 @pytest.mark.django_db(transaction=True)
-def test_email_goes_through_a_real_smtp_server(owner, service, monday, smtp_server, smtp_settings):
-    book(owner, service, at(monday, 10), client_email="ana@exemplo.com", whatsapp_consent=False)
+def test_email_goes_through_a_real_smtp_server(business, service, monday, smtp_server, smtp_settings):
+    book(business, service, at(monday, 10), client_email="ana@exemplo.com", whatsapp_consent=False)
     (received,) = smtp_server.wait_for(1)
     assert received.rcpt_tos == ["ana@exemplo.com"]
     assert "Ana Souza" in received.text and "Corte" in received.text
-    assert received.subject == f"Seu agendamento em {owner.business_name}"  # UTF-8 header decoded
+    assert received.subject == f"Seu agendamento em {business.name}"  # UTF-8 header decoded
     assert Message.objects.get(kind=Kind.CONFIRMATION, channel="email").status == MessageStatus.SENT
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_email_address_fails_at_once(owner, service, monday, smtp_server, smtp_settings):
+def test_a_refused_email_address_fails_at_once(business, service, monday, smtp_server, smtp_settings):
     smtp_server.refuse("nao-existe@exemplo.com")
-    book(owner, service, at(monday, 10), client_email="nao-existe@exemplo.com", whatsapp_consent=False)
+    book(business, service, at(monday, 10), client_email="nao-existe@exemplo.com", whatsapp_consent=False)
     message = Message.objects.get(kind=Kind.CONFIRMATION, channel="email")
     assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
 
@@ -148,10 +150,10 @@ def test_a_refused_email_address_fails_at_once(owner, service, monday, smtp_serv
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_bookings_confirmation_arrives_once_through_the_worker(
-    owner, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
+    business, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
 ):
     celery_worker.start()
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
 
     fake_whatsapp.wait_for_sends(1, timeout=30)
     wait_until(lambda: message_of(appointment).status == MessageStatus.SENT, what="confirmation sent")
@@ -164,10 +166,10 @@ def test_a_bookings_confirmation_arrives_once_through_the_worker(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_reminders_fire_at_their_time_through_the_worker(
-    owner, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
+    business, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
 ):
     celery_worker.start()
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     fake_whatsapp.wait_for_sends(1, timeout=30)
     # Recorded as sent before the clock jumps: a day later, a claim still held would count as expired.
     wait_until(lambda: message_of(appointment).status == MessageStatus.SENT, what="confirmation sent")
@@ -184,11 +186,11 @@ def test_reminders_fire_at_their_time_through_the_worker(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_duplicated_task_does_not_send_twice(
-    owner, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
+    business, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
 ):
     fake_whatsapp.default = ok(delay=0.5)
     celery_worker.start(concurrency=2)
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     confirmation = message_of(appointment)
     for _ in range(3):
         send_message_task.apply_async(args=[str(confirmation.pk)], queue=confirmation.queue)
@@ -202,11 +204,11 @@ def test_a_duplicated_task_does_not_send_twice(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_send_does_not_lose_the_message(
-    owner, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
+    business, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker
 ):
     fake_whatsapp.plan(hang())  # the first send never gets an answer
     first = celery_worker.start()
-    appointment = book(owner, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10))
     wait_until(lambda: fake_whatsapp.hung_count == 1, what="the send to start")
     first.kill()
     fake_whatsapp.release_hung()
@@ -226,13 +228,13 @@ def test_a_worker_killed_mid_send_does_not_lose_the_message(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_redis_down_during_booking_then_back_delivers(
-    owner, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker, dedicated_redis
+    business, service, monday, fake_whatsapp, whatsapp_settings, celery_broker, celery_worker, dedicated_redis
 ):
     celery_broker.use(dedicated_redis.url)
     celery_worker.start(redis_url=dedicated_redis.url)
     dedicated_redis.stop()
 
-    appointment = book(owner, service, at(monday, 10))  # the booking itself succeeds
+    appointment = book(business, service, at(monday, 10))  # the booking itself succeeds
     assert message_of(appointment).status == MessageStatus.PENDING  # kept for the next hand-over
 
     dedicated_redis.start()

@@ -14,7 +14,7 @@ from notifications.backends import whatsapp
 from notifications.models import InboundMessage, Kind, Message
 from notifications.models import Status as MessageStatus
 from scheduling import services as scheduling
-from tests.factories import ServiceFactory, UserFactory
+from tests.factories import BusinessFactory, ServiceFactory
 from tests.fakes.whatsapp_cloud import (
     button_reply_event,
     post_webhook,
@@ -47,11 +47,11 @@ def send_now(django_capture_on_commit_callbacks):
     return run
 
 
-def book(owner, start, *, whatsapp_number=CLIENT, by_client=False, service=None):
+def book(business, start, *, whatsapp_number=CLIENT, by_client=False, service=None):
     return scheduling.appointment_book(
-        owner=owner,
-        actor=as_client() if by_client else as_owner(owner),
-        service_id=(service or ServiceFactory(owner=owner)).pk,
+        business=business,
+        actor=as_client() if by_client else as_owner(business),
+        service_id=(service or ServiceFactory(business=business)).pk,
         start_time=start,
         client_name="João",
         client_whatsapp=whatsapp_number,
@@ -66,10 +66,10 @@ def text(number, body, *, wamid=None, quoting=None):
     return text_message_event(number, body, wamid=wamid, context_id=quoting)
 
 
-def sent_to(number, kind, owner=None) -> Message:
+def sent_to(number, kind, business=None) -> Message:
     messages = Message.objects.filter(recipient=number, kind=kind, channel="whatsapp")
-    if owner is not None:
-        messages = messages.filter(owner=owner)
+    if business is not None:
+        messages = messages.filter(business=business)
     return messages.latest("created_at")
 
 
@@ -79,56 +79,56 @@ def status_of(appointment) -> str:
 
 
 # --- Which booking a reply reaches ---------------------------------------------------------------------
-def test_the_owners_2_to_its_own_new_booking_notice_cancels_nothing(owner, monday, send_now):
-    booked = send_now(book, owner, at(monday, 10), by_client=True)
-    notice = sent_to(owner.whatsapp_number, Kind.OWNER_NEW_BOOKING)
+def test_the_owners_2_to_its_own_new_booking_notice_cancels_nothing(business, monday, send_now):
+    booked = send_now(book, business, at(monday, 10), by_client=True)
+    notice = sent_to(business.whatsapp_number, Kind.OWNER_NEW_BOOKING)
     whatsapp.outbox.clear()
 
-    send_now(post, text(owner.whatsapp_number, "2"))
-    send_now(post, text(owner.whatsapp_number, "2", quoting=notice.provider_message_id))
+    send_now(post, text(business.whatsapp_number, "2"))
+    send_now(post, text(business.whatsapp_number, "2", quoting=notice.provider_message_id))
 
     assert status_of(booked) != "cancelled"
     assert whatsapp.outbox == []  # not answered either
 
 
-def test_a_reply_quoting_an_owner_notice_does_nothing_even_from_a_client_number(owner, monday, send_now):
+def test_a_reply_quoting_an_owner_notice_does_nothing_even_from_a_client_number(business, monday, send_now):
     # The owner booked for itself: its number gets the client's confirmation and the owner's notice.
-    booked = send_now(book, owner, at(monday, 10), whatsapp_number=owner.whatsapp_number, by_client=True)
-    notice = sent_to(owner.whatsapp_number, Kind.OWNER_NEW_BOOKING)
+    booked = send_now(book, business, at(monday, 10), whatsapp_number=business.whatsapp_number, by_client=True)
+    notice = sent_to(business.whatsapp_number, Kind.OWNER_NEW_BOOKING)
     whatsapp.outbox.clear()
 
-    send_now(post, text(owner.whatsapp_number, "2", quoting=notice.provider_message_id))
+    send_now(post, text(business.whatsapp_number, "2", quoting=notice.provider_message_id))
 
     assert status_of(booked) != "cancelled"
     assert whatsapp.outbox == []
 
 
-def test_an_owner_who_is_a_client_elsewhere_cancels_its_own_visit_not_its_clients(owner, monday, send_now):
-    salon_b = UserFactory()
-    own_visit = send_now(book, salon_b, at(monday, 15), whatsapp_number=owner.whatsapp_number)
-    clients_booking = send_now(book, owner, at(monday, 10), by_client=True)  # the owner's notice comes later
-    assert sent_to(owner.whatsapp_number, Kind.OWNER_NEW_BOOKING).created_at > own_visit.created_at
+def test_an_owner_who_is_a_client_elsewhere_cancels_its_own_visit_not_its_clients(business, monday, send_now):
+    salon_b = BusinessFactory()
+    own_visit = send_now(book, salon_b, at(monday, 15), whatsapp_number=business.whatsapp_number)
+    clients_booking = send_now(book, business, at(monday, 10), by_client=True)  # the owner's notice comes later
+    assert sent_to(business.whatsapp_number, Kind.OWNER_NEW_BOOKING).created_at > own_visit.created_at
 
-    send_now(post, text(owner.whatsapp_number, "2"))
+    send_now(post, text(business.whatsapp_number, "2"))
 
     assert status_of(clients_booking) != "cancelled"
     assert status_of(own_visit) == "cancelled"
 
 
-def test_a_reply_quoting_business_as_reminder_acts_on_as_booking_even_when_b_wrote_later(owner, monday, send_now):
-    at_a = send_now(book, owner, at(monday, 10))
-    reminder_a = sent_to(CLIENT, Kind.CONFIRMATION, owner)
+def test_a_reply_quoting_business_as_reminder_acts_on_as_booking_even_when_b_wrote_later(business, monday, send_now):
+    at_a = send_now(book, business, at(monday, 10))
+    reminder_a = sent_to(CLIENT, Kind.CONFIRMATION, business)
     Message.objects.filter(pk=reminder_a.pk).update(kind=Kind.REMINDER)
-    at_b = send_now(book, UserFactory(), at(monday, 15))  # B's confirmation is the latest
+    at_b = send_now(book, BusinessFactory(), at(monday, 15))  # B's confirmation is the latest
 
     send_now(post, text(CLIENT, "2", quoting=reminder_a.provider_message_id))
 
     assert (status_of(at_a), status_of(at_b)) == ("cancelled", "pending")
 
 
-def test_an_unquoted_reply_about_a_past_visit_is_not_acted_on_nor_answered(owner, monday, send_now):
-    at_a = send_now(book, owner, at(monday, 10))
-    time_passes(send_now(book, UserFactory(), at(monday, 15)))  # B's latest message is about a past visit
+def test_an_unquoted_reply_about_a_past_visit_is_not_acted_on_nor_answered(business, monday, send_now):
+    at_a = send_now(book, business, at(monday, 10))
+    time_passes(send_now(book, BusinessFactory(), at(monday, 15)))  # B's latest message is about a past visit
     whatsapp.outbox.clear()
 
     send_now(post, text(CLIENT, "1"))
@@ -138,9 +138,9 @@ def test_an_unquoted_reply_about_a_past_visit_is_not_acted_on_nor_answered(owner
     assert whatsapp.outbox == []
 
 
-def test_a_button_still_names_its_own_appointment(owner, monday, send_now):
-    at_a = send_now(book, owner, at(monday, 10))
-    at_b = send_now(book, UserFactory(), at(monday, 15))
+def test_a_button_still_names_its_own_appointment(business, monday, send_now):
+    at_a = send_now(book, business, at(monday, 10))
+    at_b = send_now(book, BusinessFactory(), at(monday, 15))
 
     send_now(post, button_reply_event(CLIENT, f"CANCEL:{at_a.pk}", "Cancelar"))
 
@@ -148,8 +148,8 @@ def test_a_button_still_names_its_own_appointment(owner, monday, send_now):
 
 
 # --- Unknown text -------------------------------------------------------------------------------------------
-def test_unknown_text_is_answered_once_per_number_per_day(owner, monday, send_now):
-    send_now(book, owner, at(monday, 10))
+def test_unknown_text_is_answered_once_per_number_per_day(business, monday, send_now):
+    send_now(book, business, at(monday, 10))
     whatsapp.outbox.clear()
 
     for body in ("oi?", "tem horário amanhã?", "???"):
@@ -162,16 +162,16 @@ def test_unknown_text_is_answered_once_per_number_per_day(owner, monday, send_no
     assert [m["kind"] for m in whatsapp.outbox] == ["reply", "reply"]
 
 
-def test_the_daily_answer_to_unknown_text_is_counted_per_business(owner, monday, send_now):
-    send_now(book, owner, at(monday, 10))
+def test_the_daily_answer_to_unknown_text_is_counted_per_business(business, monday, send_now):
+    send_now(book, business, at(monday, 10))
     send_now(post, text(CLIENT, "oi?"))
-    b_booking = send_now(book, UserFactory(), at(monday, 15))  # now B wrote last
+    b_booking = send_now(book, BusinessFactory(), at(monday, 15))  # now B wrote last
     whatsapp.outbox.clear()
 
     send_now(post, text(CLIENT, "oi?"))
 
     assert [(m["kind"], m["to"]) for m in whatsapp.outbox] == [("reply", CLIENT)]
-    assert Message.objects.get(kind=Kind.REPLY, owner=b_booking.owner).appointment == b_booking
+    assert Message.objects.get(kind=Kind.REPLY, business=b_booking.business).appointment == b_booking
 
 
 # --- Webhook retries ------------------------------------------------------------------------------------------
@@ -189,8 +189,8 @@ def fail_once(monkeypatch, name):
     return calls
 
 
-def test_a_retry_after_a_failure_cancels_the_booking(owner, monday, send_now, monkeypatch):
-    booked = send_now(book, owner, at(monday, 10))
+def test_a_retry_after_a_failure_cancels_the_booking(business, monday, send_now, monkeypatch):
+    booked = send_now(book, business, at(monday, 10))
     fail_once(monkeypatch, "appointment_client_cancel")
     event = text(CLIENT, "2", wamid="wamid.cancel")
 
@@ -202,9 +202,9 @@ def test_a_retry_after_a_failure_cancels_the_booking(owner, monday, send_now, mo
     assert status_of(booked) == "cancelled"
 
 
-def test_a_failed_event_of_a_batch_is_retried_without_redoing_the_others(owner, monday, send_now, monkeypatch):
-    booked = send_now(book, owner, at(monday, 10))
-    send_now(book, UserFactory(), at(monday, 15), whatsapp_number="+5521977776666")
+def test_a_failed_event_of_a_batch_is_retried_without_redoing_the_others(business, monday, send_now, monkeypatch):
+    booked = send_now(book, business, at(monday, 10))
+    send_now(book, BusinessFactory(), at(monday, 15), whatsapp_number="+5521977776666")
     fail_once(monkeypatch, "appointment_client_cancel")
     unknown = text("+5521977776666", "oi?", wamid="wamid.hello")["entry"][0]["changes"][0]["value"]
     cancel = text(CLIENT, "2", wamid="wamid.cancel")["entry"][0]["changes"][0]["value"]
@@ -219,8 +219,8 @@ def test_a_failed_event_of_a_batch_is_retried_without_redoing_the_others(owner, 
     assert sorted(m["kind"] for m in whatsapp.outbox) == ["cancellation", "owner_cancellation", "reply"]
 
 
-def test_a_duplicate_after_success_sends_no_second_answer(owner, monday, send_now):
-    booked = send_now(book, owner, at(monday, 10))
+def test_a_duplicate_after_success_sends_no_second_answer(business, monday, send_now):
+    booked = send_now(book, business, at(monday, 10))
     whatsapp.outbox.clear()
     event = text(CLIENT, "1", wamid="wamid.yes")
 
@@ -234,8 +234,8 @@ def test_a_duplicate_after_success_sends_no_second_answer(owner, monday, send_no
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_deliveries_of_one_reply_act_once(owner, monday):
-    booked = book(owner, at(monday, 10))
+def test_two_concurrent_deliveries_of_one_reply_act_once(business, monday):
+    booked = book(business, at(monday, 10))
     whatsapp.outbox.clear()
     event = text(CLIENT, "1", wamid="wamid.twice")
     barrier = threading.Barrier(2)
@@ -261,15 +261,15 @@ def test_two_concurrent_deliveries_of_one_reply_act_once(owner, monday):
 
 
 # --- Statuses never revive a cancelled message ----------------------------------------------------------------
-def queued_reminder(owner, monday) -> Message:
-    booked = book(owner, at(monday, 10))
+def queued_reminder(business, monday) -> Message:
+    booked = book(business, at(monday, 10))
     reminder = Message.objects.filter(appointment=booked, kind=Kind.REMINDER).earliest("scheduled_at")
     Message.objects.filter(pk=reminder.pk).update(status=MessageStatus.QUEUED)
     return reminder
 
 
-def test_a_message_cancelled_while_it_was_being_sent_stays_cancelled(owner, monday, monkeypatch):
-    reminder = queued_reminder(owner, monday)
+def test_a_message_cancelled_while_it_was_being_sent_stays_cancelled(business, monday, monkeypatch):
+    reminder = queued_reminder(business, monday)
     real_send = whatsapp.InMemoryBackend.send
 
     def booking_cancelled_meanwhile(backend, message, *, as_template):
@@ -288,8 +288,8 @@ def test_a_message_cancelled_while_it_was_being_sent_stays_cancelled(owner, mond
 
 
 @pytest.mark.parametrize("late", ["sent", "delivered", "read", "failed"])
-def test_a_late_status_does_not_revive_a_cancelled_message(owner, monday, late):
-    reminder = queued_reminder(owner, monday)
+def test_a_late_status_does_not_revive_a_cancelled_message(business, monday, late):
+    reminder = queued_reminder(business, monday)
     Message.objects.filter(pk=reminder.pk).update(status=MessageStatus.CANCELLED, provider_message_id="wamid.late")
 
     assert post(status_event("wamid.late", late, CLIENT)).status_code == 200
@@ -298,8 +298,8 @@ def test_a_late_status_does_not_revive_a_cancelled_message(owner, monday, late):
     assert reminder.status == MessageStatus.CANCELLED
 
 
-def test_a_failure_after_delivery_marks_the_message_failed_and_stays(owner, monday, send_now):
-    booked = send_now(book, owner, at(monday, 10))
+def test_a_failure_after_delivery_marks_the_message_failed_and_stays(business, monday, send_now):
+    booked = send_now(book, business, at(monday, 10))
     confirmation = sent_to(CLIENT, Kind.CONFIRMATION)
     wamid = confirmation.provider_message_id
 
@@ -312,8 +312,8 @@ def test_a_failure_after_delivery_marks_the_message_failed_and_stays(owner, mond
     assert booked.pk == confirmation.appointment_id
 
 
-def test_a_send_whose_claim_expired_does_not_overwrite_the_new_claim(owner, monday, monkeypatch):
-    reminder = queued_reminder(owner, monday)
+def test_a_send_whose_claim_expired_does_not_overwrite_the_new_claim(business, monday, monkeypatch):
+    reminder = queued_reminder(business, monday)
     real_send = whatsapp.InMemoryBackend.send
 
     def another_worker_reclaims(backend, message, *, as_template):

@@ -18,19 +18,19 @@ from notifications.backends import whatsapp
 from notifications.models import Kind, Message, MessageTemplate
 from notifications.models import Status as MessageStatus
 from scheduling import services as scheduling
-from tests.factories import ServiceFactory, UserFactory
+from tests.factories import BusinessFactory, ServiceFactory
 from tests.helpers import SAO_PAULO, as_client, as_owner, at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def book(owner, service, django_capture_on_commit_callbacks):
+def book(business, service, django_capture_on_commit_callbacks):
     def _book(start, **extra):
         fields = {"client_name": "Ana Souza", "client_whatsapp": "(11) 98888-7777", **extra}
         with django_capture_on_commit_callbacks(execute=True):
             return scheduling.appointment_book(
-                owner=owner, actor=as_owner(owner), service_id=service.pk, start_time=start, **fields
+                business=business, actor=as_owner(business), service_id=service.pk, start_time=start, **fields
             )
 
     return _book
@@ -73,19 +73,19 @@ def test_a_booking_sends_its_confirmation_once_and_schedules_two_reminders(book,
     assert Message.objects.get(appointment=appointment, kind=Kind.CONFIRMATION).status == MessageStatus.SENT
 
 
-def test_reminders_already_past_are_not_scheduled(owner, pro, django_capture_on_commit_callbacks):
+def test_reminders_already_past_are_not_scheduled(business, pro, django_capture_on_commit_callbacks):
     for weekday in range(7):
         set_hours(pro, weekday, ("00:00", "23:59"))
-    scheduling.booking_rules_update(owner=owner, data={"min_notice_minutes": 0, "slot_interval_minutes": 5})
-    quick = ServiceFactory(owner=owner, duration=5)
+    scheduling.booking_rules_update(business=business, data={"min_notice_minutes": 0, "slot_interval_minutes": 5})
+    quick = ServiceFactory(business=business, duration=5)
     soon = timezone.now().replace(second=0, microsecond=0) + timedelta(hours=2, minutes=10)
     soon -= timedelta(minutes=soon.minute % 5)
     if soon.astimezone(SAO_PAULO).hour == 23 and soon.astimezone(SAO_PAULO).minute >= 50:
         soon += timedelta(minutes=20)  # keep the 5-minute service inside the day's hours
     with django_capture_on_commit_callbacks(execute=True):
         appointment = scheduling.appointment_book(
-            owner=owner,
-            actor=as_owner(owner),
+            business=business,
+            actor=as_owner(business),
             service_id=quick.pk,
             start_time=soon,
             client_name="Ana",
@@ -123,7 +123,9 @@ def test_cancelling_cancels_the_reminders_and_says_so(book, monday, hand_over, d
     appointment = book(at(monday, 10))
     whatsapp.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_cancel(appointment=appointment, actor=as_owner(appointment.owner), reason="Imprevisto")
+        scheduling.appointment_cancel(
+            appointment=appointment, actor=as_owner(appointment.business), reason="Imprevisto"
+        )
     assert [m["kind"] for m in whatsapp.outbox] == ["cancellation"]
     assert kinds(appointment, MessageStatus.CANCELLED) == ["reminder", "reminder"]
     hand_over(at(monday, 9, 30))
@@ -134,7 +136,7 @@ def test_moving_reschedules_the_reminders(book, monday, django_capture_on_commit
     appointment = book(at(monday, 10))
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.appointment_update(
-            appointment=appointment, actor=as_owner(appointment.owner), data={"start_time": at(monday, 15)}
+            appointment=appointment, actor=as_owner(appointment.business), data={"start_time": at(monday, 15)}
         )
     pending = Message.objects.filter(appointment=appointment, kind=Kind.REMINDER, status=MessageStatus.PENDING)
     assert sorted(pending.values_list("scheduled_at", flat=True)) == [
@@ -146,35 +148,35 @@ def test_moving_reschedules_the_reminders(book, monday, django_capture_on_commit
 
 
 def test_the_thanks_for_your_visit_is_timed_from_the_end_of_the_visit(
-    book, monday, owner, django_capture_on_commit_callbacks
+    book, monday, business, django_capture_on_commit_callbacks
 ):
     appointment = time_passes(book(at(monday, 10), status="confirmed"), started_minutes_ago=10)
     with django_capture_on_commit_callbacks(execute=True):
-        scheduling.appointment_set_status(appointment=appointment, actor=as_owner(owner), status="completed")
+        scheduling.appointment_set_status(appointment=appointment, actor=as_owner(business), status="completed")
     follow_up = Message.objects.get(appointment=appointment, kind=Kind.FOLLOW_UP)
     assert follow_up.status == MessageStatus.PENDING
     assert follow_up.scheduled_at == appointment.end_time + timedelta(hours=24)  # not 24 h after the click
 
 
-def test_a_visit_two_weeks_ahead_cannot_be_completed_and_sends_no_thanks(book, monday, owner):
+def test_a_visit_two_weeks_ahead_cannot_be_completed_and_sends_no_thanks(book, monday, business):
     appointment = book(at(monday, 10), status="confirmed")
     with pytest.raises(ValidationError, match="depois que começou"):
-        scheduling.appointment_set_status(appointment=appointment, actor=as_owner(owner), status="completed")
+        scheduling.appointment_set_status(appointment=appointment, actor=as_owner(business), status="completed")
     assert not Message.objects.filter(appointment=appointment, kind=Kind.FOLLOW_UP).exists()
 
 
-def test_a_client_booking_tells_the_owner(owner, service, monday, django_capture_on_commit_callbacks):
+def test_a_client_booking_tells_the_owner(business, service, monday, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         scheduling.appointment_book(
-            owner=owner,
+            business=business,
             actor=as_client(),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="Ana",
             client_whatsapp="11988887777",
         )
-    assert sorted(m["to"] for m in whatsapp.outbox) == sorted(["+5511988887777", owner.whatsapp_number])
-    assert [m.to for m in mail.outbox if "Ana" in m.subject] == [[owner.email]]
+    assert sorted(m["to"] for m in whatsapp.outbox) == sorted(["+5511988887777", business.whatsapp_number])
+    assert [m.to for m in mail.outbox if "Ana" in m.subject] == [[business.email]]
 
 
 def test_without_whatsapp_consent_only_email_is_sent(book, monday):
@@ -183,13 +185,15 @@ def test_without_whatsapp_consent_only_email_is_sent(book, monday):
     assert [m.to for m in mail.outbox] == [["ana@exemplo.com"]]
 
 
-def test_a_business_template_is_used_and_unknown_placeholders_refused(owner, book, monday):
-    services.template_save(owner=owner, kind="confirmation", channel="whatsapp", body="Oi {client_name}, até {date}!")
+def test_a_business_template_is_used_and_unknown_placeholders_refused(business, book, monday):
+    services.template_save(
+        business=business, kind="confirmation", channel="whatsapp", body="Oi {client_name}, até {date}!"
+    )
     book(at(monday, 10))
     assert whatsapp.outbox[0]["body"] == f"Oi Ana Souza, até {monday:%d/%m/%Y}!"
     with pytest.raises(Exception, match="client_nome"):
-        services.template_save(owner=owner, kind="confirmation", channel="whatsapp", body="Oi {client_nome}")
-    assert MessageTemplate.objects.get(owner=owner).body == "Oi {client_name}, até {date}!"
+        services.template_save(business=business, kind="confirmation", channel="whatsapp", body="Oi {client_nome}")
+    assert MessageTemplate.objects.get(business=business).body == "Oi {client_name}, até {date}!"
 
 
 def test_a_duplicated_send_task_sends_once(book, monday):
@@ -202,11 +206,11 @@ def test_a_duplicated_send_task_sends_once(book, monday):
     assert len(whatsapp.outbox) == 1
 
 
-def test_over_the_plan_the_message_is_kept_as_failed_with_the_reason(owner, book, monday):
+def test_over_the_plan_the_message_is_kept_as_failed_with_the_reason(business, book, monday):
     from billing.selectors import current_period
 
     MonthlyUsage.objects.create(
-        owner=owner, resource="whatsapp_messages", period=current_period(owner=owner).month, used=100
+        business=business, resource="whatsapp_messages", period=current_period(business=business).month, used=100
     )
     appointment = book(at(monday, 10))
     confirmation = Message.objects.get(appointment=appointment, kind=Kind.CONFIRMATION)
@@ -216,11 +220,11 @@ def test_over_the_plan_the_message_is_kept_as_failed_with_the_reason(owner, book
     assert whatsapp.outbox == []
 
 
-def test_messages_of_another_business_are_never_touched(owner, book, monday):
-    other = UserFactory()
-    foreign = ServiceFactory(owner=other)
+def test_messages_of_another_business_are_never_touched(business, book, monday):
+    other = BusinessFactory()
+    foreign = ServiceFactory(business=other)
     theirs = scheduling.appointment_book(
-        owner=other,
+        business=other,
         actor=as_owner(other),
         service_id=foreign.pk,
         start_time=at(monday, 10),
@@ -228,6 +232,6 @@ def test_messages_of_another_business_are_never_touched(owner, book, monday):
         client_whatsapp="11900001111",
     )
     Message.objects.filter(appointment=theirs).update(status=MessageStatus.FAILED)
-    assert services.messages_retry_failed(owner=owner, queue="appointment_confirmations") == 0
-    assert services.messages_clear_failed(owner=owner, queue="appointment_reminders") == 0
+    assert services.messages_retry_failed(business=business, queue="appointment_confirmations") == 0
+    assert services.messages_clear_failed(business=business, queue="appointment_reminders") == 0
     assert Message.objects.filter(appointment=theirs, status=MessageStatus.FAILED).count() == 3

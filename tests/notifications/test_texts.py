@@ -68,8 +68,8 @@ def test_a_text_longer_than_its_channel_allows_is_refused(auth_client):
     assert long_preview.status_code == 400
 
 
-def test_the_dashboard_form_refuses_a_format_spec_naming_it(client, owner):
-    client.force_login(owner)
+def test_the_dashboard_form_refuses_a_format_spec_naming_it(client, business):
+    client.force_login(business.owner_login)
     refused = client.post(DASHBOARD_URL, {"body": "Oi {client_name:x>999999999}", "action": "save"})
     assert refused.status_code == 400 and "{client_name:x&gt;999999999}" in refused.content.decode()
     preview = client.post(DASHBOARD_URL, {"body": "Oi {client_name!r}", "action": "preview"})
@@ -79,9 +79,9 @@ def test_the_dashboard_form_refuses_a_format_spec_naming_it(client, owner):
 
 
 @pytest.mark.parametrize("placeholder", NOT_PLAIN)
-def test_the_service_refuses_a_placeholder_that_is_not_plain(placeholder, owner):
+def test_the_service_refuses_a_placeholder_that_is_not_plain(placeholder, business):
     with pytest.raises(ValidationError) as refused:
-        texts.template_save(owner=owner, kind=Kind.REMINDER, channel=Channel.WHATSAPP, body=f"Oi {placeholder}")
+        texts.template_save(business=business, kind=Kind.REMINDER, channel=Channel.WHATSAPP, body=f"Oi {placeholder}")
     assert placeholder in refused.value.message_dict["body"][0]
 
 
@@ -96,19 +96,19 @@ def test_rendering_ignores_format_machinery_in_any_text():
 
 
 def test_a_stored_text_with_a_format_spec_is_sent_without_it(
-    owner, service, monday, django_capture_on_commit_callbacks
+    business, service, monday, django_capture_on_commit_callbacks
 ):
     # Written before texts were checked this strictly (or straight into the database).
     MessageTemplate.objects.create(
-        owner=owner,
+        business=business,
         kind=Kind.CONFIRMATION,
         channel=Channel.WHATSAPP,
         body="Oi {client_name}{client_name:x>999999999}{client_name!r}{nome}, {time}",
     )
     with django_capture_on_commit_callbacks(execute=True):
         appointment = scheduling.appointment_book(
-            owner=owner,
-            actor=as_owner(owner),
+            business=business,
+            actor=as_owner(business),
             service_id=service.pk,
             start_time=at(monday, 10),
             client_name="João",

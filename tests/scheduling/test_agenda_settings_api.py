@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from scheduling.models import Professional
-from tests.factories import ProfessionalFactory, ServiceFactory, UserFactory
+from tests.factories import BusinessFactory, ProfessionalFactory, ServiceFactory
 from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def offered(client, service, day, **params) -> list[str]:
     return [slot[11:16] for slot in response.json()["available_slots"]]
 
 
-def test_a_new_business_has_its_owner_as_professional_with_default_hours(auth_client, owner):
+def test_a_new_business_has_its_owner_as_professional_with_default_hours(auth_client, business):
     body = auth_client.get("/api/professionals").json()
     assert body["total"] == 1
     (me,) = body["professionals"]
@@ -28,14 +28,14 @@ def test_a_new_business_has_its_owner_as_professional_with_default_hours(auth_cl
     assert len(me["working_hours"]) == 6
 
 
-def test_add_a_professional_who_does_some_services(auth_client, owner, service, monday):
-    owner.plan_type = "starter"  # the free plan has room for the owner only
-    owner.save(update_fields=["plan_type"])
+def test_add_a_professional_who_does_some_services(auth_client, business, service, monday):
+    business.plan_type = "starter"  # the free plan has room for the owner only
+    business.save(update_fields=["plan_type"])
     response = auth_client.post("/api/professionals", {"name": "Bia", "service_ids": [str(service.pk)]}, format="json")
     assert response.status_code == 201
     assert response.json()["service_ids"] == [str(service.pk)]
     assert auth_client.post("/api/professionals", {"name": ""}, format="json").status_code == 400
-    foreign = ServiceFactory(owner=UserFactory())
+    foreign = ServiceFactory(business=BusinessFactory())
     bad = auth_client.post("/api/professionals", {"name": "Caio", "service_ids": [str(foreign.pk)]}, format="json")
     assert bad.status_code == 400
     assert "service_ids" in bad.json()
@@ -76,7 +76,7 @@ def test_invalid_hours_are_refused_and_keep_the_old_week(auth_client, pro, inter
     assert auth_client.get(url).json() == before
 
 
-def test_time_off_for_the_business_and_for_one_professional(auth_client, owner, pro, service, monday):
+def test_time_off_for_the_business_and_for_one_professional(auth_client, business, pro, service, monday):
     response = auth_client.post(
         "/api/time-off",
         {"start_time": at(monday, 12).isoformat(), "end_time": at(monday, 18).isoformat(), "reason": "Feriado"},
@@ -107,7 +107,7 @@ def test_time_off_bad_input_and_scoping(auth_client, monday):
     backwards = {"start_time": at(monday, 18).isoformat(), "end_time": at(monday, 9).isoformat()}
     assert auth_client.post("/api/time-off", backwards, format="json").status_code == 400
     assert auth_client.post("/api/time-off", {"start_time": "amanhã"}, format="json").status_code == 400
-    foreign_pro = ProfessionalFactory(owner=UserFactory())
+    foreign_pro = ProfessionalFactory(business=BusinessFactory())
     response = auth_client.post(
         "/api/time-off",
         {**backwards, "start_time": at(monday, 8).isoformat(), "professional_id": str(foreign_pro.pk)},
@@ -128,7 +128,7 @@ def test_booking_rules_change_what_is_offered(auth_client, service, monday):
 
 
 def test_another_business_professional_is_404(auth_client):
-    foreign = ProfessionalFactory(owner=UserFactory())
+    foreign = ProfessionalFactory(business=BusinessFactory())
     for url in (f"/api/professionals/{foreign.pk}", f"/api/professionals/{foreign.pk}/hours"):
         assert auth_client.get(url).status_code == 404
     assert auth_client.patch(f"/api/professionals/{foreign.pk}", {"name": "x"}, format="json").status_code == 404
@@ -136,8 +136,8 @@ def test_another_business_professional_is_404(auth_client):
     assert Professional.objects.get(pk=foreign.pk).is_active
 
 
-def test_deactivating_a_professional_removes_them_from_availability(auth_client, owner, pro, service, monday):
-    colleague = ProfessionalFactory(owner=owner)
+def test_deactivating_a_professional_removes_them_from_availability(auth_client, business, pro, service, monday):
+    colleague = ProfessionalFactory(business=business)
     assert auth_client.delete(f"/api/professionals/{colleague.pk}").status_code == 204
     assert auth_client.delete(f"/api/professionals/{pro.pk}").status_code == 400  # the owner stays
     listed = auth_client.get("/api/professionals").json()["professionals"]

@@ -6,7 +6,7 @@ import pytest
 
 from notifications.models import Kind, Message
 from scheduling.models import Appointment, AppointmentStatus
-from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
+from tests.factories import AppointmentFactory, BusinessFactory, ProfessionalFactory, ServiceFactory
 from tests.helpers import at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +76,8 @@ def test_back_to_back_bookings_do_not_conflict(auth_client, service, monday):
     assert create(auth_client, service, at(monday, 11)).status_code == 201
 
 
-def test_any_professional_falls_through_to_a_free_one(auth_client, owner, service, pro, monday):
-    colleague = ProfessionalFactory(owner=owner, name="Bia")
+def test_any_professional_falls_through_to_a_free_one(auth_client, business, service, pro, monday):
+    colleague = ProfessionalFactory(business=business, name="Bia")
     set_hours(colleague, 0, ("09:00", "18:00"))
     first = create(auth_client, service, at(monday, 10)).json()
     second = create(auth_client, service, at(monday, 10)).json()
@@ -114,7 +114,7 @@ def test_bad_input_is_a_400_naming_the_field(auth_client, service, monday, chang
 
 
 def test_another_business_service_is_refused_like_an_unknown_one(auth_client, monday):
-    foreign = ServiceFactory(owner=UserFactory())
+    foreign = ServiceFactory(business=BusinessFactory())
     response = create(auth_client, foreign, at(monday, 10))
     assert response.status_code == 400
     assert "service_id" in response.json()
@@ -159,7 +159,7 @@ def test_missing_fields_are_listed(auth_client):
 
 # --- read, update, move --------------------------------------------------------------------------
 def test_another_business_appointment_is_404_everywhere(auth_client, monday):
-    foreign = AppointmentFactory(service=ServiceFactory(owner=UserFactory()), start_time=at(monday, 10))
+    foreign = AppointmentFactory(service=ServiceFactory(business=BusinessFactory()), start_time=at(monday, 10))
     url = f"{APPOINTMENTS}/{foreign.pk}"
     assert auth_client.get(url).status_code == 404
     assert auth_client.patch(url, {"notes": "x"}, format="json").status_code == 404
@@ -288,10 +288,10 @@ def test_availability_needs_authentication(api_client, service, monday):
 
 
 # --- lists and figures ---------------------------------------------------------------------------------
-def test_list_is_paginated_and_scoped(auth_client, owner, service, monday):
+def test_list_is_paginated_and_scoped(auth_client, business, service, monday):
     for hour in (9, 10, 11):
         create(auth_client, service, at(monday, hour))
-    AppointmentFactory(service=ServiceFactory(owner=UserFactory()), start_time=at(monday, 9))
+    AppointmentFactory(service=ServiceFactory(business=BusinessFactory()), start_time=at(monday, 9))
 
     body = auth_client.get(APPOINTMENTS, {"per_page": 2}).json()
     assert (body["total"], body["page"], body["per_page"], body["total_pages"]) == (3, 1, 2, 2)
@@ -301,9 +301,9 @@ def test_list_is_paginated_and_scoped(auth_client, owner, service, monday):
     assert auth_client.get(APPOINTMENTS, {"page": "x"}).status_code == 400
 
 
-def test_list_filters(auth_client, owner, service, pro, monday):
-    other_service = ServiceFactory(owner=owner, name="Barba", duration=30)
-    colleague = ProfessionalFactory(owner=owner)
+def test_list_filters(auth_client, business, service, pro, monday):
+    other_service = ServiceFactory(business=business, name="Barba", duration=30)
+    colleague = ProfessionalFactory(business=business)
     set_hours(colleague, 1, ("09:00", "18:00"))
     tuesday = monday + timedelta(days=1)
     a = create(auth_client, service, at(monday, 9), client_name="Ana Paula").json()
@@ -334,19 +334,21 @@ def test_date_filters_follow_the_business_day_not_utc(auth_client, service, mond
     assert str(late.pk) in ids
 
 
-def test_list_runs_the_same_queries_for_one_row_or_many(auth_client, owner, service, monday, django_assert_num_queries):
+def test_list_runs_the_same_queries_for_one_row_or_many(
+    auth_client, business, service, monday, django_assert_num_queries
+):
     AppointmentFactory(service=service, start_time=at(monday, 9))
-    with django_assert_num_queries(4) as one_row:  # token check, user, count, page
+    with django_assert_num_queries(5) as one_row:  # token check, user, its business, count, page
         auth_client.get(APPOINTMENTS, {"per_page": 100})
     for day in range(1, 31):
-        AppointmentFactory(service=ServiceFactory(owner=owner), start_time=at(monday + timedelta(days=day), 9))
+        AppointmentFactory(service=ServiceFactory(business=business), start_time=at(monday + timedelta(days=day), 9))
     with django_assert_num_queries(len(one_row.captured_queries)):
         response = auth_client.get(APPOINTMENTS, {"per_page": 100})
     assert response.json()["total"] == 31
 
 
-def test_stats_over_a_range(auth_client, owner, service, monday):
-    cheap = ServiceFactory(owner=owner, name="Barba", price="30.00")
+def test_stats_over_a_range(auth_client, business, service, monday):
+    cheap = ServiceFactory(business=business, name="Barba", price="30.00")
     tuesday = monday + timedelta(days=1)
     for start, svc, status in (
         (at(monday, 9), service, AppointmentStatus.COMPLETED),
@@ -401,9 +403,9 @@ def test_confirming_a_visit_that_has_started_sends_the_client_nothing(auth_clien
 
 
 def test_a_service_whose_assigned_professionals_are_inactive_is_not_offered_with_everyone(
-    auth_client, owner, service, monday
+    auth_client, business, service, monday
 ):
-    specialist = ProfessionalFactory(owner=owner, is_active=False)
+    specialist = ProfessionalFactory(business=business, is_active=False)
     specialist.services.add(service)
 
     availability = auth_client.get(
@@ -418,11 +420,11 @@ def test_a_service_whose_assigned_professionals_are_inactive_is_not_offered_with
     assert not Appointment.objects.exists()
 
 
-def test_activity_lists_booked_moved_and_cancelled_with_who_did_it(auth_client, client, owner, service, monday):
+def test_activity_lists_booked_moved_and_cancelled_with_who_did_it(auth_client, client, business, service, monday):
     appointment_id = create(auth_client, service, at(monday, 10)).json()["id"]
     appointment = Appointment.objects.get(pk=appointment_id)
     moved = client.post(
-        f"/b/{owner.business_slug}/a/{appointment.manage_token}/",
+        f"/b/{business.slug}/a/{appointment.manage_token}/",
         {"action": "reschedule", "start_time": at(monday, 15).isoformat()},
     )
     assert moved.status_code == 200
@@ -438,7 +440,7 @@ def test_activity_lists_booked_moved_and_cancelled_with_who_did_it(auth_client, 
         ("moved", "client", "manage_link"),
         ("cancelled", "owner", "api"),
     ]
-    assert rows[0]["actor"]["name"] == owner.email and rows[1]["actor"]["name"] == "João Silva"
+    assert rows[0]["actor"]["name"] == business.email and rows[1]["actor"]["name"] == "João Silva"
     moved_details = {key: datetime.fromisoformat(value) for key, value in rows[1]["details"].items()}
     assert moved_details == {"from": at(monday, 10), "to": at(monday, 15)}
     assert rows[2]["details"]["reason"] == "Fechado"
@@ -446,5 +448,5 @@ def test_activity_lists_booked_moved_and_cancelled_with_who_did_it(auth_client, 
 
 
 def test_another_business_appointment_activity_is_404(auth_client, monday):
-    foreign = AppointmentFactory(service=ServiceFactory(owner=UserFactory()), start_time=at(monday, 10))
+    foreign = AppointmentFactory(service=ServiceFactory(business=BusinessFactory()), start_time=at(monday, 10))
     assert auth_client.get(f"{APPOINTMENTS}/{foreign.pk}/activity").status_code == 404

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.models import User
 from agendazap.events import Actor, Via
 from notifications.models import Message
 from scheduling import services
@@ -22,8 +23,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
-def logged_in(client, owner):
-    client.force_login(owner)
+def logged_in(client, business):
+    client.force_login(business.owner_login)
     return client
 
 
@@ -61,9 +62,9 @@ def pt(message: str) -> str:
 
 
 # --- The appointment page -------------------------------------------------------------------------
-def test_appointment_page_shows_what_happened_when_and_who_did_it(logged_in, owner, service, monday):
-    owner.timezone = "Asia/Kolkata"  # +05:30: the log's times are the business's, not the server's
-    owner.save(update_fields=["timezone"])
+def test_appointment_page_shows_what_happened_when_and_who_did_it(logged_in, business, service, monday):
+    business.timezone = "Asia/Kolkata"  # +05:30: the log's times are the business's, not the server's
+    business.save(update_fields=["timezone"])
     kolkata = ZoneInfo("Asia/Kolkata")
     booked = logged_in.post("/dashboard/agenda/new/", book_form(service, monday, other_time="10:00"))
     appointment = Appointment.objects.get()
@@ -87,9 +88,9 @@ def test_appointment_page_shows_what_happened_when_and_who_did_it(logged_in, own
     assert 'id="client-confirmed"' in content
 
 
-def test_staff_and_system_changes_are_named_as_such(logged_in, owner, service, monday):
+def test_staff_and_system_changes_are_named_as_such(logged_in, business, service, monday):
     appointment = AppointmentFactory(service=service, start_time=at(monday, 10))
-    staff = type(owner).objects.create_superuser(email="equipe@agendazap.com.br", password="x-senha-forte-1")
+    staff = User.objects.create_superuser(email="equipe@agendazap.com.br", password="x-senha-forte-1")
     services.appointment_cancel(appointment=appointment, actor=Actor.business(staff, via=Via.ADMIN))
     services.appointment_set_status(
         appointment=AppointmentFactory(service=service, start_time=at(monday, 12), status="pending"),
@@ -175,16 +176,16 @@ def next_fall_back(after: date) -> date:
 
 
 @pytest.fixture
-def new_york(owner, pro):
-    owner.timezone = "America/New_York"
-    owner.save(update_fields=["timezone"])
+def new_york(business, pro):
+    business.timezone = "America/New_York"
+    business.save(update_fields=["timezone"])
     set_hours(pro, 6, ("00:00", "04:00"))
-    set_rules(owner, max_days_ahead=730, slot_interval_minutes=30)
-    return owner
+    set_rules(business, max_days_ahead=730, slot_interval_minutes=30)
+    return business
 
 
 def test_both_0130_slots_of_a_fall_back_night_are_offered_and_each_can_be_booked(logged_in, new_york):
-    service = ServiceFactory(owner=new_york, duration=30)
+    service = ServiceFactory(business=new_york, duration=30)
     day = next_fall_back(timezone.now().astimezone(NEW_YORK).date() + timedelta(days=2))
 
     page = logged_in.get(f"/dashboard/agenda/new/?service_id={service.pk}&date={day}")
@@ -201,7 +202,7 @@ def test_both_0130_slots_of_a_fall_back_night_are_offered_and_each_can_be_booked
 
 
 def test_rescheduling_to_the_second_0130_of_a_fall_back_night_moves_there(logged_in, new_york):
-    service = ServiceFactory(owner=new_york, duration=30)
+    service = ServiceFactory(business=new_york, duration=30)
     day = next_fall_back(timezone.now().astimezone(NEW_YORK).date() + timedelta(days=2))
     appointment = AppointmentFactory(
         service=service, start_time=datetime.combine(day, datetime.min.time(), tzinfo=NEW_YORK)

@@ -18,19 +18,21 @@ class Boom(Exception):
     pass
 
 
-def book(owner, service, start, *, actor=None, **extra):
+def book(business, service, start, *, actor=None, **extra):
     fields = {"client_name": "Ana Souza", "client_whatsapp": "(11) 98888-7777", **extra}
     return services.appointment_book(
-        owner=owner, actor=actor or as_owner(owner), service_id=service.pk, start_time=start, **fields
+        business=business, actor=actor or as_owner(business), service_id=service.pk, start_time=start, **fields
     )
 
 
-def test_each_change_emits_one_event_with_its_actor(owner, service, monday):
+def test_each_change_emits_one_event_with_its_actor(business, service, monday):
     heard = []
     events.subscribe(events.AppointmentEvent, heard.append)
     try:
-        appointment = book(owner, service, at(monday, 10))
-        services.appointment_update(appointment=appointment, actor=as_owner(owner), data={"start_time": at(monday, 11)})
+        appointment = book(business, service, at(monday, 10))
+        services.appointment_update(
+            appointment=appointment, actor=as_owner(business), data={"start_time": at(monday, 11)}
+        )
         services.appointment_client_confirm(appointment=appointment, actor=as_client(name="Ana"))
         services.appointment_cancel(appointment=appointment, actor=as_client(name="Ana"), reason="Imprevisto")
     finally:
@@ -45,53 +47,53 @@ def test_each_change_emits_one_event_with_its_actor(owner, service, monday):
     assert heard[1].previous_start == at(monday, 10)
 
 
-def test_the_activity_log_records_what_when_and_who(owner, service, monday):
-    appointment = book(owner, service, at(monday, 10))
+def test_the_activity_log_records_what_when_and_who(business, service, monday):
+    appointment = book(business, service, at(monday, 10))
     services.appointment_client_confirm(appointment=appointment, actor=as_client(name="Ana"))
-    services.appointment_set_status(appointment=appointment, actor=as_owner(owner), status="confirmed")
+    services.appointment_set_status(appointment=appointment, actor=as_owner(business), status="confirmed")
     rows = list(AppointmentActivity.objects.filter(appointment=appointment))
     assert [(row.kind, row.actor_kind) for row in rows] == [
         ("booked", "owner"),
         ("client_confirmed", "client"),
         ("confirmed", "owner"),
     ]
-    assert rows[0].actor_user_id == owner.pk and rows[1].actor_name == "Ana"
+    assert rows[0].actor_user_id == business.owner_login.pk and rows[1].actor_name == "Ana"
     assert rows[2].details == {"from": "pending"}
 
 
-def test_a_failing_reaction_rolls_the_change_back_with_everything_it_wrote(owner, service, monday):
+def test_a_failing_reaction_rolls_the_change_back_with_everything_it_wrote(business, service, monday):
     def explode(event):
         raise Boom
 
     events.subscribe(events.AppointmentBooked, explode)
     try:
         with pytest.raises(Boom):
-            book(owner, service, at(monday, 10))
+            book(business, service, at(monday, 10))
     finally:
         events._handlers[events.AppointmentBooked].remove(explode)
-    assert not owner.appointments.exists()
+    assert not business.appointments.exists()
     assert not AppointmentActivity.objects.exists()
     assert not Message.objects.exists()
 
 
-def test_a_rolled_back_caller_takes_the_booking_its_messages_and_its_log_with_it(owner, service, monday):
+def test_a_rolled_back_caller_takes_the_booking_its_messages_and_its_log_with_it(business, service, monday):
     with pytest.raises(Boom), transaction.atomic():
-        book(owner, service, at(monday, 10))
+        book(business, service, at(monday, 10))
         raise Boom
-    assert not owner.appointments.exists()
+    assert not business.appointments.exists()
     assert not Message.objects.exists() and not AppointmentActivity.objects.exists()
 
 
-def test_a_callers_transaction_cannot_take_the_plan_refusal_notice_with_it(owner):
+def test_a_callers_transaction_cannot_take_the_plan_refusal_notice_with_it(business):
     refusal = PlanLimitExceeded("full", limit=50, used=50, plan_type="free", resource="appointments")
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
-        plan_refusal_notice(owner=owner, exc=refusal)
+        plan_refusal_notice(business=business, exc=refusal)
 
 
-def test_online_booking_refuses_to_run_inside_a_callers_transaction(owner, service, monday):
+def test_online_booking_refuses_to_run_inside_a_callers_transaction(business, service, monday):
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         services.appointment_book_online(
-            owner=owner,
+            business=business,
             via=events.Via.PUBLIC_API,
             ip_address="203.0.113.9",
             client_whatsapp="11988887777",

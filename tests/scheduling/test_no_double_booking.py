@@ -15,9 +15,9 @@ from tests.helpers import at, set_hours
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def race(owner, body: dict, attempts: int) -> list[int]:
+def race(business, body: dict, attempts: int) -> list[int]:
     """POST the same booking from `attempts` threads released at the same instant."""
-    token = tokens_issue(user=owner)["access_token"]
+    token = tokens_issue(user=business.owner_login)["access_token"]
     statuses: list[int] = []
     barrier = threading.Barrier(attempts)
 
@@ -47,25 +47,25 @@ def body(service, start) -> dict:
     }
 
 
-def test_twenty_concurrent_requests_for_one_slot_make_one_booking(owner, service, monday):
-    statuses = race(owner, body(service, at(monday, 10)), attempts=20)
+def test_twenty_concurrent_requests_for_one_slot_make_one_booking(business, service, monday):
+    statuses = race(business, body(service, at(monday, 10)), attempts=20)
 
     assert sorted(statuses) == [201] + [409] * 19
     assert Appointment.objects.exclude(status=AppointmentStatus.CANCELLED).count() == 1
 
 
-def test_concurrent_any_professional_requests_fill_each_professional_once(owner, service, monday):
+def test_concurrent_any_professional_requests_fill_each_professional_once(business, service, monday):
     for _ in range(2):
-        set_hours(ProfessionalFactory(owner=owner), 0, ("09:00", "18:00"))
+        set_hours(ProfessionalFactory(business=business), 0, ("09:00", "18:00"))
 
-    statuses = race(owner, body(service, at(monday, 10)), attempts=12)
+    statuses = race(business, body(service, at(monday, 10)), attempts=12)
 
     assert sorted(statuses) == [201] * 3 + [409] * 9
     booked = Appointment.objects.filter(start_time=at(monday, 10)).values_list("professional_id", flat=True)
     assert len(set(booked)) == 3
 
 
-def test_the_database_refuses_an_overlap_written_around_the_services(owner, service, monday):
+def test_the_database_refuses_an_overlap_written_around_the_services(business, service, monday):
     AppointmentFactory(service=service, start_time=at(monday, 10))
     with pytest.raises(IntegrityError), transaction.atomic():
         AppointmentFactory(service=service, start_time=at(monday, 10, 30))

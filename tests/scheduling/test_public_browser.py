@@ -39,8 +39,8 @@ def browser(monkeypatch):
         browser.close()
 
 
-def open_booking(page, live_server, owner, service, day):
-    page.goto(f"{live_server.url}/b/{owner.business_slug}/")
+def open_booking(page, live_server, business, service, day):
+    page.goto(f"{live_server.url}/b/{business.slug}/")
     page.get_by_role("link", name=re.compile(service.name)).click()
     day_link = page.locator(f'a.day-open[href*="date={day.isoformat()}"]')
     if not day_link.count():  # the day is in next month's calendar
@@ -54,9 +54,9 @@ def fill_details(page, *, name="Ana Souza", phone="(11) 98888-7777", email="ana@
     page.get_by_label("E-mail (opcional)").fill(email)
 
 
-def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_server, owner, service, monday):
+def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_server, business, service, monday):
     page = browser.new_context(**PHONE).new_page()
-    open_booking(page, live_server, owner, service, monday)
+    open_booking(page, live_server, business, service, monday)
     page.get_by_role("radio", name="10:00").check()
     fill_details(page)
     page.get_by_role("button", name="Agendar").click()
@@ -97,10 +97,10 @@ def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_se
 # Two requests writing at once need a database with real concurrent connections: the test
 # database on SQLite is one shared in-memory file that locks whole tables.
 @pytest.mark.postgres
-def test_two_browsers_racing_for_one_slot_make_one_booking(browser, live_server, owner, service, monday):
+def test_two_browsers_racing_for_one_slot_make_one_booking(browser, live_server, business, service, monday):
     pages = [browser.new_context(**PHONE).new_page() for _ in range(2)]
     for n, page in enumerate(pages):
-        open_booking(page, live_server, owner, service, monday)
+        open_booking(page, live_server, business, service, monday)
         page.get_by_role("radio", name="11:00").check()
         fill_details(page, name=f"Cliente {n}", phone=f"(11) 9888{n}-0000", email="")
 
@@ -117,9 +117,9 @@ def test_two_browsers_racing_for_one_slot_make_one_booking(browser, live_server,
     assert Appointment.objects.filter(start_time=at(monday, 11)).count() == 1
 
 
-def test_the_page_books_without_javascript(browser, live_server, owner, service, monday):
+def test_the_page_books_without_javascript(browser, live_server, business, service, monday):
     page = browser.new_context(**PHONE, java_script_enabled=False).new_page()
-    open_booking(page, live_server, owner, service, monday)
+    open_booking(page, live_server, business, service, monday)
     page.get_by_role("radio", name="14:00").check()
     fill_details(page)
     page.get_by_role("button", name="Agendar").click()

@@ -8,21 +8,21 @@ from django.utils import timezone
 
 from billing.models import PlanLimits
 from scheduling.models import Appointment, AppointmentSource, AppointmentStatus, BookingRules, TimeOff
-from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
+from tests.factories import AppointmentFactory, BusinessFactory, ProfessionalFactory, ServiceFactory
 from tests.helpers import SAO_PAULO, at
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def logged_in(client, owner):
-    client.force_login(owner)
+def logged_in(client, business):
+    client.force_login(business.owner_login)
     return client
 
 
 @pytest.fixture
 def other_owner(db):
-    return UserFactory(business_name="Barbearia Vizinha")
+    return BusinessFactory(name="Barbearia Vizinha")
 
 
 def offered_instants(response) -> list[datetime]:
@@ -95,10 +95,10 @@ def test_agenda_opens_on_today_in_the_business_time_zone(logged_in):
 
 
 def test_agenda_times_are_shown_in_the_business_time_zone(client, monday):
-    owner = UserFactory(timezone="America/Manaus")  # UTC-4, an hour behind São Paulo
-    service = ServiceFactory(owner=owner)
+    business = BusinessFactory(timezone="America/Manaus")  # UTC-4, an hour behind São Paulo
+    service = ServiceFactory(business=business)
     AppointmentFactory(service=service, start_time=at(monday, 11), client_name="Cliente Manaus")  # 11:00 in SP
-    client.force_login(owner)
+    client.force_login(business.owner_login)
 
     content = client.get(f"/dashboard/agenda/?date={monday}").content.decode()
 
@@ -107,8 +107,8 @@ def test_agenda_times_are_shown_in_the_business_time_zone(client, monday):
     assert "12:00" not in content
 
 
-def test_agenda_filters_by_professional_and_status(logged_in, owner, service, pro, monday):
-    ana = ProfessionalFactory(owner=owner, name="Ana")
+def test_agenda_filters_by_professional_and_status(logged_in, business, service, pro, monday):
+    ana = ProfessionalFactory(business=business, name="Ana")
     AppointmentFactory(service=service, start_time=at(monday, 9), client_name="Com Dono", professional=pro)
     AppointmentFactory(service=service, start_time=at(monday, 9), client_name="Com Ana", professional=ana)
     AppointmentFactory(
@@ -129,20 +129,20 @@ def test_agenda_with_a_bad_date_says_so(logged_in):
 
 
 def test_agenda_runs_the_same_queries_for_1_and_20_appointments(
-    client, owner, service, monday, django_assert_max_num_queries, django_assert_num_queries
+    client, business, service, monday, django_assert_max_num_queries, django_assert_num_queries
 ):
-    client.force_login(owner)
+    client.force_login(business.owner_login)
     url = f"/dashboard/agenda/?date={monday}"
     AppointmentFactory(service=service, start_time=at(monday, 2))
     with django_assert_max_num_queries(10) as one_row:
         assert client.get(url).status_code == 200
 
-    other_service = ServiceFactory(owner=owner, name="Barba")
-    other_pro = ProfessionalFactory(owner=owner)
+    other_service = ServiceFactory(business=business, name="Barba")
+    other_pro = ProfessionalFactory(business=business)
     for hour in range(3, 22):  # 19 more, hour after hour, with other services, professionals and clients
         AppointmentFactory(
             service=other_service if hour % 2 else service,
-            professional=other_pro if hour % 3 else owner.professionals.get(is_owner=True),
+            professional=other_pro if hour % 3 else business.professionals.get(is_owner=True),
             start_time=at(monday, hour),
         )
     with django_assert_num_queries(len(one_row)):
@@ -165,7 +165,7 @@ def test_new_appointment_page_offers_the_free_times_of_the_day(logged_in, servic
     assert "10:00" not in times
 
 
-def test_booking_from_the_dashboard_takes_the_chosen_free_time(logged_in, owner, service, monday):
+def test_booking_from_the_dashboard_takes_the_chosen_free_time(logged_in, business, service, monday):
     response = logged_in.post("/dashboard/agenda/new/", book_form(service, monday, "14:00"))
 
     appointment = Appointment.objects.get()
@@ -371,13 +371,13 @@ def test_hours_editor_refuses_bad_weeks_and_keeps_the_old_one(logged_in, pro, da
     assert pro.working_hours.count() == before
 
 
-def test_time_off_closes_the_day_and_removing_it_opens_it_again(logged_in, owner, service, monday):
+def test_time_off_closes_the_day_and_removing_it_opens_it_again(logged_in, business, service, monday):
     response = logged_in.post(
         "/dashboard/settings/agenda/time-off/new/",
         {"professional_id": "", "start_date": monday, "reason": "Feriado municipal"},
     )
     assert response.status_code == 302
-    row = TimeOff.objects.get(owner=owner)
+    row = TimeOff.objects.get(business=business)
     assert (row.start_time, row.end_time) == (at(monday, 0), at(monday + timedelta(days=1), 0))
     assert "Feriado municipal" in logged_in.get("/dashboard/settings/agenda/").content.decode()
     assert offered_times(logged_in.get(f"/dashboard/agenda/new/?service_id={service.pk}&date={monday}")) == []
@@ -397,7 +397,7 @@ def test_time_off_ending_before_it_starts_is_refused(logged_in, monday):
     assert not TimeOff.objects.exists()
 
 
-def test_booking_rules_change_the_offered_times(logged_in, owner, service, monday):
+def test_booking_rules_change_the_offered_times(logged_in, business, service, monday):
     data = {
         "slot_interval_minutes": "30",
         "buffer_minutes": "0",
@@ -409,7 +409,7 @@ def test_booking_rules_change_the_offered_times(logged_in, owner, service, monda
     response = logged_in.post("/dashboard/settings/agenda/rules/", data)
 
     assert response.status_code == 302
-    rules = BookingRules.objects.get(owner=owner)
+    rules = BookingRules.objects.get(business=business)
     assert (rules.slot_interval_minutes, rules.min_notice_minutes, rules.online_booking_status) == (30, 120, "pending")
     assert "09:30" in offered_times(logged_in.get(f"/dashboard/agenda/new/?service_id={service.pk}&date={monday}"))
 
@@ -418,12 +418,12 @@ def test_booking_rules_change_the_offered_times(logged_in, owner, service, monda
     assert "Deve ter pelo menos 5 minutos" in refused.content.decode()
 
 
-def test_professionals_are_added_renamed_and_deactivated(logged_in, owner):
-    owner.plan_type = "pro"
-    owner.save(update_fields=["plan_type"])
+def test_professionals_are_added_renamed_and_deactivated(logged_in, business):
+    business.plan_type = "pro"
+    business.save(update_fields=["plan_type"])
 
     response = logged_in.post("/dashboard/settings/agenda/professionals/new/", {"name": "Ana Lima"})
-    ana = owner.professionals.get(name="Ana Lima")
+    ana = business.professionals.get(name="Ana Lima")
     assert response.status_code == 302
     assert response["Location"] == f"/dashboard/settings/agenda/professionals/{ana.pk}/"
     assert ana.working_hours.exists()  # starts with the default week
@@ -443,21 +443,21 @@ def test_the_owner_professional_cannot_be_deactivated(logged_in, pro):
     assert pro.is_active
 
 
-def test_a_professional_over_the_plan_limit_answers_402(logged_in, owner):
+def test_a_professional_over_the_plan_limit_answers_402(logged_in, business):
     response = logged_in.post("/dashboard/settings/agenda/professionals/new/", {"name": "Ana Lima"})
     assert response.status_code == 402
     assert 'href="/dashboard/plan/"' in response.content.decode()
-    assert owner.professionals.count() == 1
+    assert business.professionals.count() == 1
 
 
 # --- Tenancy and login --------------------------------------------------------------------------------
 @pytest.fixture
 def foreign(other_owner):
-    service = ServiceFactory(owner=other_owner)
+    service = ServiceFactory(business=other_owner)
     appointment = AppointmentFactory(service=service, start_time=timezone.now() + timedelta(days=3))
     professional = other_owner.professionals.get(is_owner=True)
     time_off = TimeOff.objects.create(
-        owner=other_owner, start_time=timezone.now(), end_time=timezone.now() + timedelta(days=1)
+        business=other_owner, start_time=timezone.now(), end_time=timezone.now() + timedelta(days=1)
     )
     return {"appointment": appointment, "professional": professional, "time_off": time_off}
 
@@ -491,7 +491,7 @@ def test_another_business_professional_cannot_be_used_to_book_or_filter(logged_i
         "/dashboard/agenda/new/", book_form(service, monday, "10:00", professional_id=str(professional.pk))
     )
     assert response.status_code == 400
-    assert not Appointment.objects.filter(owner=service.owner).exists()
+    assert not Appointment.objects.filter(business=service.business).exists()
     assert logged_in.get(f"/dashboard/agenda/?professional_id={professional.pk}").status_code == 400
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import TemplateType, User
+from accounts.models import Business, TemplateType, User
 from agendazap.events import Actor, Via
 from catalog.services import service_create
 from scheduling.selectors import availability_get
@@ -38,27 +38,29 @@ class Command(BaseCommand):
                 whatsapp_number="(11) 98888-0000",
             )
             owner.is_verified = True
-            owner.address = "Rua Augusta, 1000 - São Paulo, SP"
-            owner.save(update_fields=["is_verified", "address", "updated_at"])
+            owner.save(update_fields=["is_verified", "updated_at"])
+            owner.last_business.address = "Rua Augusta, 1000 - São Paulo, SP"
+            owner.last_business.save(update_fields=["address", "updated_at"])
+        business = owner.last_business
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
             User.objects.create_superuser(ADMIN_EMAIL, ADMIN_PASSWORD)
-        if not owner.services.exists():
-            self._demo_agenda(owner)
+        if not business.services.exists():
+            self._demo_agenda(business)
 
         base = settings.PUBLIC_BASE_URL
         self.stdout.write(
             self.style.SUCCESS("Demo ready.")
             + f"\n  Dashboard: {base}/accounts/login/  email {DEMO_EMAIL}  password {DEMO_PASSWORD}"
             + f"\n  Admin:     {base}/admin/  email {ADMIN_EMAIL}  password {ADMIN_PASSWORD}"
-            + f"\n  Booking:   {base}/b/{owner.business_slug}/"
+            + f"\n  Booking:   {base}/b/{business.slug}/"
             + f"\n  API docs:  {base}/api/docs/"
         )
 
-    def _demo_agenda(self, owner: User) -> None:
+    def _demo_agenda(self, business: Business) -> None:
         """A few services and the next days' bookings, made the way the app makes them."""
-        corte = service_create(owner=owner, data={"name": "Corte masculino", "duration": 45, "price": "50.00"})
-        service_create(owner=owner, data={"name": "Barba", "duration": 30, "price": "35.00"})
-        service_create(owner=owner, data={"name": "Corte + barba", "duration": 75, "price": "80.00"})
+        corte = service_create(business=business, data={"name": "Corte masculino", "duration": 45, "price": "50.00"})
+        service_create(business=business, data={"name": "Barba", "duration": 30, "price": "35.00"})
+        service_create(business=business, data={"name": "Corte + barba", "duration": 75, "price": "80.00"})
         clients = [
             ("João Silva", "(11) 98888-1001"),
             ("Pedro Santos", "(11) 98888-1002"),
@@ -67,11 +69,11 @@ class Command(BaseCommand):
         day = timezone.localdate() + timedelta(days=1)
         booked = 0
         while booked < len(clients):
-            slots = availability_get(owner=owner, service=corte, day=day).slots
+            slots = availability_get(business=business, service=corte, day=day).slots
             for (name, phone), start in zip(clients[booked:], slots[1::3], strict=False):
                 appointment_book(
-                    owner=owner,
-                    actor=Actor.business(owner, via=Via.DASHBOARD),
+                    business=business,
+                    actor=Actor.business(business.owner_login, via=Via.DASHBOARD),
                     service_id=corte.pk,
                     start_time=start,
                     client_name=name,
