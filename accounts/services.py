@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +29,11 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import Business, LoginAttempt, Membership, RevokedAccessToken, Role, TemplateType, User
-from accounts.tenancy import business_for
+from accounts.tenancy import business_for, membership_for
 from accounts.validators import validate_timezone
 from agendazap import events
 from agendazap.errors import InvalidCredentials, InvalidToken, TooManyAttempts
+from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
 from agendazap.ratelimit import allow
 
@@ -108,14 +110,18 @@ def _available_slug(text: str) -> str:
 
 @dataclass(frozen=True)
 class Profile:
-    """A login as the profile shows it: the login and the business it works in."""
+    """A login as the profile shows it: the login, the business it works in and its role there."""
 
     user: User
     business: Business | None
+    role: str | None = None
 
 
-def profile_get(*, user: User) -> Profile:
-    return Profile(user=user, business=business_for(user))
+def profile_get(*, user: User, membership: Membership | None = None) -> Profile:
+    membership = membership or membership_for(user)
+    if membership is None:
+        return Profile(user=user, business=None)
+    return Profile(user=user, business=membership.business, role=membership.role)
 
 
 # The profile's keys and where they live: the login's email, the rest the business's.
@@ -293,8 +299,17 @@ def login_authenticate(*, email: str, password: str, ip_address: str) -> User:
 
 
 # --- JWT lifecycle ------------------------------------------------------------------------
-def tokens_issue(*, user: User) -> dict[str, Any]:
+def tokens_issue(*, user: User, membership: Membership | None = None) -> dict[str, Any]:
+    """A token pair for the login working in `membership`'s business (default: its last one).
+
+    The tokens name the business and the role held there: removing the member or changing its
+    role ends them on their next use (`accounts.authentication`).
+    """
+    membership = membership or membership_for(user)
     refresh = RefreshToken.for_user(user)
+    if membership is not None:
+        refresh["business_id"] = str(membership.business_id)
+        refresh["role"] = membership.role
     return {
         "access_token": str(refresh.access_token),
         "refresh_token": str(refresh),
@@ -304,11 +319,14 @@ def tokens_issue(*, user: User) -> dict[str, Any]:
 
 
 def tokens_refresh(*, refresh_token: str) -> tuple[User, dict[str, Any]]:
-    """Trade a refresh token for a new pair. Each refresh token works exactly once."""
+    """Trade a refresh token for a new pair in the same business. Each refresh token works exactly once."""
     token = _parse_refresh_token(refresh_token)
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise InvalidToken()
+    membership = membership_for(user, business_id=token.get("business_id"))
+    if "business_id" in token and (membership is None or membership.role != token.get("role")):
+        raise InvalidToken(_("This session has ended. Log in again."))
     outstanding = _outstanding_for(token, user)
     try:
         with transaction.atomic():
@@ -317,7 +335,17 @@ def tokens_refresh(*, refresh_token: str) -> tuple[User, dict[str, Any]]:
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
         raise InvalidToken(_("This refresh token has already been used.")) from exc
-    return user, tokens_issue(user=user)
+    return user, tokens_issue(user=user, membership=membership)
+
+
+def business_switch(*, user: User, business_id) -> Membership:
+    """Work in another of the login's businesses from now on (404 for a business it is not in)."""
+    membership = membership_for(user, business_id=as_uuid(business_id)) if as_uuid(business_id) else None
+    if membership is None:
+        raise Http404
+    user.last_business = membership.business
+    user.save(update_fields=["last_business", "updated_at"])
+    return membership
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("switch-business/", views.switch_business, name="switch-business"),
     path("verify-email/resend/", views.resend_verification, name="resend-verification"),
     path("verify-email/<str:token>/", views.verify_email, name="verify-email"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import LoginForm, OutboxPasswordResetForm, SignUpForm
+from accounts.tenancy import membership_for, session_switch
 from accounts.throttles import RegistrationThrottle
 from agendazap.errors import InvalidCredentials, TooManyAttempts
 from agendazap.forms import add_service_errors
@@ -41,10 +42,28 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            login(request, user, backend=MODEL_BACKEND)
+            _log_in(request, user)
             messages.success(request, _("Welcome! We sent a link to %(email)s to confirm it.") % {"email": user.email})
             return redirect("dashboard:home")
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _log_in(request: HttpRequest, user) -> None:
+    """Start a dashboard session in the business the login used last (with its role there)."""
+    login(request, user, backend=MODEL_BACKEND)
+    membership = membership_for(user)
+    if membership is not None:
+        session_switch(request, membership)
+
+
+@login_required
+@require_POST
+def switch_business(request: HttpRequest) -> HttpResponse:
+    """Work in another business of the login from now on (the dashboard's switcher)."""
+    membership = services.business_switch(user=request.user, business_id=request.POST.get("business_id", ""))
+    session_switch(request, membership)
+    messages.success(request, _("You are now working in %(business)s.") % {"business": membership.business})
+    return redirect("dashboard:home")
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -73,7 +92,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             status, retry_after = 429, exc.retry_after
         else:
-            login(request, user, backend=MODEL_BACKEND)
+            _log_in(request, user)
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     if form.errors and status == 200:
         status = 400

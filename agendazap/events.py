@@ -69,9 +69,13 @@ class Actor:
     name: str = ""
 
     @classmethod
-    def business(cls, user: Any, *, via: Via) -> Actor:
-        """A login acting for its business (staff in the admin are named as staff)."""
-        kind = ActorKind.STAFF if via == Via.ADMIN and getattr(user, "is_staff", False) else ActorKind.OWNER
+    def business(cls, user: Any, *, via: Via, role: str = "owner") -> Actor:
+        """A login acting for its business with its `role` there: the owner, a member of the team,
+        or staff in the admin."""
+        if via == Via.ADMIN and getattr(user, "is_staff", False):
+            kind = ActorKind.STAFF
+        else:
+            kind = ActorKind.OWNER if role == "owner" else ActorKind.MEMBER
         return cls(kind=kind, via=via, user_id=user.pk, name=user.email)
 
     @classmethod

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.tenancy import actor
 from agendazap.errors import DomainError
-from agendazap.events import Actor, Via
+from agendazap.events import Via
 from agendazap.forms import add_domain_error, add_service_errors
 from crm import selectors, services
 from crm.forms import ClientActiveForm, ClientEraseForm, ClientFilterForm, ClientForm
@@ -103,7 +104,7 @@ def client_erase(request: HttpRequest, client_id) -> HttpResponse:
     client = selectors.client_get(business=request.business, client_id=client_id)
     form = ClientEraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.client_delete(client=client, actor=Actor.business(request.user, via=Via.DASHBOARD), erase=True)
+        services.client_delete(client=client, actor=actor(request, via=Via.DASHBOARD), erase=True)
         messages.success(request, _("The client's personal data was erased. Their appointments stay in your figures."))
         return redirect("dashboard:clients-detail", client_id=client.pk)
     context = {"form": form, "client": client}

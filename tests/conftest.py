@@ -63,6 +63,12 @@ def business(db):
 
 
 @pytest.fixture
+def owner(business):
+    """The business's owner login."""
+    return business.owner_login
+
+
+@pytest.fixture
 def owner_password() -> str:
     return DEFAULT_PASSWORD
 

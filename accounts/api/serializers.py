@@ -41,6 +41,7 @@ class ProfileSerializer(serializers.Serializer):
     address = serializers.CharField(source="business.address", default=None)
     timezone = serializers.CharField(source="business.timezone", default=None)
     plan_type = serializers.CharField(source="business.plan_type", default=None)
+    role = serializers.CharField(default=None, help_text="owner, manager, receptionist or professional")
     is_active = serializers.BooleanField(source="user.is_active")
     is_verified = serializers.BooleanField(source="user.is_verified")
     created_at = serializers.DateTimeField(source="user.created_at")
@@ -64,10 +65,23 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
 
 
+class BusinessMembershipSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="business.id")
+    name = serializers.CharField(source="business.name")
+    slug = serializers.CharField(source="business.slug")
+    role = serializers.CharField()
+
+
+class SwitchBusinessInputSerializer(serializers.Serializer):
+    business_id = serializers.UUIDField()
+
+
 class AuthTokensSerializer(serializers.Serializer):
-    """Response of register, login and refresh."""
+    """Response of register, login, refresh and switch-business: the tokens are for `user`'s
+    business (the one it used last); `businesses` lists every business the login belongs to."""
 
     user = ProfileSerializer()
+    businesses = BusinessMembershipSerializer(many=True)
     access_token = serializers.CharField()
     refresh_token = serializers.CharField()
     token_type = serializers.CharField()

@@ -10,5 +10,6 @@ urlpatterns = [
     *slash_optional(
         "auth/resend-verification", views.ResendVerificationView.as_view(), name="auth-resend-verification"
     ),
+    *slash_optional("auth/switch-business", views.SwitchBusinessView.as_view(), name="auth-switch-business"),
     *slash_optional("users/profile", views.ProfileView.as_view(), name="users-profile"),
 ]

@@ -9,20 +9,29 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.serializers import (
     AuthTokensSerializer,
+    BusinessMembershipSerializer,
     InfoMessageSerializer,
     LoginInputSerializer,
     ProfileSerializer,
     ProfileUpdateInputSerializer,
     RefreshTokenInputSerializer,
     RegisterInputSerializer,
+    SwitchBusinessInputSerializer,
     VerifyEmailInputSerializer,
 )
+from accounts.tenancy import memberships_of
 from accounts.throttles import RegistrationThrottle
+from agendazap.api.views import validated
 from agendazap.http import client_ip
 
 
-def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_OK) -> Response:
-    return Response({"user": ProfileSerializer(services.profile_get(user=user)).data, **tokens}, status=status_code)
+def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_OK, membership=None) -> Response:
+    body = {
+        "user": ProfileSerializer(services.profile_get(user=user, membership=membership)).data,
+        "businesses": BusinessMembershipSerializer(memberships_of(user), many=True).data,
+        **tokens,
+    }
+    return Response(body, status=status_code)
 
 
 class RegisterView(APIView):
@@ -94,10 +103,22 @@ class ResendVerificationView(APIView):
         return Response({"message": _("We sent a new confirmation link to your email.")})
 
 
+class SwitchBusinessView(APIView):
+    """Tokens for another business of the login (404 for a business it does not belong to)."""
+
+    @extend_schema(request=SwitchBusinessInputSerializer, responses={200: AuthTokensSerializer}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = validated(SwitchBusinessInputSerializer, request.data)
+        membership = services.business_switch(user=request.user, business_id=data["business_id"])
+        return _tokens_response(
+            request.user, services.tokens_issue(user=request.user, membership=membership), membership=membership
+        )
+
+
 class ProfileView(APIView):
     @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
-        return Response(ProfileSerializer(services.profile_get(user=request.user)).data)
+        return Response(ProfileSerializer(services.profile_get(user=request.user, membership=request.membership)).data)
 
     @extend_schema(request=ProfileUpdateInputSerializer, responses={200: ProfileSerializer}, tags=["users"])
     def put(self, request: Request) -> Response:

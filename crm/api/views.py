@@ -3,9 +3,10 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.tenancy import actor
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
-from agendazap.events import Actor, Via
+from agendazap.events import Via
 from crm import selectors, services
 from crm.api.serializers import (
     BulkUpdateInputSerializer,
@@ -86,7 +87,7 @@ class ClientDetailView(BusinessAPIView):
     def delete(self, request: Request, client_id) -> Response:
         client = selectors.client_get(business=request.business, client_id=client_id)
         erase = request.query_params.get("erase", "").lower() in ("1", "true", "yes")
-        outcome = services.client_delete(client=client, actor=Actor.business(request.user, via=Via.API), erase=erase)
+        outcome = services.client_delete(client=client, actor=actor(request, via=Via.API), erase=erase)
         if outcome == "deleted":
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(ClientSerializer(client).data)

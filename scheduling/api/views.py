@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.tenancy import actor
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.errors import PlanLimitExceeded
@@ -50,7 +51,7 @@ PAGE_PARAMS = [
 
 
 def _actor(request: Request) -> Actor:
-    return Actor.business(request.user, via=Via.API)
+    return actor(request, via=Via.API)
 
 
 # --- Appointments --------------------------------------------------------------------------------

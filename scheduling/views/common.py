@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.tenancy import actor
 from agendazap.events import Actor, Via
 from scheduling import selectors
 from scheduling.models import Professional
 
 
 def dashboard_actor(request: HttpRequest) -> Actor:
-    return Actor.business(request.user, via=Via.DASHBOARD)
+    return actor(request, via=Via.DASHBOARD)
 
 
 def business_today(business) -> date:
