@@ -17,6 +17,7 @@ from accounts.api.serializers import (
     RegisterInputSerializer,
     VerifyEmailInputSerializer,
 )
+from accounts.permissions import Action, Open, membership_for, require
 from accounts.throttles import RegistrationThrottle
 from agendazap.http import client_ip
 
@@ -26,6 +27,7 @@ def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_O
 
 
 class RegisterView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [RegistrationThrottle]
@@ -39,6 +41,7 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -51,6 +54,7 @@ class LoginView(APIView):
 
 
 class RefreshView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -63,6 +67,8 @@ class RefreshView(APIView):
 
 
 class LogoutView(APIView):
+    required_action = Open.LOGIN
+
     @extend_schema(request=RefreshTokenInputSerializer, responses={200: InfoMessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         data = RefreshTokenInputSerializer(data=request.data)
@@ -74,6 +80,7 @@ class LogoutView(APIView):
 
 
 class VerifyEmailView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -86,6 +93,8 @@ class VerifyEmailView(APIView):
 
 
 class ResendVerificationView(APIView):
+    required_action = Open.LOGIN
+
     @extend_schema(request=None, responses={200: InfoMessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         if request.user.is_verified:
@@ -95,6 +104,9 @@ class ResendVerificationView(APIView):
 
 
 class ProfileView(APIView):
+    # The login's own email, whatever its role; the business's details need settings.manage (below).
+    required_action = Open.LOGIN
+
     @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
         return Response(ProfileSerializer(services.profile_get(user=request.user)).data)
@@ -103,6 +115,8 @@ class ProfileView(APIView):
     def put(self, request: Request) -> Response:
         data = ProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if request.business and set(data.validated_data) & set(services.PROFILE_BUSINESS_FIELDS):
+            require(membership_for(request), Action.SETTINGS_MANAGE)
         profile = services.user_profile_update(user=request.user, data=data.validated_data)
         return Response(ProfileSerializer(profile).data)
 

@@ -594,10 +594,10 @@ def test_another_business_category_is_a_404_for_every_method(auth_client, busine
 
 
 # --- Query budgets --------------------------------------------------------------------------------
-# Authentication costs 3 (revoked-token check, user, the business it works in); the list adds
-# count, page and professionals.
-LIST_QUERIES = 6
-STATS_QUERIES = 4
+# Authentication costs 3 (revoked-token check, user, the business it works in), the role check 1
+# (the login's membership, accounts/permissions.py); the list adds count, page and professionals.
+LIST_QUERIES = 7
+STATS_QUERIES = 5
 
 
 @pytest.mark.parametrize("n_services", [1, 30])
