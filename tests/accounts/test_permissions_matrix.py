@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import ROLE_ACTIONS, Action, Open, action_for, declared_action
 from agendazap.api.views import BusinessAPIView
+from catalog.models import ServiceCategory
 from notifications.models import Channel, Kind, Queue
 from scheduling.models import TimeOff
 
@@ -128,8 +129,6 @@ def _asker(team, role: Role, endpoint: Endpoint, url: str):
 
 @pytest.fixture
 def matrix_team(team):
-    from catalog.models import ServiceCategory
-
     team.category = ServiceCategory.objects.create(business=team.business, name="Cabelo")
     team.time_off = TimeOff.objects.create(
         business=team.business,
