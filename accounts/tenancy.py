@@ -22,7 +22,7 @@ def membership_for(user: User, *, business_id=None) -> Membership | None:
     """The login's membership in `business_id`, or (none given) in its last business, else its first."""
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.filter(user=user).select_related("business")
+    memberships = Membership.objects.filter(user=user).select_related("business", "professional")
     if business_id is not None:
         return memberships.filter(business_id=business_id).first()
     last_used_first = Case(When(business_id=user.last_business_id, then=0), default=1)

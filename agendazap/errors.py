@@ -4,6 +4,7 @@ Services raise `django.core.exceptions.ValidationError` for bad input (400) and 
 the other outcomes a client must be able to tell apart.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,3 +51,13 @@ class PlanLimitExceeded(DomainError):
 
     status_code = 402
     default_detail = _("Your plan's limit has been reached.")
+
+
+class Forbidden(DomainError, PermissionDenied):
+    """The login's role in the business does not allow this (docs/domain.md, "Roles and permissions").
+
+    Also a Django `PermissionDenied`, so a dashboard page that does not catch it shows the 403 page.
+    """
+
+    status_code = 403
+    default_detail = _("Your role in this business does not allow this.")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.permissions import public
 from agendazap import views
 
 api_patterns = [
@@ -11,8 +12,8 @@ api_patterns = [
     path("", include("billing.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("catalog.api.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("schema/", public(SpectacularAPIView.as_view()), name="schema"),
+    path("docs/", public(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
 ]
 
 urlpatterns = [

@@ -10,6 +10,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import Action, membership_for, permission_required, professional_scope, public
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import AppointmentStatus
 from scheduling.services import ACTIVE_STATUSES
@@ -17,6 +18,7 @@ from scheduling.services import ACTIVE_STATUSES
 HEALTH_TIMEOUT_SECONDS = 2
 
 
+@public
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
@@ -62,9 +64,15 @@ UPCOMING_ON_HOME = 5
 
 
 @login_required
+@permission_required(Action.AGENDA_VIEW_OWN)
 def dashboard_home(request: HttpRequest) -> HttpResponse:
-    """The owner's start page: today's count and the next appointments, in two queries."""
+    """The start page: today's count and the next appointments, in two queries.
+
+    A member who works only its own agenda starts there instead.
+    """
     business = request.business
+    if professional_scope(membership_for(request)) is not None:
+        return redirect("dashboard:agenda")
     now = timezone.now()
     today = now.astimezone(scheduling_selectors.business_timezone(business)).date()
     not_cancelled = [status for status in AppointmentStatus.values if status != AppointmentStatus.CANCELLED]

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import PlanType
+from accounts.permissions import Action, permission_required
 from agendazap.forms import add_service_errors
 from billing import selectors, services
 from billing.forms import PlanChangeForm
@@ -13,6 +14,7 @@ from billing.models import PlanChange, PlanLimits, Resource
 
 
 @login_required
+@permission_required({"GET": Action.PLAN_VIEW, "POST": Action.PLAN_MANAGE})
 def plan(request: HttpRequest) -> HttpResponse:
     """Usage against the plan's limits, the plans on offer, and switching between them."""
     business = request.business

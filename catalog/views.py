@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, permission_required
 from agendazap.errors import DomainError
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors, services
@@ -36,6 +37,7 @@ def _service_form(request: HttpRequest, data=None, *, initial=None) -> ServiceFo
 
 
 @login_required
+@permission_required(Action.SERVICES_VIEW)
 @require_GET
 def service_list(request: HttpRequest) -> HttpResponse:
     business = request.business
@@ -66,6 +68,7 @@ def _save_service(request: HttpRequest, form: ServiceForm, service: Service | No
 
 
 @login_required
+@permission_required(Action.SERVICES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def service_create(request: HttpRequest) -> HttpResponse:
     form = _service_form(request, request.POST if request.method == "POST" else None)
@@ -89,6 +92,7 @@ def _edit_page(request, service, *, form=None, delete_form=None, status=200) -> 
 
 
 @login_required
+@permission_required(Action.SERVICES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def service_edit(request: HttpRequest, service_id) -> HttpResponse:
     service = selectors.service_get(business=request.business, service_id=service_id)
@@ -106,6 +110,7 @@ def service_edit(request: HttpRequest, service_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SERVICES_MANAGE)
 @require_POST
 def service_delete(request: HttpRequest, service_id) -> HttpResponse:
     service = selectors.service_get(business=request.business, service_id=service_id)
@@ -150,6 +155,7 @@ def _categories_page(request, *, form=None, edit_form=None, edit_id=None, status
 
 
 @login_required
+@permission_required(Action.SERVICES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def categories(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -167,6 +173,7 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SERVICES_MANAGE)
 @require_POST
 def category_edit(request: HttpRequest, category_id) -> HttpResponse:
     category = selectors.category_get(business=request.business, category_id=category_id)
@@ -183,6 +190,7 @@ def category_edit(request: HttpRequest, category_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SERVICES_MANAGE)
 @require_POST
 def category_delete(request: HttpRequest, category_id) -> HttpResponse:
     category = selectors.category_get(business=request.business, category_id=category_id)

@@ -19,8 +19,18 @@ from crm.models import Client
 MOST_FREQUENT_LIMIT = 10
 
 
-def client_list(*, business: Business, filters: dict | None = None) -> QuerySet[Client]:
-    filterset = ClientFilter(filters or {}, queryset=Client.objects.filter(business=business))
+def _clients(business: Business, professional_scope) -> QuerySet[Client]:
+    """The business's clients; with `professional_scope` (a Professional), only those it served:
+    with at least one appointment on its agenda (reached through the reverse relation)."""
+    clients = Client.objects.filter(business=business)
+    if professional_scope is not None:
+        served = Client.objects.filter(business=business, appointments__professional=professional_scope)
+        clients = clients.filter(pk__in=served.values("pk"))
+    return clients
+
+
+def client_list(*, business: Business, filters: dict | None = None, professional_scope=None) -> QuerySet[Client]:
+    filterset = ClientFilter(filters or {}, queryset=_clients(business, professional_scope))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
@@ -31,8 +41,9 @@ def client_active_count(business: Business, _period) -> int:
     return Client.objects.filter(business=business, is_active=True).count()
 
 
-def client_get(*, business: Business, client_id) -> Client:
-    client = Client.objects.filter(business=business, pk=as_uuid(client_id)).first()
+def client_get(*, business: Business, client_id, professional_scope=None) -> Client:
+    """One of the business's clients (404 when not, or not served by `professional_scope`)."""
+    client = _clients(business, professional_scope).filter(pk=as_uuid(client_id)).first()
     if client is None:
         raise Http404
     client.business = business
@@ -66,9 +77,13 @@ def _name_key(name: str) -> str:
     return " ".join((name or "").split()).casefold()
 
 
-def client_history(*, client: Client) -> QuerySet:
-    """The client's appointments (scheduling's rows, reached through the client), newest first."""
-    return client.appointments.select_related("service", "professional").order_by("-start_time")
+def client_history(*, client: Client, professional_scope=None) -> QuerySet:
+    """The client's appointments (scheduling's rows, reached through the client), newest first;
+    with `professional_scope`, only those with that professional."""
+    appointments = client.appointments.all()
+    if professional_scope is not None:
+        appointments = appointments.filter(professional=professional_scope)
+    return appointments.select_related("service", "professional").order_by("-start_time")
 
 
 def client_analytics(*, business: Business) -> dict:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, membership_for, permission_required, professional_scope
 from accounts.tenancy import actor
 from agendazap.errors import DomainError
 from agendazap.events import Via
@@ -23,6 +24,7 @@ HISTORY_PER_PAGE = 20
 
 
 @login_required
+@permission_required(Action.CLIENTS_VIEW)
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
@@ -31,7 +33,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         try:
-            clients = selectors.client_list(business=request.business, filters=form.filters())
+            clients = selectors.client_list(
+                business=request.business,
+                filters=form.filters(),
+                professional_scope=professional_scope(membership_for(request)),
+            )
             page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -40,18 +46,24 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, client, *, active_form=None, status: int = 200) -> HttpResponse:
-    history = Paginator(selectors.client_history(client=client), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    history = selectors.client_history(client=client, professional_scope=professional_scope(membership_for(request)))
+    history = Paginator(history, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     context = {"client": client, "history": history, "active_form": active_form or ClientActiveForm()}
     return render(request, "crm/client_detail.html", context, status=status)
 
 
 @login_required
+@permission_required(Action.CLIENTS_VIEW)
 @require_GET
 def client_detail(request: HttpRequest, client_id) -> HttpResponse:
-    return _detail(request, selectors.client_get(business=request.business, client_id=client_id))
+    client = selectors.client_get(
+        business=request.business, client_id=client_id, professional_scope=professional_scope(membership_for(request))
+    )
+    return _detail(request, client)
 
 
 @login_required
+@permission_required(Action.CLIENTS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def client_edit(request: HttpRequest, client_id) -> HttpResponse:
     client = selectors.client_get(business=request.business, client_id=client_id)
@@ -75,6 +87,7 @@ def client_edit(request: HttpRequest, client_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.CLIENTS_MANAGE)
 @require_POST
 def client_active(request: HttpRequest, client_id) -> HttpResponse:
     client = selectors.client_get(business=request.business, client_id=client_id)
@@ -98,6 +111,7 @@ def client_active(request: HttpRequest, client_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.CLIENTS_ERASE)
 @require_http_methods(["GET", "POST"])
 def client_erase(request: HttpRequest, client_id) -> HttpResponse:
     """Erase a client's personal data (LGPD) after an explicit confirmation; the figures stay."""

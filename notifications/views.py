@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.permissions import Action, permission_required
 from agendazap.forms import add_service_errors
 from notifications import selectors, services
 from notifications.forms import MessageFilterForm, NotificationSettingsForm, RetryQueueForm, TemplateForm
@@ -20,6 +21,7 @@ EDITABLE_KINDS = [kind for kind in Kind if kind not in (Kind.REPLY, Kind.TEST, K
 
 
 @login_required
+@permission_required(Action.MESSAGES_MANAGE)
 def message_log(request: HttpRequest) -> HttpResponse:
     form = MessageFilterForm(request.GET or None)
     page = None
@@ -38,6 +40,7 @@ def message_log(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.MESSAGES_MANAGE)
 @require_POST
 def retry_failed(request: HttpRequest) -> HttpResponse:
     form = RetryQueueForm(request.POST)
@@ -49,6 +52,7 @@ def retry_failed(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.MESSAGES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def notification_settings(request: HttpRequest) -> HttpResponse:
     current = services.notification_settings_get(business=request.business)
@@ -86,6 +90,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.MESSAGES_MANAGE)
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
     if kind not in [k.value for k in EDITABLE_KINDS] or channel not in Channel.values:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business
+from agendazap.errors import Forbidden
 from agendazap.ids import as_uuid
 from catalog.models import Service
 from scheduling.availability import Busy, ProfessionalDay, Rules, day_bounds, free_starts, local_datetime, merge_starts
@@ -103,14 +104,28 @@ def service_bookable_get(*, business: Business, service_id, lock: bool = False) 
     return service
 
 
-def professional_bookable_get(*, business: Business, professional_id, service: Service | None = None) -> Professional:
-    """The business's active professional named in a request (400 when not one, or not doing `service`)."""
+def professional_bookable_get(
+    *,
+    business: Business,
+    professional_id,
+    service: Service | None = None,
+    professional_scope: Professional | None = None,
+) -> Professional:
+    """The business's active professional named in a request (400 when not one, or not doing `service`;
+    403 when a member limited to `professional_scope`'s agenda names another)."""
+    own_agenda_check(professional_id=professional_id, professional_scope=professional_scope)
     professional = Professional.objects.filter(business=business, pk=as_uuid(professional_id), is_active=True).first()
     if professional is None:
         raise ValidationError({"professional_id": [_("Professional not found.")]})
     if service is not None and professional not in professionals_for_service(business=business, service=service):
         raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
     return professional
+
+
+def own_agenda_check(*, professional_id, professional_scope: Professional | None) -> None:
+    """403 when a member limited to `professional_scope`'s agenda names another professional."""
+    if professional_scope is not None and as_uuid(professional_id) != professional_scope.pk:
+        raise Forbidden(_("You can only work on your own agenda."))
 
 
 def time_off_list(*, business: Business) -> QuerySet[TimeOff]:
@@ -263,20 +278,27 @@ def availability_get(
 
 
 # --- Appointments ------------------------------------------------------------------------------
-def appointment_list(*, business: Business, filters: dict | None = None) -> QuerySet[Appointment]:
+def appointment_list(
+    *, business: Business, filters: dict | None = None, professional_scope: Professional | None = None
+) -> QuerySet[Appointment]:
+    """The business's appointments; with `professional_scope`, only that professional's (its own agenda)."""
     appointments = Appointment.objects.filter(business=business).select_related("service", "professional")
+    if professional_scope is not None:
+        appointments = appointments.filter(professional=professional_scope)
     filterset = AppointmentFilter(filters or {}, queryset=appointments, tz=business_timezone(business))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs
 
 
-def appointment_get(*, business: Business, appointment_id) -> Appointment:
-    appointment = (
-        Appointment.objects.filter(business=business, pk=as_uuid(appointment_id))
-        .select_related("service", "professional")
-        .first()
-    )
+def appointment_get(
+    *, business: Business, appointment_id, professional_scope: Professional | None = None
+) -> Appointment:
+    """One of the business's appointments (404 when not, or not on `professional_scope`'s agenda)."""
+    appointments = Appointment.objects.filter(business=business, pk=as_uuid(appointment_id))
+    if professional_scope is not None:
+        appointments = appointments.filter(professional=professional_scope)
+    appointment = appointments.select_related("service", "professional").first()
     if appointment is None:
         raise Http404
     return appointment

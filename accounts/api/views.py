@@ -19,6 +19,7 @@ from accounts.api.serializers import (
     SwitchBusinessInputSerializer,
     VerifyEmailInputSerializer,
 )
+from accounts.permissions import Action, Open, membership_for, require
 from accounts.tenancy import memberships_of
 from accounts.throttles import RegistrationThrottle
 from agendazap.api.views import validated
@@ -35,6 +36,7 @@ def _tokens_response(user, tokens: dict, *, status_code: int = status.HTTP_200_O
 
 
 class RegisterView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [RegistrationThrottle]
@@ -48,6 +50,7 @@ class RegisterView(APIView):
 
 
 class LoginView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -60,6 +63,7 @@ class LoginView(APIView):
 
 
 class RefreshView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -72,6 +76,8 @@ class RefreshView(APIView):
 
 
 class LogoutView(APIView):
+    required_action = Open.LOGIN
+
     @extend_schema(request=RefreshTokenInputSerializer, responses={200: InfoMessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         data = RefreshTokenInputSerializer(data=request.data)
@@ -83,6 +89,7 @@ class LogoutView(APIView):
 
 
 class VerifyEmailView(APIView):
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
@@ -95,6 +102,8 @@ class VerifyEmailView(APIView):
 
 
 class ResendVerificationView(APIView):
+    required_action = Open.LOGIN
+
     @extend_schema(request=None, responses={200: InfoMessageSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         if request.user.is_verified:
@@ -106,6 +115,8 @@ class ResendVerificationView(APIView):
 class SwitchBusinessView(APIView):
     """Tokens for another business of the login (404 for a business it does not belong to)."""
 
+    required_action = Open.LOGIN
+
     @extend_schema(request=SwitchBusinessInputSerializer, responses={200: AuthTokensSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
         data = validated(SwitchBusinessInputSerializer, request.data)
@@ -116,6 +127,9 @@ class SwitchBusinessView(APIView):
 
 
 class ProfileView(APIView):
+    # The login's own email, whatever its role; the business's details need settings.manage (below).
+    required_action = Open.LOGIN
+
     @extend_schema(responses={200: ProfileSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
         return Response(ProfileSerializer(services.profile_get(user=request.user, membership=request.membership)).data)
@@ -124,6 +138,8 @@ class ProfileView(APIView):
     def put(self, request: Request) -> Response:
         data = ProfileUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if request.business and set(data.validated_data) & set(services.PROFILE_BUSINESS_FIELDS):
+            require(membership_for(request), Action.SETTINGS_MANAGE)
         profile = services.user_profile_update(user=request.user, data=data.validated_data)
         return Response(ProfileSerializer(profile).data)
 

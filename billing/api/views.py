@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Action
 from agendazap.api.views import BusinessAPIView
 from billing import selectors, services
 from billing.api.serializers import UpgradePlanInputSerializer, UpgradePlanSerializer, UsageSerializer
@@ -10,6 +11,8 @@ from billing.api.serializers import UpgradePlanInputSerializer, UpgradePlanSeria
 class UsageView(BusinessAPIView):
     """The plan's limits and what the business has used in the current period."""
 
+    required_action = Action.PLAN_VIEW
+
     @extend_schema(responses={200: UsageSerializer}, tags=["users"])
     def get(self, request: Request) -> Response:
         return Response(UsageSerializer(selectors.usage_summary(business=request.business)).data)
@@ -17,6 +20,8 @@ class UsageView(BusinessAPIView):
 
 class UpgradePlanView(BusinessAPIView):
     """Change the plan at once (upgrade or downgrade; a downgrade below current usage is refused)."""
+
+    required_action = Action.PLAN_MANAGE
 
     @extend_schema(request=UpgradePlanInputSerializer, responses={200: UpgradePlanSerializer}, tags=["users"])
     def post(self, request: Request) -> Response:

@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Action
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
 from catalog import selectors, services
@@ -19,6 +20,13 @@ from catalog.api.serializers import (
 )
 
 TAGS = ["services"]
+READ_OR_MANAGE = {
+    "GET": Action.SERVICES_VIEW,
+    "POST": Action.SERVICES_MANAGE,
+    "PUT": Action.SERVICES_MANAGE,
+    "PATCH": Action.SERVICES_MANAGE,
+    "DELETE": Action.SERVICES_MANAGE,
+}
 LIST_PARAMS = [
     OpenApiParameter("page", int, description="1-based page number; a page past the end is empty."),
     OpenApiParameter("per_page", int, description="Rows per page (default 20, max 100)."),
@@ -37,6 +45,8 @@ def _service_body(request: Request, service) -> dict:
 
 class ServiceListView(BusinessAPIView):
     """List your services (archived ones never appear) or create one."""
+
+    required_action = READ_OR_MANAGE
 
     @extend_schema(
         operation_id="services_list", parameters=LIST_PARAMS, responses={200: ServicePageSerializer}, tags=TAGS
@@ -61,6 +71,8 @@ class ServiceListView(BusinessAPIView):
 
 class ServiceDetailView(BusinessAPIView):
     """One of your services. PUT and PATCH both take a partial body."""
+
+    required_action = READ_OR_MANAGE
 
     @extend_schema(responses={200: ServiceSerializer}, tags=TAGS)
     def get(self, request: Request, service_id) -> Response:
@@ -97,6 +109,8 @@ class ServiceDetailView(BusinessAPIView):
 class ServiceStatsView(BusinessAPIView):
     """Figures per service."""
 
+    required_action = Action.FIGURES_VIEW
+
     @extend_schema(
         responses={200: ServiceStatsSerializer},
         tags=TAGS,
@@ -108,6 +122,8 @@ class ServiceStatsView(BusinessAPIView):
 
 class CategoryListView(BusinessAPIView):
     """Your service categories."""
+
+    required_action = READ_OR_MANAGE
 
     @extend_schema(
         operation_id="services_categories_list",
@@ -128,6 +144,8 @@ class CategoryListView(BusinessAPIView):
 
 class CategoryDetailView(BusinessAPIView):
     """One of your service categories. PUT and PATCH both take a partial body."""
+
+    required_action = READ_OR_MANAGE
 
     @extend_schema(responses={200: CategorySerializer}, tags=TAGS)
     def get(self, request: Request, category_id) -> Response:

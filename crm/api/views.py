@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Action, membership_for, professional_scope, require
 from accounts.tenancy import actor
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
@@ -19,9 +20,23 @@ from crm.api.serializers import (
 )
 from crm.filters import ORDERING_FIELDS
 
+READ_OR_MANAGE = {
+    "GET": Action.CLIENTS_VIEW,
+    "POST": Action.CLIENTS_MANAGE,
+    "PUT": Action.CLIENTS_MANAGE,
+    "PATCH": Action.CLIENTS_MANAGE,
+    "DELETE": Action.CLIENTS_MANAGE,
+}
+
+
+def _scope(request: Request):
+    return professional_scope(membership_for(request))
+
 
 class ClientListView(BusinessAPIView):
     """List the business's clients or add one."""
+
+    required_action = READ_OR_MANAGE
 
     @extend_schema(
         parameters=[
@@ -38,7 +53,9 @@ class ClientListView(BusinessAPIView):
         tags=["clients"],
     )
     def get(self, request: Request) -> Response:
-        clients = selectors.client_list(business=request.business, filters=request.query_params)
+        clients = selectors.client_list(
+            business=request.business, filters=request.query_params, professional_scope=_scope(request)
+        )
         return Response(
             paginate(
                 clients,
@@ -59,13 +76,20 @@ class ClientListView(BusinessAPIView):
 class ClientDetailView(BusinessAPIView):
     """One client: read, change, deactivate or erase."""
 
+    required_action = READ_OR_MANAGE
+
     @extend_schema(responses={200: ClientSerializer}, tags=["clients"])
     def get(self, request: Request, client_id) -> Response:
-        return Response(ClientSerializer(selectors.client_get(business=request.business, client_id=client_id)).data)
+        client = selectors.client_get(
+            business=request.business, client_id=client_id, professional_scope=_scope(request)
+        )
+        return Response(ClientSerializer(client).data)
 
     @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])
     def put(self, request: Request, client_id) -> Response:
-        client = selectors.client_get(business=request.business, client_id=client_id)
+        client = selectors.client_get(
+            business=request.business, client_id=client_id, professional_scope=_scope(request)
+        )
         client = services.client_update(client=client, data=validated(ClientInputSerializer, request.data))
         return Response(ClientSerializer(client).data)
 
@@ -85,8 +109,13 @@ class ClientDetailView(BusinessAPIView):
         ),
     )
     def delete(self, request: Request, client_id) -> Response:
-        client = selectors.client_get(business=request.business, client_id=client_id)
+        client = selectors.client_get(
+            business=request.business, client_id=client_id, professional_scope=_scope(request)
+        )
         erase = request.query_params.get("erase", "").lower() in ("1", "true", "yes")
+        if erase:
+            # The same method erases with a flag: the erasure's own action is checked here.
+            require(membership_for(request), Action.CLIENTS_ERASE)
         outcome = services.client_delete(client=client, actor=actor(request, via=Via.API), erase=erase)
         if outcome == "deleted":
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -95,6 +124,8 @@ class ClientDetailView(BusinessAPIView):
 
 class ClientBulkUpdateView(BusinessAPIView):
     """Apply one change to many clients."""
+
+    required_action = Action.CLIENTS_BULK_UPDATE
 
     @extend_schema(
         request=BulkUpdateInputSerializer,
@@ -113,6 +144,8 @@ class ClientBulkUpdateView(BusinessAPIView):
 
 class ClientAnalyticsView(BusinessAPIView):
     """The business's client overview."""
+
+    required_action = Action.FIGURES_VIEW
 
     @extend_schema(responses={200: ClientAnalyticsSerializer}, tags=["clients"])
     def get(self, request: Request) -> Response:

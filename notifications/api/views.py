@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import Action, Open
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.celery import app as celery_app
@@ -44,6 +45,8 @@ def _queue(name: str) -> str:
 class QueueStatusView(BusinessAPIView):
     """Waiting messages per queue for this business, with the workers consuming each queue."""
 
+    required_action = Action.MESSAGES_MANAGE
+
     @extend_schema(responses={200: QueueStatusSerializer}, tags=["queues"])
     def get(self, request: Request) -> Response:
         return Response(selectors.queue_status(business=request.business))
@@ -51,6 +54,8 @@ class QueueStatusView(BusinessAPIView):
 
 class FailedMessagesView(BusinessAPIView):
     """This business's failed messages of one queue: list or clear."""
+
+    required_action = Action.MESSAGES_MANAGE
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
@@ -78,6 +83,8 @@ class FailedMessagesView(BusinessAPIView):
 class RetryFailedView(BusinessAPIView):
     """Send this business's failed messages of one queue again."""
 
+    required_action = Action.MESSAGES_MANAGE
+
     @extend_schema(request=None, responses={200: CountSerializer}, tags=["queues"])
     def post(self, request: Request, queue_name: str) -> Response:
         return Response({"count": services.messages_retry_failed(business=request.business, queue=_queue(queue_name))})
@@ -85,6 +92,8 @@ class RetryFailedView(BusinessAPIView):
 
 class TestWhatsAppView(BusinessAPIView):
     """Send a test WhatsApp message to the business's own number (it counts toward the plan's messages)."""
+
+    required_action = Action.MESSAGES_MANAGE
 
     @extend_schema(request=TestWhatsAppInputSerializer, responses={202: MessageSerializer}, tags=["queues"])
     def post(self, request: Request) -> Response:
@@ -102,6 +111,8 @@ class TestWhatsAppView(BusinessAPIView):
 class TestEmailView(BusinessAPIView):
     """Send a test email to the owner's own login email."""
 
+    required_action = Action.MESSAGES_MANAGE
+
     @extend_schema(request=TestEmailInputSerializer, responses={202: MessageSerializer}, tags=["queues"])
     def post(self, request: Request) -> Response:
         data = validated(TestEmailInputSerializer, request.data)
@@ -118,6 +129,8 @@ class TestEmailView(BusinessAPIView):
 
 class MessageLogView(BusinessAPIView):
     """This business's messages, newest first."""
+
+    required_action = Action.MESSAGES_MANAGE
 
     @extend_schema(
         parameters=[
@@ -147,6 +160,7 @@ class MessageLogView(BusinessAPIView):
 class WorkersStatusView(APIView):
     """Celery workers answering a ping (staff only)."""
 
+    required_action = Open.STAFF
     permission_classes = [IsAdminUser]
 
     @extend_schema(responses={200: OpenApiResponse(description="{mode, workers: {name: reply}}")}, tags=["queues"])
@@ -157,6 +171,7 @@ class WorkersStatusView(APIView):
 class WorkersControlView(APIView):
     """Make every worker start or stop consuming a queue (staff only)."""
 
+    required_action = Open.STAFF
     permission_classes = [IsAdminUser]
     action = "add_consumer"
 
@@ -187,6 +202,8 @@ class WorkersStopView(WorkersControlView):
 class TemplateListView(BusinessAPIView):
     """Every message text the business can edit (its own, or the default), with the placeholders."""
 
+    required_action = Action.MESSAGES_MANAGE
+
     @extend_schema(responses={200: TemplateSerializer(many=True)}, tags=["notifications"])
     def get(self, request: Request) -> Response:
         rows = []
@@ -199,6 +216,8 @@ class TemplateListView(BusinessAPIView):
 
 class TemplateDetailView(BusinessAPIView):
     """Change one message text (unknown placeholders are refused) or go back to the default."""
+
+    required_action = Action.MESSAGES_MANAGE
 
     @extend_schema(request=TemplateInputSerializer, responses={200: TemplateSerializer}, tags=["notifications"])
     def put(self, request: Request, kind: str, channel: str) -> Response:
@@ -219,6 +238,8 @@ class TemplateDetailView(BusinessAPIView):
 class TemplatePreviewView(BusinessAPIView):
     """Render a text (the one given, or the saved one) with an example booking."""
 
+    required_action = Action.MESSAGES_MANAGE
+
     @extend_schema(request=TemplatePreviewInputSerializer, responses={200: PreviewSerializer}, tags=["notifications"])
     def post(self, request: Request, kind: str, channel: str) -> Response:
         if kind not in EDITABLE_KINDS or channel not in Channel.values:
@@ -232,6 +253,8 @@ class TemplatePreviewView(BusinessAPIView):
 
 class NotificationSettingsView(BusinessAPIView):
     """Reminder times, follow-up delay and the owner's own notices."""
+
+    required_action = Action.MESSAGES_MANAGE
 
     @extend_schema(responses={200: NotificationSettingsSerializer}, tags=["notifications"])
     def get(self, request: Request) -> Response:
@@ -255,6 +278,7 @@ class NotificationSettingsView(BusinessAPIView):
 class WhatsAppWebhookView(APIView):
     """Meta's verification handshake (GET) and signed events (POST): statuses and clients' replies."""
 
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []
 

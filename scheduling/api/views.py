@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import Action, Open, membership_for, professional_scope
 from accounts.tenancy import actor
 from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
@@ -50,12 +51,35 @@ PAGE_PARAMS = [
 ]
 
 
+AGENDA = {
+    "GET": Action.AGENDA_VIEW_OWN,
+    "POST": Action.AGENDA_MANAGE,
+    "PUT": Action.AGENDA_MANAGE,
+    "PATCH": Action.AGENDA_MANAGE,
+    "DELETE": Action.AGENDA_MANAGE,
+}
+# The team, hours, time off and rules: read by whoever books for everyone, changed in the settings.
+SETTINGS = {
+    "GET": Action.AGENDA_VIEW_ALL,
+    "POST": Action.SETTINGS_MANAGE,
+    "PUT": Action.SETTINGS_MANAGE,
+    "PATCH": Action.SETTINGS_MANAGE,
+    "DELETE": Action.SETTINGS_MANAGE,
+}
+
+
 def _actor(request: Request) -> Actor:
     return actor(request, via=Via.API)
 
 
+def _scope(request: Request):
+    return professional_scope(membership_for(request))
+
+
 # --- Appointments --------------------------------------------------------------------------------
 class AppointmentListView(BusinessAPIView):
+    required_action = AGENDA
+
     @extend_schema(
         parameters=[
             *PAGE_PARAMS,
@@ -70,7 +94,9 @@ class AppointmentListView(BusinessAPIView):
         tags=["appointments"],
     )
     def get(self, request: Request) -> Response:
-        appointments = selectors.appointment_list(business=request.business, filters=request.query_params)
+        appointments = selectors.appointment_list(
+            business=request.business, filters=request.query_params, professional_scope=_scope(request)
+        )
         return Response(
             paginate(
                 appointments,
@@ -85,23 +111,33 @@ class AppointmentListView(BusinessAPIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(AppointmentCreateInputSerializer, request.data)
-        appointment = services.appointment_book(business=request.business, actor=_actor(request), **data)
+        appointment = services.appointment_book(
+            business=request.business, actor=_actor(request), professional_scope=_scope(request), **data
+        )
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
 
 class AppointmentDetailView(BusinessAPIView):
+    required_action = AGENDA
+
     @extend_schema(responses={200: AppointmentSerializer}, tags=["appointments"])
     def get(self, request: Request, appointment_id) -> Response:
-        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=request.business, appointment_id=appointment_id, professional_scope=_scope(request)
+        )
         return Response(AppointmentSerializer(appointment).data)
 
     @extend_schema(
         request=AppointmentUpdateInputSerializer, responses={200: AppointmentSerializer}, tags=["appointments"]
     )
     def put(self, request: Request, appointment_id) -> Response:
-        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=request.business, appointment_id=appointment_id, professional_scope=_scope(request)
+        )
         data = validated(AppointmentUpdateInputSerializer, request.data)
-        appointment = services.appointment_update(appointment=appointment, actor=_actor(request), data=data)
+        appointment = services.appointment_update(
+            appointment=appointment, actor=_actor(request), data=data, professional_scope=_scope(request)
+        )
         return Response(AppointmentSerializer(appointment).data)
 
     @extend_schema(
@@ -117,34 +153,49 @@ class AppointmentDetailView(BusinessAPIView):
         description="Cancel the appointment (the row stays, with status `cancelled`).",
     )
     def delete(self, request: Request, appointment_id) -> Response:
-        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=request.business, appointment_id=appointment_id, professional_scope=_scope(request)
+        )
         data = validated(AppointmentCancelInputSerializer, request.data or {})
         appointment = services.appointment_cancel(
-            appointment=appointment, actor=_actor(request), reason=data.get("reason", "")
+            appointment=appointment,
+            actor=_actor(request),
+            reason=data.get("reason", ""),
+            professional_scope=_scope(request),
         )
         return Response(AppointmentSerializer(appointment).data)
 
 
 class AppointmentActivityView(BusinessAPIView):
+    required_action = Action.AGENDA_VIEW_OWN
+
     @extend_schema(responses={200: AppointmentActivityListSerializer}, tags=["appointments"])
     def get(self, request: Request, appointment_id) -> Response:
         """What happened to the appointment, oldest first, and who did it."""
-        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=request.business, appointment_id=appointment_id, professional_scope=_scope(request)
+        )
         rows = selectors.appointment_activity_list(appointment=appointment)
         return Response(AppointmentActivityListSerializer({"activity": rows}).data)
 
 
 class AvailabilityView(BusinessAPIView):
+    required_action = Action.AGENDA_VIEW_OWN
+
     @extend_schema(
         parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer}, tags=["appointments"]
     )
     def get(self, request: Request) -> Response:
         query = validated(AvailabilityQuerySerializer, request.query_params)
         service = selectors.service_bookable_get(business=request.business, service_id=query["service_id"])
+        scope = _scope(request)
         professional = None
-        if query.get("professional_id"):
+        if query.get("professional_id") or scope:
             professional = selectors.professional_bookable_get(
-                business=request.business, professional_id=query["professional_id"], service=service
+                business=request.business,
+                professional_id=query.get("professional_id") or scope.pk,
+                service=service,
+                professional_scope=scope,
             )
         availability = selectors.availability_get(
             business=request.business,
@@ -168,6 +219,8 @@ class AvailabilityView(BusinessAPIView):
 
 
 class AppointmentStatsView(BusinessAPIView):
+    required_action = Action.FIGURES_VIEW
+
     @extend_schema(
         parameters=[StatsQuerySerializer], responses={200: AppointmentStatsSerializer}, tags=["appointments"]
     )
@@ -178,6 +231,8 @@ class AppointmentStatsView(BusinessAPIView):
 
 # --- Professionals and hours ------------------------------------------------------------------------
 class ProfessionalListView(BusinessAPIView):
+    required_action = SETTINGS
+
     @extend_schema(
         parameters=[*PAGE_PARAMS, OpenApiParameter("include_inactive", bool)],
         responses={200: ProfessionalSerializer(many=True)},
@@ -208,6 +263,8 @@ class ProfessionalListView(BusinessAPIView):
 
 
 class ProfessionalDetailView(BusinessAPIView):
+    required_action = SETTINGS
+
     @extend_schema(responses={200: ProfessionalSerializer}, tags=["professionals"])
     def get(self, request: Request, professional_id) -> Response:
         professional = selectors.professional_get(business=request.business, professional_id=professional_id)
@@ -238,6 +295,8 @@ class ProfessionalDetailView(BusinessAPIView):
 
 
 class WorkingHoursView(BusinessAPIView):
+    required_action = SETTINGS
+
     @extend_schema(responses={200: WorkingHoursInputSerializer}, tags=["professionals"])
     def get(self, request: Request, professional_id) -> Response:
         professional = selectors.professional_get(business=request.business, professional_id=professional_id)
@@ -258,6 +317,8 @@ class WorkingHoursView(BusinessAPIView):
 
 # --- Time off and rules -------------------------------------------------------------------------------
 class TimeOffListView(BusinessAPIView):
+    required_action = SETTINGS
+
     @extend_schema(parameters=PAGE_PARAMS, responses={200: TimeOffSerializer(many=True)}, tags=["time-off"])
     def get(self, request: Request) -> Response:
         return Response(
@@ -282,6 +343,8 @@ class TimeOffListView(BusinessAPIView):
 
 
 class TimeOffDetailView(BusinessAPIView):
+    required_action = SETTINGS
+
     @extend_schema(responses={200: TimeOffSerializer}, tags=["time-off"])
     def get(self, request: Request, time_off_id) -> Response:
         return Response(
@@ -305,6 +368,8 @@ class TimeOffDetailView(BusinessAPIView):
 
 
 class BookingRulesView(BusinessAPIView):
+    required_action = SETTINGS
+
     @extend_schema(responses={200: BookingRulesSerializer}, tags=["booking-rules"])
     def get(self, request: Request) -> Response:
         return Response(BookingRulesSerializer(selectors.booking_rules_get(business=request.business)).data)
@@ -328,6 +393,7 @@ class PublicBookingView(APIView):
     bookings now (its plan's limit).
     """
 
+    required_action = Open.PUBLIC
     permission_classes = [AllowAny]
     authentication_classes: list = []  # no session: no CSRF, no cookies
 
@@ -368,15 +434,18 @@ class PublicBookingView(APIView):
 class ClientHistoryView(BusinessAPIView):
     """A client's appointments, newest first, with the client's figures."""
 
+    required_action = Action.CLIENTS_VIEW
+
     @extend_schema(
         parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
         responses={200: ClientHistorySerializer},
         tags=["clients"],
     )
     def get(self, request: Request, client_id) -> Response:
-        client = client_selectors.client_get(business=request.business, client_id=client_id)
+        scope = _scope(request)
+        client = client_selectors.client_get(business=request.business, client_id=client_id, professional_scope=scope)
         page = paginate(
-            client_selectors.client_history(client=client),
+            client_selectors.client_history(client=client, professional_scope=scope),
             request.query_params,
             key="appointments",
             serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,

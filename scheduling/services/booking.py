@@ -65,9 +65,13 @@ def appointment_book(
     whatsapp_consent: bool = True,
     outside_hours: bool = False,
     rename_client: bool = False,
+    professional_scope: Professional | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken).
+
+    A member limited to `professional_scope`'s agenda (docs/domain.md) books only there: with no
+    professional given it is that one, and another one is refused (403).
 
     A client booking online takes an offered start (the slot grid, notice and horizon). The
     business books any minute inside working hours, outside them with `outside_hours`, and
@@ -75,6 +79,10 @@ def appointment_book(
     (or created) by WhatsApp number; the booking keeps the name typed, and the client record
     keeps its own unless the business asks to `rename_client` to it.
     """
+    if professional_scope is not None:
+        if professional_id:
+            selectors.own_agenda_check(professional_id=professional_id, professional_scope=professional_scope)
+        professional_id = professional_scope.pk
     now = now or timezone.now()
     tz = selectors.business_timezone(business)
     service = selectors.service_bookable_get(business=business, service_id=service_id)  # 400 before any lock
@@ -146,13 +154,22 @@ def appointment_book(
 
 @transaction.atomic
 def appointment_update(
-    *, appointment: Appointment, actor: Actor, data: dict[str, Any], now: datetime | None = None
+    *,
+    appointment: Appointment,
+    actor: Actor,
+    data: dict[str, Any],
+    professional_scope: Professional | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Apply a partial update: details, a move (time, duration, professional, service) and/or a status.
 
     `data` holds the keys given: the detail fields, `client_whatsapp`, `start_time`, `duration`,
-    `professional_id`, `service_id`, `outside_hours`, `status` and `cancellation_reason`.
+    `professional_id`, `service_id`, `outside_hours`, `status` and `cancellation_reason`. A member
+    limited to `professional_scope`'s agenda changes only its appointments and moves them only there.
     """
+    _own_agenda_check(appointment, professional_scope)
+    if data.get("professional_id"):
+        selectors.own_agenda_check(professional_id=data["professional_id"], professional_scope=professional_scope)
     now = now or timezone.now()
     business = appointment.business
     tz = selectors.business_timezone(business)
@@ -256,18 +273,35 @@ def _move(appointment: Appointment, actor: Actor, data: dict[str, Any], *, tz, n
 
 @transaction.atomic
 def appointment_set_status(
-    *, appointment: Appointment, actor: Actor, status: str, reason: str = "", now: datetime | None = None
+    *,
+    appointment: Appointment,
+    actor: Actor,
+    status: str,
+    reason: str = "",
+    professional_scope: Professional | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Move along pending → confirmed → completed | no_show, or to cancelled while active."""
+    _own_agenda_check(appointment, professional_scope)
     _change_status(appointment, status, actor=actor, reason=reason, now=now or timezone.now())
     return appointment
 
 
-def appointment_cancel(*, appointment: Appointment, actor: Actor, reason: str = "") -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, actor: Actor, reason: str = "", professional_scope: Professional | None = None
+) -> Appointment:
     """Cancel and keep the row; its time becomes free again."""
     return appointment_set_status(
-        appointment=appointment, actor=actor, status=AppointmentStatus.CANCELLED, reason=reason
+        appointment=appointment,
+        actor=actor,
+        status=AppointmentStatus.CANCELLED,
+        reason=reason,
+        professional_scope=professional_scope,
     )
+
+
+def _own_agenda_check(appointment: Appointment, professional_scope: Professional | None) -> None:
+    selectors.own_agenda_check(professional_id=appointment.professional_id, professional_scope=professional_scope)
 
 
 def _change_status(appointment: Appointment, status: str, *, actor: Actor, reason: str, now: datetime) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, permission_required
 from agendazap.errors import DomainError
 from agendazap.events import ActorKind, Via
 from agendazap.forms import add_domain_error, add_service_errors
@@ -38,6 +39,7 @@ from scheduling.forms import (
 from scheduling.models import ActivityKind, Appointment, AppointmentActivity, AppointmentStatus
 from scheduling.selectors import Availability
 from scheduling.views.common import (
+    agenda_scope,
     business_professionals,
     business_today,
     dashboard_actor,
@@ -50,14 +52,18 @@ STATUS_ACTIONS = (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, Appo
 
 # --- Agenda ---------------------------------------------------------------------------------------
 @login_required
+@permission_required(Action.AGENDA_VIEW_OWN)
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     business = request.business
+    scope = agenda_scope(request)
     today = business_today(business)
     data = request.GET.copy()
     if not data.get("date"):
         data["date"] = today.isoformat()
-    form = AgendaFilterForm(data, professionals=business_professionals(business, include_inactive=True))
+    form = AgendaFilterForm(
+        data, professionals=business_professionals(business, include_inactive=True, professional_scope=scope)
+    )
     day, appointments = today, []
     if form.is_valid():
         day = form.cleaned_data["date"]
@@ -67,7 +73,9 @@ def agenda(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["status"]:
             filters["status"] = [form.cleaned_data["status"]]
         try:
-            appointments = list(selectors.appointment_list(business=business, filters=filters))
+            appointments = list(
+                selectors.appointment_list(business=business, filters=filters, professional_scope=scope)
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
     context = {
@@ -81,15 +89,18 @@ def agenda(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/agenda.html", context, status=status_of(form))
 
 
-def _availability(business, query: SlotQueryForm) -> Availability | None:
+def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
     """The free times for the service, professional and date of a valid step-one form."""
     data = query.cleaned_data
     try:
         service = selectors.service_bookable_get(business=business, service_id=data["service_id"])
         professional = None
-        if data["professional_id"]:
+        if data["professional_id"] or scope:
             professional = selectors.professional_bookable_get(
-                business=business, professional_id=data["professional_id"], service=service
+                business=business,
+                professional_id=data["professional_id"] or scope.pk,
+                service=service,
+                professional_scope=scope,
             )
     except ValidationError as exc:
         add_service_errors(query, exc)
@@ -110,9 +121,11 @@ def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentB
 
 
 @login_required
+@permission_required(Action.AGENDA_MANAGE)
 @require_http_methods(["GET", "POST"])
 def appointment_new(request: HttpRequest) -> HttpResponse:
     business = request.business
+    scope = agenda_scope(request)
     tz = selectors.business_timezone(business)
     today = business_today(business)
     bookable = catalog_selectors.service_list(business=business, filters={"is_active": True}).prefetch_related(None)
@@ -120,10 +133,10 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     query = SlotQueryForm(
         request.POST if is_post else (request.GET or None),
         services=list(bookable),
-        professionals=business_professionals(business),
+        professionals=business_professionals(business, professional_scope=scope),
         initial={"date": today},
     )
-    availability = _availability(business, query) if query.is_bound and query.is_valid() else None
+    availability = _availability(business, query, scope) if query.is_bound and query.is_valid() else None
     day = availability.day if availability is not None else None
     book = AppointmentBookForm(request.POST if is_post else None, past_day=day is not None and day < today)
     status = None
@@ -151,13 +164,14 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                     client_email=step_two["client_email"],
                     notes=step_two["notes"],
                     rename_client=choice == "rename",
+                    professional_scope=scope,
                     actor=dashboard_actor(request),
                 )
             except ValidationError as exc:
                 _split_errors(exc, query, book)
             except DomainError as exc:
                 status = add_domain_error(book, exc)
-                availability = _availability(business, query)  # fresh: the time just refused is gone
+                availability = _availability(business, query, scope)  # fresh: the time just refused is gone
             else:
                 start = appointment.start_time.astimezone(tz)
                 messages.success(
@@ -299,16 +313,22 @@ def _activity_line(row: AppointmentActivity) -> ActivityLine:
 
 
 @login_required
+@permission_required(Action.AGENDA_VIEW_OWN)
 @require_GET
 def appointment_detail(request: HttpRequest, appointment_id) -> HttpResponse:
-    appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(
+        business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+    )
     return _detail(request, appointment)
 
 
 @login_required
+@permission_required(Action.AGENDA_MANAGE)
 @require_POST
 def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
-    appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(
+        business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+    )
     form = AppointmentStatusForm(request.POST)
     status = 400
     if form.is_valid():
@@ -325,14 +345,19 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
                 request, _("Status changed to “%(status)s”.") % {"status": appointment.get_status_display()}
             )
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
-        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+        )
     return _detail(request, appointment, status_form=form, status=status)
 
 
 @login_required
+@permission_required(Action.AGENDA_MANAGE)
 @require_POST
 def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
-    appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(
+        business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+    )
     form = AppointmentCancelForm(request.POST)
     status = 400
     if form.is_valid():
@@ -347,15 +372,20 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
         else:
             messages.success(request, _("Appointment cancelled. Its time is free again."))
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
-        appointment = selectors.appointment_get(business=request.business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+        )
     return _detail(request, appointment, cancel_form=form, status=status)
 
 
 @login_required
+@permission_required(Action.AGENDA_MANAGE)
 @require_POST
 def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse:
     business = request.business
-    appointment = selectors.appointment_get(business=business, appointment_id=appointment_id)
+    appointment = selectors.appointment_get(
+        business=business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+    )
     form = RescheduleForm(request.POST)
     status = 400
     if form.is_valid():
@@ -373,5 +403,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
             messages.success(request, _("Appointment moved."))
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
         # A refused move may have touched the object in memory: show what is stored.
-        appointment = selectors.appointment_get(business=business, appointment_id=appointment_id)
+        appointment = selectors.appointment_get(
+            business=business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
+        )
     return _detail(request, appointment, reschedule_form=form, status=status)

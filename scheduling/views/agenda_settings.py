@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.permissions import Action, permission_required
 from agendazap.errors import DomainError
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors as catalog_selectors
@@ -55,12 +56,14 @@ def _settings(
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_GET
 def agenda_settings(request: HttpRequest) -> HttpResponse:
     return _settings(request)
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def professional_create(request: HttpRequest) -> HttpResponse:
     form = ProfessionalCreateForm(request.POST)
@@ -118,6 +121,7 @@ def _professional_page(
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def professional_detail(request: HttpRequest, professional_id) -> HttpResponse:
     business = request.business
@@ -139,6 +143,7 @@ def professional_detail(request: HttpRequest, professional_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def professional_active(request: HttpRequest, professional_id) -> HttpResponse:
     business = request.business
@@ -167,6 +172,7 @@ def professional_active(request: HttpRequest, professional_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def professional_hours(request: HttpRequest, professional_id) -> HttpResponse:
     professional = selectors.professional_get(business=request.business, professional_id=professional_id)
@@ -183,6 +189,7 @@ def professional_hours(request: HttpRequest, professional_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def time_off_create(request: HttpRequest) -> HttpResponse:
     business = request.business
@@ -206,6 +213,7 @@ def time_off_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def time_off_delete(request: HttpRequest, time_off_id) -> HttpResponse:
     row = selectors.time_off_get(business=request.business, time_off_id=time_off_id)
@@ -215,6 +223,7 @@ def time_off_delete(request: HttpRequest, time_off_id) -> HttpResponse:
 
 
 @login_required
+@permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def booking_rules(request: HttpRequest) -> HttpResponse:
     form = BookingRulesForm(request.POST)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.permissions import membership_for, professional_scope
 from accounts.tenancy import actor
 from agendazap.events import Actor, Via
 from scheduling import selectors
@@ -16,6 +17,11 @@ from scheduling.models import Professional
 
 def dashboard_actor(request: HttpRequest) -> Actor:
     return actor(request, via=Via.DASHBOARD)
+
+
+def agenda_scope(request: HttpRequest) -> Professional | None:
+    """The professional whose agenda the member works only (None: every professional's)."""
+    return professional_scope(membership_for(request))
 
 
 def business_today(business) -> date:
@@ -48,8 +54,12 @@ def slot_choices(slots: list[datetime], tz: ZoneInfo) -> list[SlotChoice]:
     ]
 
 
-def business_professionals(business, *, include_inactive: bool = False) -> list[Professional]:
+def business_professionals(
+    business, *, include_inactive: bool = False, professional_scope: Professional | None = None
+) -> list[Professional]:
     # For menus only: the selector's prefetches (hours, services) are not needed here.
+    if professional_scope is not None:
+        return [professional_scope]
     return list(
         selectors.professional_list(business=business, include_inactive=include_inactive).prefetch_related(None)
     )

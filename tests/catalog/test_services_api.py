@@ -594,8 +594,8 @@ def test_another_business_category_is_a_404_for_every_method(auth_client, busine
 
 
 # --- Query budgets --------------------------------------------------------------------------------
-# Authentication costs 3 (revoked-token check, user, the business it works in); the list adds
-# count, page and professionals.
+# Authentication costs 3 (revoked-token check, user, the membership it works through, with its
+# business and role); the list adds count, page and professionals.
 LIST_QUERIES = 6
 STATS_QUERIES = 4
 
