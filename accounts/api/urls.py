@@ -1,4 +1,4 @@
-from accounts.api import views
+from accounts.api import team_views, views
 from agendazap.api.routing import slash_optional
 
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
         "auth/resend-verification", views.ResendVerificationView.as_view(), name="auth-resend-verification"
     ),
     *slash_optional("users/profile", views.ProfileView.as_view(), name="users-profile"),
+    *slash_optional("auth/accept-invitation", team_views.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
+    *slash_optional("team/members", team_views.TeamMembersView.as_view(), name="team-members"),
+    *slash_optional("team/members/<str:member_id>", team_views.TeamMemberDetailView.as_view(), name="team-member"),
+    *slash_optional(
+        "team/members/<str:member_id>/resend", team_views.TeamMemberResendView.as_view(), name="team-member-resend"
+    ),
 ]
