@@ -68,7 +68,6 @@ class TeamMember:
     professional_id: UUID | None
     status: MemberStatus
     expires_at: datetime | None
-    source: Membership | Invitation
 
     @property
     def role_label(self) -> str:
@@ -94,7 +93,7 @@ class InvitationUnusable(ValidationError):
 # --- Who manages the team --------------------------------------------------------------------
 def team_manage_allowed(*, business: Business, user: User) -> bool:
     """The owner and managers of `business` invite, change and remove its members."""
-    if business is None or not user.is_authenticated:
+    if not business or not user.is_authenticated:  # `business` may be a lazy None (request.business)
         return False
     return Membership.objects.filter(business=business, user=user, role__in=MANAGING_ROLES).exists()
 
@@ -126,7 +125,6 @@ def team_row(source: Membership | Invitation) -> TeamMember:
             professional_id=source.professional_id,
             status=MemberStatus.ACTIVE,
             expires_at=None,
-            source=source,
         )
     return TeamMember(
         id=str(source.pk),
@@ -136,7 +134,6 @@ def team_row(source: Membership | Invitation) -> TeamMember:
         professional_id=source.professional_id,
         status=MemberStatus.INVITED,
         expires_at=source.expires_at,
-        source=source,
     )
 
 
@@ -254,9 +251,8 @@ def invitation_create(
         raise ValidationError({"email": [_("This email is already on the team.")]})
     professional = _professional_of(business, professional_id)
     _check_assignment(business, role=role, professional=professional)
-    invitation = business.invitations.open().select_for_update(of=("self",)).filter(email=email).first() or Invitation(
-        business=business, email=email
-    )
+    pending = business.invitations.open().select_for_update(of=("self",)).filter(email=email).first()
+    invitation = pending or Invitation(business=business, email=email)
     invitation.role, invitation.professional, invitation.invited_by = role, professional, invited_by
     raw_token = _new_link(invitation)
     try:

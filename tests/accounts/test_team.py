@@ -141,7 +141,8 @@ def test_the_page_asks_an_existing_login_for_its_password(business, auth_client,
     _response, token = invite(auth_client, email=existing.email)
     path = f"/accounts/invite/{token}/"
 
-    assert client.get(path).context["mode"] == "login"
+    page = client.get(path)
+    assert (page.status_code, page.context["mode"]) == (200, "login")
     assert client.post(path, {"password": "errada-123"}).status_code == 400
     assert client.post(path, {"password": DEFAULT_PASSWORD}).status_code == 302
     assert Membership.objects.filter(user=existing, business=business).exists()
@@ -153,7 +154,8 @@ def test_the_page_lets_the_logged_in_invitee_join_with_a_button(business, auth_c
     client.force_login(existing)
     path = f"/accounts/invite/{token}/"
 
-    assert client.get(path).context["mode"] == "join"
+    page = client.get(path)
+    assert (page.status_code, page.context["mode"]) == (200, "join")
     response = client.post(path)
 
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
@@ -245,6 +247,15 @@ def test_the_email_goes_to_the_invitee_and_names_the_inviter(business, auth_clie
     message = Message.objects.get(business=business, kind="account")
     assert message.recipient == "nova@exemplo.com"
     assert business.owner_login.email in message.body
+
+
+def test_invitation_emails_to_one_address_are_capped(auth_client, invite, committed):
+    response, _token = invite(auth_client)
+    resend = f"{MEMBERS}/{response.json()['id']}/resend"
+    statuses = [committed(auth_client.post, resend).status_code for _ in range(team.INVITATION_EMAILS_PER_HOUR)]
+
+    assert statuses == [200] * (team.INVITATION_EMAILS_PER_HOUR - 1) + [429]
+    assert len(mail.outbox) == team.INVITATION_EMAILS_PER_HOUR
 
 
 # --- The list, roles, removal ---------------------------------------------------------------------
@@ -364,6 +375,11 @@ def test_receptionists_and_professionals_cannot_manage_the_team(business, client
     assert not Invitation.objects.exists()
     membership.refresh_from_db()
     assert membership.role == role
+
+
+def test_staff_of_no_business_cannot_manage_a_team():
+    staff = bearer(UserFactory(is_staff=True))
+    assert staff.get(MEMBERS).status_code == 403
 
 
 def test_another_businesss_members_and_invitations_are_not_found(business, auth_client, client, invite):
