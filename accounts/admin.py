@@ -4,7 +4,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Business, LoginAttempt, Membership, RevokedAccessToken, User
+from accounts.models import Business, Invitation, LoginAttempt, Membership, RevokedAccessToken, User
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -28,13 +28,55 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
+class PendingInvitationInline(admin.TabularInline):
+    """The business's invitations not yet accepted nor revoked, to read (the owner manages them)."""
+
+    model = Invitation
+    fields = ("email", "role", "professional", "invited_by", "created_at", "expires_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("pending invitations")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).open().select_related("professional", "invited_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Business)
 class BusinessAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "plan_type", "template_type", "timezone", "created_at")
     list_filter = ("plan_type", "template_type")
     search_fields = ("name", "slug", "whatsapp_number", "memberships__user__email")
     readonly_fields = ("created_at", "updated_at")
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, PendingInvitationInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made and sent from the Team page (the link exists only in the email)."""
+
+    list_display = ("email", "business", "role", "status", "invited_by", "created_at", "expires_at")
+    list_filter = ("role",)
+    search_fields = ("email", "business__name", "business__slug")
+    list_select_related = ("business", "invited_by")
+    raw_id_fields = ("professional",)
+    autocomplete_fields = ("business",)
+    readonly_fields = ("token_hash", "invited_by", "created_at", "accepted_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("status"))
+    def status(self, invitation: Invitation) -> str:
+        if invitation.accepted_at:
+            return _("accepted")
+        if invitation.revoked_at:
+            return _("revoked")
+        return _("expired") if invitation.is_expired else _("pending")
 
 
 @admin.register(User)

@@ -192,3 +192,60 @@ class RevokedAccessToken(models.Model):
 
     def __str__(self):
         return self.jti
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither accepted nor revoked (an expired one is still open: resending revives it)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An email asked to join a business with a role. The link's token is kept only as its hash."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("business")
+    )
+    email = models.EmailField(_("email"), max_length=255)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    professional = models.ForeignKey(
+        "scheduling.Professional",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("professional"),
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="invitation_email_lowercase"),
+            models.CheckConstraint(condition=~models.Q(role="owner"), name="invitation_not_for_owner"),
+            # Inviting a pending email again refreshes its invitation: one open link per person.
+            models.UniqueConstraint(
+                fields=["business", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.business} ({self.role})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= now()

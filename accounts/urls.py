@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import team_views, views
 from accounts.forms import SessionEndingSetPasswordForm
 
 app_name = "accounts"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("switch-business/", views.switch_business, name="switch-business"),
     path("verify-email/resend/", views.resend_verification, name="resend-verification"),
     path("verify-email/<str:token>/", views.verify_email, name="verify-email"),
+    path("invite/<str:token>/", team_views.invitation, name="invitation"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

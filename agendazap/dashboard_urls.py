@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts import team_views
 from agendazap import views
 from catalog import views as catalog_views
 from crm import views as crm_views
@@ -85,6 +86,14 @@ client_patterns = [
     path("clients/<uuid:client_id>/erase/", crm_views.client_erase, name="clients-erase"),
 ]
 
+team_patterns = [
+    path("team/", team_views.team_page, name="team"),
+    path("team/invite/", team_views.team_invite, name="team-invite"),
+    path("team/<str:member_id>/role/", team_views.team_member_role, name="team-role"),
+    path("team/<str:member_id>/resend/", team_views.team_member_resend, name="team-resend"),
+    path("team/<str:member_id>/remove/", team_views.team_member_remove, name="team-remove"),
+]
+
 urlpatterns = [
     path("", views.dashboard_home, name="home"),
     *agenda_patterns,
@@ -92,4 +101,5 @@ urlpatterns = [
     *service_patterns,
     *client_patterns,
     *messages_patterns,
+    *team_patterns,
 ]

@@ -174,9 +174,12 @@ class AccountEmailRequested:
     """An email to a login about its account (verification, password reset, plan alerts).
 
     `business` is the one the email is about (it is logged with that business's messages).
+    `to` is the recipient when it is not `user` (an invitation goes to an email that may have no
+    login yet; `user` is then who invited it).
     """
 
     user: Any
     business: Any
     subject: str
     body: str
+    to: str = ""

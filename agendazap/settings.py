@@ -276,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "notifications.models.Channel",
         "MessageStatusEnum": "notifications.models.Status",
         "QueueEnum": "notifications.models.Queue",
+        "RoleEnum": "accounts.models.Role",
+        "InvitableRoleEnum": "accounts.api.serializers.INVITABLE_ROLE_CHOICES",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets ship with the sidecar package: the docs work offline.

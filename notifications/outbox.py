@@ -20,7 +20,7 @@ def account_email_requested(event: AccountEmailRequested) -> None:
         channel=Channel.EMAIL,
         kind=Kind.ACCOUNT,
         queue=Queue.EMAIL,
-        recipient=event.user.email,
+        recipient=event.to or event.user.email,
         subject=" ".join(event.subject.split())[:255],
         body=event.body,
         scheduled_at=timezone.now(),

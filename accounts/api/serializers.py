@@ -3,7 +3,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.models import TemplateType
+from accounts.models import Role, TemplateType
+from accounts.team import INVITABLE_ROLES, MemberStatus
 from accounts.validators import validate_timezone
 
 
@@ -90,3 +91,46 @@ class AuthTokensSerializer(serializers.Serializer):
 
 class InfoMessageSerializer(serializers.Serializer):
     message = serializers.CharField()
+
+
+# --- The team (rules in accounts.team) -----------------------------------------------------
+INVITABLE_ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]
+
+
+class TeamMemberSerializer(serializers.Serializer):
+    """A row of the team: an active member or a pending invitation (`accounts.team.TeamMember`)."""
+
+    id = serializers.CharField(help_text="The membership's number, or the invitation's UUID (status invited).")
+    email = serializers.EmailField()
+    name = serializers.CharField(help_text="The name of the member's agenda, if any.")
+    role = serializers.ChoiceField(choices=Role.choices)
+    professional_id = serializers.UUIDField(allow_null=True)
+    status = serializers.ChoiceField(choices=[(status.value, status.value) for status in MemberStatus])
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When an invitation's link stops working.")
+
+
+class TeamListSerializer(serializers.Serializer):
+    members = TeamMemberSerializer(many=True)
+
+
+class TeamInviteInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
+    role = serializers.ChoiceField(choices=INVITABLE_ROLE_CHOICES)
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class TeamMemberUpdateInputSerializer(serializers.Serializer):
+    """Both optional: only what changes. The owner is made by transferring ownership, not here."""
+
+    role = serializers.ChoiceField(choices=INVITABLE_ROLE_CHOICES, required=False)
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+
+
+class AcceptInvitationInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=128)
+    password = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=128,
+        help_text="A new password, or the existing login's when the email has one.",
+    )

@@ -1,4 +1,4 @@
-from accounts.api import views
+from accounts.api import team_views, views
 from agendazap.api.routing import slash_optional
 
 urlpatterns = [
@@ -12,4 +12,10 @@ urlpatterns = [
     ),
     *slash_optional("auth/switch-business", views.SwitchBusinessView.as_view(), name="auth-switch-business"),
     *slash_optional("users/profile", views.ProfileView.as_view(), name="users-profile"),
+    *slash_optional("auth/accept-invitation", team_views.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
+    *slash_optional("team/members", team_views.TeamMembersView.as_view(), name="team-members"),
+    *slash_optional("team/members/<str:member_id>", team_views.TeamMemberDetailView.as_view(), name="team-member"),
+    *slash_optional(
+        "team/members/<str:member_id>/resend", team_views.TeamMemberResendView.as_view(), name="team-member-resend"
+    ),
 ]

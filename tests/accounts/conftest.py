@@ -1,4 +1,5 @@
-"""A business with one login per role, each with an API client (real token) and a dashboard client."""
+"""A business with one login per role, each with an API client (real token) and a dashboard client;
+and the real local stand-ins (SMTP for the invitation emails): see tests/notifications/conftest.py."""
 
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from crm.models import Client
 from scheduling.models import Appointment, Professional
 from scheduling.services import professional_create
 from tests.factories import AppointmentFactory, ServiceFactory, UserFactory
+from tests.fakes.fixtures import *  # noqa: F403
 
 
 @dataclass

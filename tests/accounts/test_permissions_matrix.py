@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Role
 from accounts.permissions import ROLE_ACTIONS, Action, Open, action_for, declared_action
+from accounts.team import invitation_create
 from agendazap.api.views import BusinessAPIView
 from catalog.models import ServiceCategory
 from notifications.models import Channel, Kind, Queue
@@ -91,6 +92,7 @@ def _url(route: str, team) -> str:
         "kind": Kind.REMINDER,
         "channel": Channel.WHATSAPP,
         "queue_name": Queue.WHATSAPP,
+        "member_id": team.invitation.pk,
     }
 
     def fill(match: re.Match) -> str:
@@ -135,6 +137,10 @@ def matrix_team(team):
         professional=team.professional,
         start_time=team.own_appointment.start_time.replace(year=team.own_appointment.start_time.year + 1),
         end_time=team.own_appointment.end_time.replace(year=team.own_appointment.end_time.year + 1),
+    )
+    # A pending invitation, not one of the logins asking: removing it leaves the matrix intact.
+    team.invitation = invitation_create(
+        business=team.business, invited_by=team.business.owner_login, email="alvo@exemplo.com.br", role="receptionist"
     )
     return team
 
