@@ -17,6 +17,7 @@ from accounts import team
 from accounts.models import Membership
 from accounts.permissions import Action, permission_required
 from accounts.team_forms import InvitationPasswordForm, InviteForm, MemberRoleForm
+from accounts.tenancy import membership_for, session_switch
 from agendazap.errors import DomainError
 from agendazap.forms import add_domain_error, add_service_errors
 
@@ -175,4 +176,18 @@ def team_member_remove(request: HttpRequest, member_id: str) -> HttpResponse:
             return redirect("dashboard:home")  # who left the team no longer sees its page
     else:
         messages.success(request, _("The invitation to %(email)s was cancelled.") % {"email": email})
+    return redirect("dashboard:team")
+
+
+@login_required
+@permission_required(Action.OWNERSHIP_TRANSFER)
+@require_POST
+def team_member_make_owner(request: HttpRequest, member_id: str) -> HttpResponse:
+    try:
+        owner = team.ownership_transfer(business=request.business, to_membership_id=member_id, by=request.user)
+    except ValidationError as exc:
+        return _action_failed(request, exc)
+    # The old owner is a manager now: its session carries on with that role.
+    session_switch(request, membership_for(request.user, business_id=request.business.pk))
+    messages.success(request, _("%(email)s is now the owner.") % {"email": owner.user.email})
     return redirect("dashboard:team")

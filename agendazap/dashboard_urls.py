@@ -92,6 +92,7 @@ team_patterns = [
     path("team/<str:member_id>/role/", team_views.team_member_role, name="team-role"),
     path("team/<str:member_id>/resend/", team_views.team_member_resend, name="team-resend"),
     path("team/<str:member_id>/remove/", team_views.team_member_remove, name="team-remove"),
+    path("team/<str:member_id>/make-owner/", team_views.team_member_make_owner, name="team-owner"),
 ]
 
 urlpatterns = [

@@ -79,6 +79,17 @@ class TeamMemberResendView(TeamAPIView):
         return Response(_row(invitation))
 
 
+class TeamOwnershipView(TeamAPIView):
+    """Make this member the owner; the owner who gives it away stays as a manager."""
+
+    required_action = Action.OWNERSHIP_TRANSFER
+
+    @extend_schema(request=None, responses={200: TeamMemberSerializer}, tags=["team"])
+    def post(self, request: Request, member_id: str) -> Response:
+        membership = team.ownership_transfer(business=request.business, to_membership_id=member_id, by=request.user)
+        return Response(_row(membership))
+
+
 class AcceptInvitationView(APIView):
     permission_classes = [AllowAny]
     required_action = Open.PUBLIC

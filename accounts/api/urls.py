@@ -14,6 +14,9 @@ urlpatterns = [
     *slash_optional("users/profile", views.ProfileView.as_view(), name="users-profile"),
     *slash_optional("auth/accept-invitation", team_views.AcceptInvitationView.as_view(), name="auth-accept-invitation"),
     *slash_optional("team/members", team_views.TeamMembersView.as_view(), name="team-members"),
+    *slash_optional(
+        "team/members/<str:member_id>/make-owner", team_views.TeamOwnershipView.as_view(), name="team-member-owner"
+    ),
     *slash_optional("team/members/<str:member_id>", team_views.TeamMemberDetailView.as_view(), name="team-member"),
     *slash_optional(
         "team/members/<str:member_id>/resend", team_views.TeamMemberResendView.as_view(), name="team-member-resend"

@@ -355,6 +355,22 @@ def test_the_owner_transfers_ownership_and_stays_as_manager(business):
     assert manager.role == Role.OWNER
 
 
+def test_the_owner_hands_the_business_over_through_the_api_and_the_team_page(business, client):
+    old_owner = business.owner_login
+    manager, other = member(business, Role.MANAGER), member(business, Role.RECEPTIONIST)
+    assert bearer(manager.user).post(f"/api/team/members/{other.pk}/make-owner").status_code == 403
+
+    response = bearer(old_owner).post(f"/api/team/members/{manager.pk}/make-owner")
+
+    assert response.status_code == 200 and response.json()["role"] == "owner"
+    assert business.memberships.get(user=old_owner).role == Role.MANAGER
+    client.force_login(manager.user)
+    page = client.post(f"/dashboard/team/{other.pk}/make-owner/")
+    assert page.status_code == 302
+    assert business.memberships.get(pk=other.pk).role == Role.OWNER
+    assert client.get("/dashboard/team/").status_code == 200  # the old owner works on, as a manager
+
+
 # --- Who may, and which business --------------------------------------------------------------------
 @pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.PROFESSIONAL])
 def test_receptionists_and_professionals_cannot_manage_the_team(business, client, role):
