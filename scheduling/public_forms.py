@@ -30,7 +30,8 @@ class PublicBookingForm(forms.Form):
     consent_whatsapp = forms.BooleanField(
         label=_("I agree to receive the confirmation and reminders of this booking on WhatsApp."),
         required=False,
-        initial=True,
+        # LGPD: consent is given by ticking, never assumed.
+        initial=False,
     )
     # A field people never see: bots fill every input.
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))

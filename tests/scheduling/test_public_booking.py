@@ -56,6 +56,12 @@ def test_an_inactive_service_gets_a_clear_page(client, business):
     assert "não está disponível" in response.content.decode()
 
 
+def test_whatsapp_consent_is_not_ticked_for_the_client(client, business, service, monday):
+    page = client.get(book_url(business, service), {"date": monday.isoformat()}).content.decode()
+    checkbox = re.search(r'<input[^>]*name="consent_whatsapp"[^>]*>', page).group(0)
+    assert "checked" not in checkbox
+
+
 def test_calendar_marks_days_with_free_times_and_lists_the_times(client, business, service, monday):
     page = client.get(book_url(business, service), {"date": monday.isoformat()})
     content = page.content.decode()

@@ -52,6 +52,7 @@ def fill_details(page, *, name="Ana Souza", phone="(11) 98888-7777", email="ana@
     page.get_by_label("Seu nome").fill(name)
     page.get_by_label("Seu WhatsApp").fill(phone)
     page.get_by_label("E-mail (opcional)").fill(email)
+    page.locator("#id_consent_whatsapp").check()  # not ticked for the client (LGPD)
 
 
 def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_server, business, service, monday):
