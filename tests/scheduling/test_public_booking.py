@@ -56,6 +56,15 @@ def test_an_inactive_service_gets_a_clear_page(client, business):
     assert "não está disponível" in response.content.decode()
 
 
+def test_the_confirmation_shows_the_price_and_the_number_typed(client, business, service, monday):
+    service.price = "1250.00"
+    service.save(update_fields=["price"])
+    response = client.post(book_url(business, service), form(at(monday, 10)), follow=True)
+    page = response.content.decode()
+    assert 'id="booking-price">R$ 1.250,00<' in page
+    assert "(11) 98888-7777" in page  # so the client sees a typo in their number
+
+
 def test_whatsapp_consent_is_not_ticked_for_the_client(client, business, service, monday):
     page = client.get(book_url(business, service), {"date": monday.isoformat()}).content.decode()
     checkbox = re.search(r'<input[^>]*name="consent_whatsapp"[^>]*>', page).group(0)
