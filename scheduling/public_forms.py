@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agendazap.phones import phone_could_be_a_persons
+
 
 class PublicBookingForm(forms.Form):
     start_time = forms.DateTimeField(widget=forms.HiddenInput)
@@ -35,6 +37,14 @@ class PublicBookingForm(forms.Form):
     )
     # A field people never see: bots fill every input.
     website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def clean_client_whatsapp(self) -> str:
+        number = self.cleaned_data["client_whatsapp"]
+        if not phone_could_be_a_persons(number):
+            raise forms.ValidationError(
+                _("This does not look like a mobile or landline number. Check the area code and the digits.")
+            )
+        return number
 
 
 class RescheduleForm(forms.Form):

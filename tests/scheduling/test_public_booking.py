@@ -65,6 +65,20 @@ def test_the_confirmation_shows_the_price_and_the_number_typed(client, business,
     assert "(11) 98888-7777" in page  # so the client sees a typo in their number
 
 
+@pytest.mark.parametrize("typed", ["(11) 1234-567", "(11) 8888-7777", "(01) 98888-7777", "+55 11 98888-77770"])
+def test_a_number_that_cannot_be_a_persons_is_refused_on_the_page(client, business, service, monday, typed):
+    response = client.post(book_url(business, service), form(at(monday, 10), client_whatsapp=typed))
+    assert response.status_code == 400
+    assert "Confira o DDD e os dígitos" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_mobiles_and_landlines_as_people_write_them_are_accepted_on_the_page(client, business, service, monday):
+    for hour, typed in ((10, "11 3333-4444"), (11, "(21) 2555-1234"), (14, "+55 (11) 98888-7777")):
+        response = client.post(book_url(business, service), form(at(monday, hour), client_whatsapp=typed))
+        assert response.status_code == 302, typed
+
+
 def test_whatsapp_consent_is_not_ticked_for_the_client(client, business, service, monday):
     page = client.get(book_url(business, service), {"date": monday.isoformat()}).content.decode()
     checkbox = re.search(r'<input[^>]*name="consent_whatsapp"[^>]*>', page).group(0)
