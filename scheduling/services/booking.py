@@ -103,7 +103,8 @@ def appointment_book(
     if actor.is_client:
         status = selectors.booking_rules_get(business=business).online_booking_status
     elif status is None:
-        status = AppointmentStatus.PENDING
+        # The business booking it has agreed to it: confirmed, unless it says pending.
+        status = AppointmentStatus.CONFIRMED
     if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
         errors["status"] = [_("A new appointment is pending or confirmed (or, in the past, completed or no-show).")]
     duration_minutes = _duration(duration, service)

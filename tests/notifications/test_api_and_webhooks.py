@@ -41,6 +41,7 @@ def booked(business, service, monday, django_capture_on_commit_callbacks):
             start_time=at(monday, 10),
             client_name="João",
             client_whatsapp="+55 11 98888-7777",
+            status="pending",  # awaiting the business: the client's reply is what these tests follow
         )
 
 

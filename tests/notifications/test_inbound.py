@@ -55,6 +55,8 @@ def book(business, start, *, whatsapp_number=CLIENT, by_client=False, service=No
         start_time=start,
         client_name="João",
         client_whatsapp=whatsapp_number,
+        # Awaiting the business, as when it approves online bookings: what a reply acts on.
+        **({} if by_client else {"status": "pending"}),
     )
 
 

@@ -39,8 +39,8 @@ def test_booking_returns_the_appointment_in_the_business_zone(auth_client, servi
     assert body["start_time"] == f"{monday.isoformat()}T14:00:00-03:00"
     assert body["end_time"] == f"{monday.isoformat()}T15:00:00-03:00"
     assert body["duration_minutes"] == 60
-    assert body["status"] == "pending"
-    assert (body["is_confirmed"], body["is_cancelled"], body["is_completed"]) == (False, False, False)
+    assert body["status"] == "confirmed"  # the business booking it has agreed to it
+    assert (body["is_confirmed"], body["is_cancelled"], body["is_completed"]) == (True, False, False)
     assert body["service"]["name"] == "Corte"
     assert body["professional_id"] == str(pro.pk)
     assert body["price"] == 50.0
@@ -124,6 +124,11 @@ def test_an_inactive_service_is_not_bookable(auth_client, service, monday):
     service.is_active = False
     service.save(update_fields=["is_active"])
     assert create(auth_client, service, at(monday, 10)).status_code == 400
+
+
+def test_the_business_books_confirmed_unless_it_says_pending(auth_client, service, monday):
+    assert create(auth_client, service, at(monday, 9)).json()["status"] == "confirmed"
+    assert create(auth_client, service, at(monday, 11), status="pending").json()["status"] == "pending"
 
 
 def test_a_past_start_must_record_the_visit_as_completed_or_no_show(auth_client, service, monday):
@@ -306,9 +311,11 @@ def test_list_filters(auth_client, business, service, pro, monday):
     colleague = ProfessionalFactory(business=business)
     set_hours(colleague, 1, ("09:00", "18:00"))
     tuesday = monday + timedelta(days=1)
-    a = create(auth_client, service, at(monday, 9), client_name="Ana Paula").json()
-    b = create(auth_client, other_service, at(monday, 23 - 13), client_whatsapp="(21) 97777-6543").json()
-    c = create(auth_client, service, at(tuesday, 9), professional_id=str(colleague.pk), status="confirmed").json()
+    a = create(auth_client, service, at(monday, 9), client_name="Ana Paula", status="pending").json()
+    b = create(
+        auth_client, other_service, at(monday, 23 - 13), client_whatsapp="(21) 97777-6543", status="pending"
+    ).json()
+    c = create(auth_client, service, at(tuesday, 9), professional_id=str(colleague.pk)).json()
 
     def ids(**params):
         response = auth_client.get(APPOINTMENTS, params)

@@ -48,7 +48,7 @@ def test_each_change_emits_one_event_with_its_actor(business, service, monday):
 
 
 def test_the_activity_log_records_what_when_and_who(business, service, monday):
-    appointment = book(business, service, at(monday, 10))
+    appointment = book(business, service, at(monday, 10), status="pending")
     services.appointment_client_confirm(appointment=appointment, actor=as_client(name="Ana"))
     services.appointment_set_status(appointment=appointment, actor=as_owner(business), status="confirmed")
     rows = list(AppointmentActivity.objects.filter(appointment=appointment))
