@@ -23,6 +23,10 @@ DEFAULT_WEEK = {
 }
 
 
+# A new business offers a start every 15 minutes (editable); every service length offered too few.
+NEW_BUSINESS_SLOT_MINUTES = 15
+
+
 # --- Business setup ----------------------------------------------------------------------------
 @transaction.atomic
 def business_setup(*, business: Business) -> Professional:
@@ -35,7 +39,7 @@ def business_setup(*, business: Business) -> Professional:
         for weekday, intervals in DEFAULT_WEEK.items()
         for start, end in intervals
     )
-    BookingRules.objects.get_or_create(business=business)
+    BookingRules.objects.get_or_create(business=business, defaults={"slot_interval_minutes": NEW_BUSINESS_SLOT_MINUTES})
     return professional
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from scheduling.models import Professional
 from tests.factories import BusinessFactory, ProfessionalFactory, ServiceFactory
-from tests.helpers import at
+from tests.helpers import at, set_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,7 @@ def test_add_a_professional_who_does_some_services(auth_client, business, servic
 
 
 def test_replacing_hours_with_a_break_changes_availability(auth_client, pro, service, monday):
+    set_rules(service.business, slot_interval_minutes=None)  # a start every service length
     url = f"/api/professionals/{pro.pk}/hours"
     week = {
         "intervals": [
@@ -77,6 +78,7 @@ def test_invalid_hours_are_refused_and_keep_the_old_week(auth_client, pro, inter
 
 
 def test_time_off_for_the_business_and_for_one_professional(auth_client, business, pro, service, monday):
+    set_rules(business, slot_interval_minutes=None)  # a start every service length
     response = auth_client.post(
         "/api/time-off",
         {"start_time": at(monday, 12).isoformat(), "end_time": at(monday, 18).isoformat(), "reason": "Feriado"},

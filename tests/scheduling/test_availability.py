@@ -15,7 +15,7 @@ from django.utils import translation
 from agendazap.errors import Conflict
 from scheduling import selectors, services
 from scheduling.models import AppointmentStatus, TimeOff
-from tests.factories import ProfessionalFactory, ServiceFactory
+from tests.factories import BusinessFactory, ProfessionalFactory, ServiceFactory
 from tests.helpers import as_client, as_owner, at, local_times, set_hours, set_rules
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +35,26 @@ def now(monday):
     return at(monday - timedelta(days=3), 8)
 
 
+@pytest.fixture(autouse=True)
+def _grid_of_the_service_length(business):
+    """These tests read the grid a business gets with an empty slot interval: a start every
+    service length. A new business's 15-minute default has a test of its own."""
+    set_rules(business, slot_interval_minutes=None)
+
+
 def book(business, service, start, *, actor=None, **extra):
     fields = {"client_name": "Ana", "client_whatsapp": "(11) 98888-1111", **extra}
     return services.appointment_book(
         business=business, actor=actor or as_owner(business), service_id=service.pk, start_time=start, **fields
     )
+
+
+def test_a_new_business_offers_a_start_every_15_minutes(monday, now):
+    fresh = BusinessFactory()  # as sign-up leaves it (the other tests empty the interval)
+    haircut = ServiceFactory(business=fresh, duration=60)
+    slots = selectors.availability_get(business=fresh, service=haircut, day=monday, now=now).slots
+    assert local_times(slots)[:5] == ["09:00", "09:15", "09:30", "09:45", "10:00"]
+    assert local_times(slots)[-1] == "17:00"  # the last hour still fits before 18:00
 
 
 def test_a_new_business_offers_its_default_week(business, service, monday, now):

@@ -11,7 +11,7 @@ from notifications.backends import whatsapp
 from notifications.models import Channel, Kind, Message
 from scheduling.models import Appointment, AppointmentStatus
 from tests.factories import AppointmentFactory, BusinessFactory, ProfessionalFactory, ServiceFactory
-from tests.helpers import at
+from tests.helpers import at, set_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,7 @@ def test_whatsapp_consent_is_not_ticked_for_the_client(client, business, service
 
 
 def test_calendar_marks_days_with_free_times_and_lists_the_times(client, business, service, monday):
+    set_rules(business, slot_interval_minutes=None)  # a start every service length
     page = client.get(book_url(business, service), {"date": monday.isoformat()})
     content = page.content.decode()
     assert page.status_code == 200
