@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-# The SVG's own coordinate system; it scales to the screen through its viewBox.
-COLUMN_WIDTH, COLUMN_HEIGHT, COLUMN_LABELS = 600, 200, 24
-ROW_WIDTH, ROW_HEIGHT, ROW_GAP, ROW_LABEL = 600, 22, 10, 16
+# The SVG's own coordinate system; it scales to the screen through its viewBox. About a phone's
+# width, so the labels' font size stays close to the page's own there (and grows a little on a desktop).
+COLUMN_WIDTH, COLUMN_HEIGHT, COLUMN_LABELS = 340, 140, 20
+ROW_WIDTH, ROW_HEIGHT, ROW_GAP, ROW_LABEL = 340, 14, 8, 18
 
 
 @dataclass(frozen=True)
