@@ -86,6 +86,11 @@ client_patterns = [
     path("clients/<uuid:client_id>/erase/", crm_views.client_erase, name="clients-erase"),
 ]
 
+report_patterns = [
+    path("reports/", scheduling_views.reports_page, name="reports"),
+    path("reports/appointments.csv", scheduling_views.reports_csv, name="reports-csv"),
+]
+
 team_patterns = [
     path("team/", team_views.team_page, name="team"),
     path("team/invite/", team_views.team_invite, name="team-invite"),
@@ -103,4 +108,5 @@ urlpatterns = [
     *client_patterns,
     *messages_patterns,
     *team_patterns,
+    *report_patterns,
 ]

@@ -321,3 +321,17 @@ class BookingRulesForm(forms.Form):
 
     def rules(self) -> dict:
         return dict(self.cleaned_data)
+
+
+class ReportPeriodForm(forms.Form):
+    """The reports page's period and professional (empty dates: this week)."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    date_to = forms.DateField(label=_("Until"), required=False, widget=DATE_WIDGET)
+    professional = forms.ModelChoiceField(
+        label=_("Professional"), queryset=None, required=False, empty_label=_("All professionals")
+    )
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].queryset = business.professionals.all()

@@ -1,5 +1,7 @@
 """Template helpers of the business dashboard: navigation state and phone numbers."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import phonenumbers
 from django import template
 from django.utils.safestring import mark_safe
@@ -33,3 +35,20 @@ def phone(value: str) -> str:
     national = region == DEFAULT_REGION
     style = phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)
+
+
+@register.filter
+def brl(value) -> str:
+    """Money the Brazilian way, whatever the active locale: `R$ 1.234,56` (an empty value stays empty)."""
+    if value in (None, ""):
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    whole, cents = f"{abs(amount):,.2f}".split(".")
+    return f"{sign}R$\xa0{whole.replace(',', '.')},{cents}"
+
+
+@register.filter
+def percent(value) -> str:
+    """A 0..1 ratio as a pt-BR percentage with one decimal: 0.4286 → `42,9%`."""
+    return f"{float(value or 0) * 100:.1f}".replace(".", ",") + "%"

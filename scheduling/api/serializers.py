@@ -355,3 +355,70 @@ class AppointmentActivitySerializer(serializers.ModelSerializer):
 
 class AppointmentActivityListSerializer(serializers.Serializer):
     activity = AppointmentActivitySerializer(many=True)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    professional_id = serializers.UUIDField(required=False)
+
+
+def _money_field():
+    # Money is a string with 2 decimals ("1234.50"), whatever the project-wide float setting.
+    return serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+
+
+class ReportPeriodSerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+
+
+class ReportAppointmentsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    no_show = serializers.IntegerField()
+
+
+class ReportRevenueSerializer(serializers.Serializer):
+    completed = _money_field()
+    expected = _money_field()
+
+
+class ReportClientsSerializer(serializers.Serializer):
+    new = serializers.IntegerField()
+    returning = serializers.IntegerField()
+
+
+class ReportDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    appointments = serializers.IntegerField()
+    revenue = _money_field()
+
+
+class ReportProfessionalSerializer(serializers.Serializer):
+    professional_id = serializers.UUIDField()
+    name = serializers.CharField()
+    appointments = serializers.IntegerField()
+    revenue = _money_field()
+
+
+class ReportServiceSerializer(serializers.Serializer):
+    service_id = serializers.UUIDField()
+    name = serializers.CharField()
+    appointments = serializers.IntegerField()
+    revenue = _money_field()
+
+
+class ReportOverviewSerializer(serializers.Serializer):
+    period = ReportPeriodSerializer()
+    appointments = ReportAppointmentsSerializer()
+    revenue = ReportRevenueSerializer()
+    no_show_rate = serializers.FloatField()
+    occupancy = serializers.FloatField()
+    clients = ReportClientsSerializer()
+    by_day = ReportDaySerializer(many=True)
+    by_professional = ReportProfessionalSerializer(many=True)
+    top_services = ReportServiceSerializer(many=True)

@@ -25,4 +25,5 @@ urlpatterns = [
         views.AppointmentActivityView.as_view(),
         name="appointment-activity",
     ),
+    *slash_optional("reports/overview", views.ReportOverviewView.as_view(), name="report-overview"),
 ]

@@ -18,7 +18,7 @@ from agendazap.events import Actor, Via
 from agendazap.http import client_ip
 from crm import selectors as client_selectors
 from crm.api.serializers import ClientSerializer
-from scheduling import selectors, services
+from scheduling import reports, selectors, services
 from scheduling.api.serializers import (
     AppointmentActivityListSerializer,
     AppointmentCancelInputSerializer,
@@ -37,6 +37,8 @@ from scheduling.api.serializers import (
     ProfessionalSerializer,
     PublicBookingInputSerializer,
     PublicBookingSerializer,
+    ReportOverviewSerializer,
+    ReportQuerySerializer,
     StatsQuerySerializer,
     TimeOffCreateInputSerializer,
     TimeOffInputSerializer,
@@ -451,3 +453,22 @@ class ClientHistoryView(BusinessAPIView):
             serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,
         )
         return Response({"client": ClientSerializer(client).data, **page})
+
+
+# --- Reports ----------------------------------------------------------------------------------------
+class ReportOverviewView(BusinessAPIView):
+    required_action = Action.FIGURES_VIEW
+
+    @extend_schema(parameters=[ReportQuerySerializer], responses={200: ReportOverviewSerializer}, tags=["reports"])
+    def get(self, request: Request) -> Response:
+        query = validated(ReportQuerySerializer, request.query_params)
+        date_from, date_to = reports.report_period(
+            business=request.business, date_from=query.get("date_from"), date_to=query.get("date_to")
+        )
+        professional = reports.report_professional(
+            business=request.business, professional_id=query.get("professional_id")
+        )
+        overview = reports.report_overview(
+            business=request.business, date_from=date_from, date_to=date_to, professional=professional
+        )
+        return Response(ReportOverviewSerializer(overview).data)

@@ -18,6 +18,7 @@ from scheduling.views.agenda_settings import (
     time_off_create,
     time_off_delete,
 )
+from scheduling.views.reports import reports_csv, reports_page
 
 __all__ = [
     "agenda",
@@ -32,6 +33,8 @@ __all__ = [
     "professional_create",
     "professional_detail",
     "professional_hours",
+    "reports_csv",
+    "reports_page",
     "time_off_create",
     "time_off_delete",
 ]
