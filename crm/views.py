@@ -5,6 +5,7 @@ edits, deactivation, the LGPD erasure, CSV import and export. Thin views over `c
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -229,6 +229,8 @@ def client_export(request: HttpRequest) -> StreamingHttpResponse:
     Personal data in bulk: for those who manage the client book (owner, manager, receptionist),
     never for a professional, who sees only the clients it served, one by one."""
     writer = csv.writer(_Echo())
+    # The lines are made after the view returns, when the request's time zone is gone.
+    tz = ZoneInfo(request.business.timezone)
     clients = selectors.client_export_rows(business=request.business)
 
     def lines():
@@ -241,7 +243,7 @@ def client_export(request: HttpRequest) -> StreamingHttpResponse:
                     phone(client.whatsapp),
                     client.email,
                     client.total_appointments,
-                    date_filter(client.last_visit_at, "Y-m-d") if client.last_visit_at else "",
+                    client.last_visit_at.astimezone(tz).date().isoformat() if client.last_visit_at else "",
                     f"{client.total_spent:.2f}",
                     "yes" if client.is_vip else "no",
                     ", ".join(client.tags or []),
