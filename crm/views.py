@@ -168,8 +168,9 @@ def client_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_import(request: HttpRequest) -> HttpResponse:
     """Upload a CSV (name, phone, email); the page answers with the import's report."""
-    form = ClientImportForm(request.POST or None, request.FILES or None)
-    if not form.is_bound:
+    is_post = request.method == "POST"
+    form = ClientImportForm(request.POST if is_post else None, request.FILES if is_post else None)
+    if not is_post:
         return render(request, "crm/client_import.html", {"form": form})
     rows = None
     if form.is_valid():
@@ -191,6 +192,13 @@ def _import_rows(upload) -> list[services.ImportRow]:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(_("Save the file as CSV in UTF-8 and send it again.")) from None
+    try:
+        return _csv_rows(text)
+    except csv.Error:
+        raise ValidationError(_("Save the file as CSV in UTF-8 and send it again.")) from None
+
+
+def _csv_rows(text: str) -> list[services.ImportRow]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

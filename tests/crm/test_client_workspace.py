@@ -228,9 +228,11 @@ def test_import_past_the_plan_limit_keeps_the_rows_before_and_refuses_the_rest(l
     [
         ("nome,telefone\nAna,11988880001\n", "utf-8"),  # no name/phone header
         ("name,phone\nJoão,11988880001\n", "latin-1"),  # not UTF-8
+        ("name,phone\n" + "x" * 200_000 + ",11988880001\n", "utf-8"),  # a field the csv module refuses
     ],
 )
 def test_import_of_an_unreadable_file_says_why_and_imports_nothing(logged_in, text, encoding):
+    assert logged_in.post("/dashboard/clients/import/", {}).status_code == 400  # no file at all
     response = logged_in.post("/dashboard/clients/import/", upload(text, encoding=encoding))
 
     assert response.status_code == 400
