@@ -80,6 +80,9 @@ service_patterns = [
 
 client_patterns = [
     path("clients/", crm_views.client_list, name="clients"),
+    path("clients/new/", crm_views.client_new, name="clients-new"),
+    path("clients/import/", crm_views.client_import, name="clients-import"),
+    path("clients/export.csv", crm_views.client_export, name="clients-export"),
     path("clients/<uuid:client_id>/", crm_views.client_detail, name="clients-detail"),
     path("clients/<uuid:client_id>/edit/", crm_views.client_edit, name="clients-edit"),
     path("clients/<uuid:client_id>/active/", crm_views.client_active, name="clients-active"),

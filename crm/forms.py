@@ -95,3 +95,24 @@ class ClientEraseForm(forms.Form):
         label=_("I understand: the name, phone, email, notes and address of this client will be erased for good."),
         error_messages={"required": _("Tick the box to confirm the erasure.")},
     )
+
+
+class ClientNewForm(forms.Form):
+    """A client added by hand: the essentials; the rest is on the edit page."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    whatsapp = forms.CharField(
+        label=_("WhatsApp"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "placeholder": "(11) 98888-8888"}),
+    )
+    email = forms.EmailField(label=_("Email (optional)"), max_length=255, required=False)
+    notes = forms.CharField(label=_("Notes (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ClientImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns name, phone and email, with a header row; separated by commas or semicolons."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -4,12 +4,14 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business
+from agendazap.events import AppointmentStatus
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
 from catalog.models import Service
@@ -17,6 +19,17 @@ from crm.filters import ClientFilter
 from crm.models import Client
 
 MOST_FREQUENT_LIMIT = 10
+NOT_VISITS = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+
+
+def with_last_visit(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """Annotate `last_visit_at`: the start of the client's latest appointment that has begun and was
+    neither cancelled nor a no-show. Computed at read time, so a booking becomes the last visit
+    as soon as it starts, without waiting for a refresh (`last_appointment_at` includes bookings ahead)."""
+    visited = Q(appointments__start_time__lte=timezone.now()) & ~Q(appointments__status__in=NOT_VISITS)
+    # An aggregate drops the model's default ordering: keep the one the queryset had.
+    ordering = clients.query.order_by or Client._meta.ordering
+    return clients.annotate(last_visit_at=Max("appointments__start_time", filter=visited)).order_by(*ordering)
 
 
 def _clients(business: Business, professional_scope) -> QuerySet[Client]:
@@ -33,7 +46,12 @@ def client_list(*, business: Business, filters: dict | None = None, professional
     filterset = ClientFilter(filters or {}, queryset=_clients(business, professional_scope))
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    return filterset.qs
+    return with_last_visit(filterset.qs)
+
+
+def client_export_rows(*, business: Business) -> QuerySet[Client]:
+    """Every client of the business with its last visit, by name, for a CSV (iterate with .iterator())."""
+    return with_last_visit(Client.objects.filter(business=business)).order_by("name", "pk")
 
 
 def client_active_count(business: Business, _period) -> int:
@@ -43,7 +61,7 @@ def client_active_count(business: Business, _period) -> int:
 
 def client_get(*, business: Business, client_id, professional_scope=None) -> Client:
     """One of the business's clients (404 when not, or not served by `professional_scope`)."""
-    client = _clients(business, professional_scope).filter(pk=as_uuid(client_id)).first()
+    client = with_last_visit(_clients(business, professional_scope)).filter(pk=as_uuid(client_id)).first()
     if client is None:
         raise Http404
     client.business = business

@@ -20,13 +20,17 @@ All come from the client's appointments, in the business's time zone:
   with the passing of time alone.
 """
 
+import dataclasses
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -34,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Business
 from agendazap import events
+from agendazap.errors import PlanLimitExceeded
 from agendazap.events import AppointmentStatus
 from agendazap.phones import phone_to_e164
 from billing.models import Resource
@@ -289,6 +294,99 @@ def _clean_value(field: str, value: Any) -> Any:
     if limit and len(text) > limit:
         raise ValidationError(_("At most %(max)d characters.") % {"max": limit})
     return text
+
+
+# --- Import ----------------------------------------------------------------------------------------
+class RefusalReason(StrEnum):
+    BAD_PHONE = "bad_phone"
+    MISSING_NAME = "missing_name"
+    BAD_EMAIL = "bad_email"
+    PLAN_LIMIT = "plan_limit"
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int  # the row's line in the file (the header is line 1), for the report
+    name: str
+    phone: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    line: int
+    reason: RefusalReason
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    known: int = 0
+    refused: list[RefusedRow] = dataclasses.field(default_factory=list)
+
+
+def clients_import(*, business: Business, rows: list[ImportRow]) -> ImportReport:
+    """Add the rows' clients, one per number; a known number is never overwritten (only an empty
+    email is filled, as booking does) and a number repeated in the file counts once.
+
+    One transaction per row: a row refused (e.g. past the plan's limit) leaves the rows before it
+    imported, and the report says which lines to fix, so the file can be sent again as it is.
+    """
+    report = ImportReport()
+    seen: set[str] = set()
+    for row in rows:
+        name = " ".join(row.name.split())
+        email = row.email.strip().lower()
+        try:
+            number = phone_to_e164(row.phone)
+        except ValidationError:
+            report.refused.append(RefusedRow(row.line, RefusalReason.BAD_PHONE, _("Not a valid WhatsApp number.")))
+            continue
+        if not name:
+            report.refused.append(RefusedRow(row.line, RefusalReason.MISSING_NAME, _("The name is missing.")))
+            continue
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                report.refused.append(RefusedRow(row.line, RefusalReason.BAD_EMAIL, _("Not a valid email.")))
+                continue
+        if number in seen:
+            report.known += 1
+            continue
+        try:
+            created = _import_one(business, name=name[: TEXT_LIMITS["name"]], number=number, email=email)
+        except PlanLimitExceeded:
+            report.refused.append(
+                RefusedRow(row.line, RefusalReason.PLAN_LIMIT, _("Your plan's limit has been reached."))
+            )
+            continue
+        seen.add(number)
+        if created:
+            report.created += 1
+        else:
+            report.known += 1
+    return report
+
+
+@transaction.atomic
+def _import_one(business: Business, *, name: str, number: str, email: str) -> bool:
+    """Create the client with this number (True), or fill the known one's empty email (False)."""
+    client = Client.objects.select_for_update().filter(business=business, whatsapp=number).first()
+    if client is None:
+        plan_check(business=business, resource=Resource.CLIENTS)
+        try:
+            with transaction.atomic():
+                Client.objects.create(business=business, name=name, whatsapp=number, email=email, source="import")
+                return True
+        except IntegrityError:
+            # Booked at the same moment: the client exists now, treated as known.
+            client = Client.objects.get(business=business, whatsapp=number)
+    if email and not client.email:
+        client.email = email
+        client.save(update_fields=["email", "updated_at"])
+    return False
 
 
 # --- Figures ---------------------------------------------------------------------------------------------

@@ -108,6 +108,12 @@ def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
     return selectors.availability_get(business=business, service=service, day=data["date"], professional=professional)
 
 
+def _client_details(business, client_id: str, scope) -> dict:
+    """The booking form's client fields from one of the business's clients (404 when not one it sees)."""
+    client = client_selectors.client_get(business=business, client_id=client_id, professional_scope=scope)
+    return {"client_name": client.name, "client_whatsapp": client.whatsapp, "client_email": client.email}
+
+
 def _split_errors(exc: ValidationError, query: SlotQueryForm, book: AppointmentBookForm) -> None:
     """Put a booking's errors on the step of the page that has the field."""
     if not hasattr(exc, "error_dict"):
@@ -130,15 +136,22 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     today = business_today(business)
     bookable = catalog_selectors.service_list(business=business, filters={"is_active": True}).prefetch_related(None)
     is_post = request.method == "POST"
+    # ?client=<id> ("Book for this client"): step two starts with that client's details.
+    step_one = request.GET.copy()
+    client_id = step_one.pop("client", [""])[0]
     query = SlotQueryForm(
-        request.POST if is_post else (request.GET or None),
+        request.POST if is_post else (step_one or None),
         services=list(bookable),
         professionals=business_professionals(business, professional_scope=scope),
         initial={"date": today},
     )
     availability = _availability(business, query, scope) if query.is_bound and query.is_valid() else None
     day = availability.day if availability is not None else None
-    book = AppointmentBookForm(request.POST if is_post else None, past_day=day is not None and day < today)
+    book = AppointmentBookForm(
+        request.POST if is_post else None,
+        past_day=day is not None and day < today,
+        initial=_client_details(business, client_id, scope) if client_id and not is_post else None,
+    )
     status = None
     known_client = None
     if is_post and availability is not None and book.is_valid():
@@ -193,6 +206,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "ask_visit_status": day is not None and day <= today,
         "chosen_time": book.data.get("start_time", "") if book.is_bound else "",
         "known_client": known_client,
+        "client_id": client_id,
     }
     return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book))
 
