@@ -105,6 +105,8 @@ team_patterns = [
 
 urlpatterns = [
     path("", views.dashboard_home, name="home"),
+    path("booking-link/qr.svg", views.booking_link_qr, name="booking-link-qr"),
+    path("booking-link/print/", views.booking_link_print, name="booking-link-print"),
     *agenda_patterns,
     *settings_patterns,
     *service_patterns,

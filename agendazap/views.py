@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.booking_link import booking_page_url, booking_qr_svg
 from accounts.permissions import Action, membership_for, permission_required, professional_scope, public
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import AppointmentStatus
@@ -86,7 +89,33 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         "today_count": todays.count(),
         "upcoming": list(upcoming.filter(start_time__gte=now).order_by("start_time")[:UPCOMING_ON_HOME]),
     }
+    if business.slug:
+        booking_url = booking_page_url(business)
+        message = _("Book your appointment at %(name)s: %(url)s") % {"name": business.name, "url": booking_url}
+        context["booking_url"] = booking_url
+        context["whatsapp_share_url"] = "https://wa.me/?text=" + quote(message, safe="")
     return render(request, "dashboard/home.html", context)
+
+
+# Anyone at the counter may show the booking link, so every member may see these.
+@login_required
+@permission_required(Action.AGENDA_VIEW_OWN)
+@require_GET
+def booking_link_qr(request: HttpRequest) -> HttpResponse:
+    business = request.business
+    if not business.slug:
+        return HttpResponse(status=404)
+    return HttpResponse(booking_qr_svg(booking_page_url(business)), content_type="image/svg+xml")
+
+
+@login_required
+@permission_required(Action.AGENDA_VIEW_OWN)
+@require_GET
+def booking_link_print(request: HttpRequest) -> HttpResponse:
+    business = request.business
+    if not business.slug:
+        return redirect("dashboard:home")
+    return render(request, "dashboard/booking_link_print.html", {"booking_url": booking_page_url(business)})
 
 
 def page_not_found(request: HttpRequest, exception) -> HttpResponse:

@@ -1,8 +1,8 @@
 """Shapes of the auth and profile API. Rules live in accounts.services."""
 
-from django.conf import settings
 from rest_framework import serializers
 
+from accounts.booking_link import booking_page_url
 from accounts.models import Role, TemplateType
 from accounts.team import INVITABLE_ROLES, MemberStatus
 from accounts.validators import validate_timezone
@@ -51,7 +51,7 @@ class ProfileSerializer(serializers.Serializer):
     def get_booking_url(self, profile) -> str | None:
         if profile.business is None:
             return None
-        return f"{settings.PUBLIC_BASE_URL}/b/{profile.business.slug}/"
+        return booking_page_url(profile.business)
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
