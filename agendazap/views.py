@@ -91,7 +91,10 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     }
     if business.slug:
         booking_url = booking_page_url(business)
-        message = _("Book your appointment at %(name)s: %(url)s") % {"name": business.name, "url": booking_url}
+        message = _("Book your appointment at %(name)s: %(url)s") % {
+            "name": business.name or business.slug,
+            "url": booking_url,
+        }
         context["booking_url"] = booking_url
         context["whatsapp_share_url"] = "https://wa.me/?text=" + quote(message, safe="")
     return render(request, "dashboard/home.html", context)
