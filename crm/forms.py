@@ -113,6 +113,9 @@ class ClientNewForm(forms.Form):
 class ClientImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("Columns name, phone and email, with a header row; separated by commas or semicolons."),
+        help_text=_(
+            "A header row naming the columns name (or nome), phone (or telefone, whatsapp) and email; "
+            "separated by commas or semicolons. A file exported here imports as it is."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )

@@ -40,6 +40,13 @@ EXPORT_HEADER = (
     "vip",
     "tags",
 )
+# Header names the import reads, first match wins: its own export (so a file round-trips, the
+# E.164 column before the formatted one) and the Portuguese a spreadsheet made by hand uses.
+IMPORT_COLUMNS = {
+    "name": ("name", "nome", "cliente"),
+    "phone": ("phone", "whatsapp_e164", "whatsapp", "telefone", "celular", "fone"),
+    "email": ("email", "e-mail"),
+}
 
 
 @login_required
@@ -203,9 +210,13 @@ def _csv_rows(text: str) -> list[services.ImportRow]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [column.strip().lower() for column in next(reader, [])]
-    if "name" not in header or "phone" not in header:
+    columns = {}
+    for field, names in IMPORT_COLUMNS.items():
+        found = next((name for name in names if name in header), None)
+        if found is not None:
+            columns[field] = header.index(found)
+    if "name" not in columns or "phone" not in columns:
         raise ValidationError(_("The first row must name the columns: name, phone, email."))
-    columns = {name: header.index(name) for name in ("name", "phone", "email") if name in header}
     rows = []
     for values in reader:
         if not any(value.strip() for value in values):

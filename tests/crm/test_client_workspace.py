@@ -211,6 +211,34 @@ def test_import_reads_semicolons_and_a_bom(logged_in, business):
     assert (client.name, client.whatsapp, client.email) == ("João Açaí", "+5511988880002", "joao@x.com")
 
 
+def test_import_reads_a_spreadsheet_headed_in_portuguese(logged_in, business):
+    text = "Nome;Telefone;E-mail\nMaria Souza;(21) 99876-5432;maria@x.com\n"
+
+    response = logged_in.post("/dashboard/clients/import/", upload(text))
+
+    assert response.context["report"].created == 1
+    client = Client.objects.get(business=business)
+    assert (client.name, client.whatsapp, client.email) == ("Maria Souza", "+5521998765432", "maria@x.com")
+
+
+def test_a_client_export_imports_into_another_business_as_the_same_clients(logged_in, business):
+    Client.objects.create(business=business, name='Ana; "Aninha"', whatsapp="+5511988880001", email="ana@x.com")
+    Client.objects.create(business=business, name="João Açaí", whatsapp="+5521998765432")
+    exported = b"".join(logged_in.get("/dashboard/clients/export.csv").streaming_content).decode("utf-8")
+    other = BusinessFactory()
+    logged_in.force_login(other.owner_login)
+
+    response = logged_in.post("/dashboard/clients/import/", upload(exported))
+
+    assert (response.status_code, response.context["report"].created, response.context["report"].refused) == (
+        200,
+        2,
+        [],
+    )
+    imported = Client.objects.filter(business=other).order_by("name").values_list("name", "whatsapp", "email")
+    assert list(imported) == [('Ana; "Aninha"', "+5511988880001", "ana@x.com"), ("João Açaí", "+5521998765432", "")]
+
+
 def test_import_past_the_plan_limit_keeps_the_rows_before_and_refuses_the_rest(logged_in, business):
     PlanLimits.objects.filter(plan_type="free").update(clients=1)
     text = "name,phone,email\nAna,11988880001,\nBia,11988880002,\n"
@@ -226,7 +254,7 @@ def test_import_past_the_plan_limit_keeps_the_rows_before_and_refuses_the_rest(l
 @pytest.mark.parametrize(
     "text,encoding",
     [
-        ("nome,telefone\nAna,11988880001\n", "utf-8"),  # no name/phone header
+        ("cliente,contato\nAna,11988880001\n", "utf-8"),  # no phone column under any name it knows
         ("name,phone\nJoão,11988880001\n", "latin-1"),  # not UTF-8
         ("name,phone\n" + "x" * 200_000 + ",11988880001\n", "utf-8"),  # a field the csv module refuses
     ],
