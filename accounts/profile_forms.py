@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.images import LOGO_FORMATS, LOGO_MAX_BYTES
 from accounts.models import BUSINESS_DESCRIPTION_MAX_LENGTH, Business
+from agendazap.templatetags.dashboard import phone
 
 
 class BusinessProfileForm(forms.Form):
@@ -57,13 +58,13 @@ class BusinessProfileForm(forms.Form):
             "business_slug": business.slug,
             "description": business.description,
             "address": business.address,
-            "whatsapp_number": business.whatsapp_number,
+            "whatsapp_number": phone(business.whatsapp_number) if business.whatsapp_number else "",
         }
 
 
 class LogoForm(forms.Form):
     logo = forms.FileField(
-        label=_("Logo"),
+        label=_("New logo"),
         widget=forms.FileInput(attrs={"accept": ",".join(LOGO_FORMATS.values())}),
     )
 

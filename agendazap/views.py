@@ -96,6 +96,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
             "today_count": figures["appointments"]["active"],
             "week_start": figures["week"][0]["date"],
             "week_end": figures["week"][-1]["date"],
+            "week_total": sum(row["appointments"] for row in figures["week"]),
             "bookings_chart": charts.column_chart(
                 [
                     (date_format(row["date"], "D"), row["appointments"], f"{_day(row['date'])}: {row['appointments']}")

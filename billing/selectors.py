@@ -142,6 +142,7 @@ def usage_alerts_current(*, business: Business, now: datetime | None = None) -> 
     alerted = set(
         UsageAlert.objects.filter(business=business)
         .filter(Q(period=period.month) | ~Q(resource__in=MONTHLY_RESOURCES))
+        .order_by()  # the model's ordering would make DISTINCT count each row
         .values_list("resource", flat=True)
         .distinct()
     )
