@@ -12,7 +12,7 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
 from accounts.forms import LoginForm, OutboxPasswordResetForm, SignUpForm
@@ -153,7 +153,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @public
-@require_GET
+@require_safe
 def business_logo(request: HttpRequest, slug: str, version: str) -> HttpResponse:
     """The business's logo (public: its booking page shows it), cached for good under its version."""
     logo = BusinessLogo.objects.filter(business__slug=slug).only("data", "content_type", "digest").first()

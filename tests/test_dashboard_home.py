@@ -46,11 +46,11 @@ def status_count(content: str, status: str) -> int:
 
 
 def test_owner_sees_todays_figures_by_status_and_revenue_in_reais(owner_client, business, service, today):
-    book(service, at(today, 0, 5), AppointmentStatus.COMPLETED, price="1234.56")
-    book(service, at(today, 0, 10), AppointmentStatus.CONFIRMED, price="100.00")
-    book(service, at(today, 0, 15), AppointmentStatus.PENDING, price="65.44")
-    book(service, at(today, 0, 20), AppointmentStatus.NO_SHOW, price="80.00")
-    book(service, at(today, 0, 25), AppointmentStatus.CANCELLED, price="999.00")
+    book(service, at(today, 0), AppointmentStatus.COMPLETED, price="1234.56")
+    book(service, at(today, 1), AppointmentStatus.CONFIRMED, price="100.00")
+    book(service, at(today, 2), AppointmentStatus.PENDING, price="65.44")
+    book(service, at(today, 3), AppointmentStatus.NO_SHOW, price="80.00")
+    book(service, at(today, 4), AppointmentStatus.CANCELLED, price="999.00")
     book(service, at(today + timedelta(days=1), 10), AppointmentStatus.CONFIRMED, price="500.00")  # not today
 
     content = owner_client.get("/dashboard/").content.decode()
