@@ -169,16 +169,18 @@ def user_profile_update(*, user: User, data: dict[str, Any]) -> Profile:
         errors |= business_errors
     if errors:
         raise ValidationError(errors)
-    if new_email is not None and new_email != user.email:
+    email_changed = new_email is not None and new_email != user.email
+    if email_changed:
         user.email, user.is_verified = new_email, False
         try:
             with transaction.atomic():
                 user.save(update_fields=["email", "is_verified", "updated_at"])
         except IntegrityError as exc:
             raise ValidationError({"email": [_("This value is already in use.")]}) from exc
-        email_verification_send(user=user)
     if business_changes:
         _business_profile_save(business, business_changes)
+    if email_changed:
+        email_verification_send(user=user)
     return profile
 
 
