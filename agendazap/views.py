@@ -91,23 +91,18 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     }
     if can(membership, Action.FIGURES_VIEW):
         figures = reports.report_today(business=business, today=today)
+        week = figures["week"]
         context |= {
             "figures": figures,
             "today_count": figures["appointments"]["active"],
-            "week_start": figures["week"][0]["date"],
-            "week_end": figures["week"][-1]["date"],
-            "week_total": sum(row["appointments"] for row in figures["week"]),
+            "week_start": week[0]["date"],
+            "week_end": week[-1]["date"],
+            "week_total": sum(row["appointments"] for row in week),
             "bookings_chart": charts.column_chart(
-                [
-                    (date_format(row["date"], "D"), row["appointments"], f"{_day(row['date'])}: {row['appointments']}")
-                    for row in figures["week"]
-                ]
+                [(_day_abbr(row), row["appointments"], f"{_day_label(row)}: {row['appointments']}") for row in week]
             ),
             "revenue_chart": charts.column_chart(
-                [
-                    (date_format(row["date"], "D"), row["revenue"], f"{_day(row['date'])}: {brl(row['revenue'])}")
-                    for row in figures["week"]
-                ]
+                [(_day_abbr(row), row["revenue"], f"{_day_label(row)}: {brl(row['revenue'])}") for row in week]
             ),
         }
     else:
@@ -127,8 +122,14 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
-def _day(day) -> str:
-    return f"{date_format(day, 'l')} {date_format(day, 'd/m')}"
+def _day_abbr(row: dict) -> str:
+    """A chart bar's label: the weekday, short ("Sab")."""
+    return date_format(row["date"], "D")
+
+
+def _day_label(row: dict) -> str:
+    """A chart bar's day when read out: "sábado 05/12"."""
+    return f"{date_format(row['date'], 'l')} {date_format(row['date'], 'd/m')}"
 
 
 # Anyone at the counter may show the booking link, so every member may see these.
