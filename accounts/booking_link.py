@@ -1,4 +1,5 @@
-"""The business's public booking link, written out absolute (to share) and drawn as a QR code (to print)."""
+"""The business's public links, written out absolute: its booking page (to share, and drawn as a QR code
+to print) and its logo."""
 
 import io
 
@@ -6,7 +7,7 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import Business
+from accounts.models import Business, BusinessLogo
 
 QR_DARK = "#005236"  # the app's --color-primary-dark: scans like black, looks like the brand
 QR_QUIET_ZONE = 4  # modules; the minimum the QR standard asks for
@@ -14,6 +15,15 @@ QR_QUIET_ZONE = 4  # modules; the minimum the QR standard asks for
 
 def booking_page_url(business: Business) -> str:
     return settings.PUBLIC_BASE_URL + reverse("public:business", args=[business.slug])
+
+
+def business_logo_url(business: Business) -> str | None:
+    """The logo's absolute public URL (it names the logo's version), or None without a logo. One query."""
+    digest = BusinessLogo.objects.filter(business=business).values_list("digest", flat=True).first()
+    if digest is None:
+        return None
+    version = BusinessLogo(digest=digest).version
+    return settings.PUBLIC_BASE_URL + reverse("public:logo", args=[business.slug, version])
 
 
 def booking_qr(url: str) -> segno.QRCode:

@@ -8,6 +8,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
+BUSINESS_DESCRIPTION_MAX_LENGTH = 300
 
 
 class TemplateType(models.TextChoices):
@@ -62,6 +63,12 @@ class Business(models.Model):
     )
     whatsapp_number = models.CharField(_("WhatsApp number"), max_length=20, blank=True, help_text=_("E.164"))
     address = models.TextField(_("address"), blank=True)
+    description = models.CharField(
+        _("short description"),
+        max_length=BUSINESS_DESCRIPTION_MAX_LENGTH,
+        blank=True,
+        help_text=_("Shown on the public booking page."),
+    )
     timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIMEZONE)
     plan_type = models.CharField(_("plan"), max_length=20, choices=PlanType.choices, default=PlanType.FREE)
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)
@@ -84,6 +91,34 @@ class Business(models.Model):
     def email(self) -> str:
         """Where the business is written to (its notices, plan alerts, test emails): its owner's login."""
         return self.owner_login.email
+
+
+class BusinessLogo(models.Model):
+    """The business's logo, kept in the database so that every web node serves it without shared storage.
+
+    A row of its own, not columns of Business: the business is read on every request, the image
+    only when someone asks for it. Stored re-encoded and small (accounts.services.business_logo_set).
+    """
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, primary_key=True, related_name="logo", verbose_name=_("business")
+    )
+    data = models.BinaryField(_("image"))
+    content_type = models.CharField(_("content type"), max_length=30)
+    # A hash of the image: the version in its URL and its ETag, so a new logo gets a new URL.
+    digest = models.CharField(_("digest"), max_length=64)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("business logo")
+        verbose_name_plural = _("business logos")
+
+    def __str__(self):
+        return f"{self.business} ({self.content_type})"
+
+    @property
+    def version(self) -> str:
+        return self.digest[:16]
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -4,6 +4,7 @@ Both the HTML views and the API views call these functions; they raise
 `ValidationError` for bad input and `agendazap.errors` for the other outcomes.
 """
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +29,18 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import Business, LoginAttempt, Membership, RevokedAccessToken, Role, TemplateType, User
+from accounts.images import logo_encode
+from accounts.models import (
+    BUSINESS_DESCRIPTION_MAX_LENGTH,
+    Business,
+    BusinessLogo,
+    LoginAttempt,
+    Membership,
+    RevokedAccessToken,
+    Role,
+    TemplateType,
+    User,
+)
 from accounts.tenancy import business_for, membership_for
 from accounts.validators import validate_timezone
 from agendazap import events
@@ -43,7 +55,7 @@ PASSWORD_RESETS_PER_EMAIL_HOUR = 3
 PASSWORD_RESETS_PER_IP_HOUR = 10
 # Paths of the site that a business slug must not shadow.
 RESERVED_SLUGS = frozenset({"admin", "api", "b", "static", "media", "health", "accounts", "dashboard", "www"})
-PROFILE_FIELDS = ("email", "business_name", "business_slug", "template_type", "whatsapp_number", "address", "timezone")
+SLUG_MAX_LENGTH = Business._meta.get_field("slug").max_length
 
 
 # --- Registration and profile ---------------------------------------------------------
@@ -132,6 +144,7 @@ PROFILE_BUSINESS_FIELDS = {
     "whatsapp_number": "whatsapp_number",
     "address": "address",
     "timezone": "timezone",
+    "description": "description",
 }
 
 
@@ -141,47 +154,81 @@ def user_profile_update(*, user: User, data: dict[str, Any]) -> Profile:
     profile = profile_get(user=user)
     business = profile.business
     errors: dict[str, list[str]] = {}
-    user_changes: dict[str, Any] = {}
-    business_changes: dict[str, Any] = {}
-    for field in PROFILE_FIELDS:
-        if field not in data:
-            continue
-        if field != "email" and business is None:
-            errors[field] = [_("This login belongs to no business.")]
-            continue
+    new_email = None
+    if "email" in data:
         try:
-            value = _clean_profile_value(user, business, field, data[field])
+            new_email = _clean_profile_value(user, business, "email", data["email"])
         except ValidationError as exc:
-            errors[field] = exc.messages
-            continue
-        if field == "email":
-            if value != user.email:
-                user_changes["email"] = value
-        elif value != getattr(business, PROFILE_BUSINESS_FIELDS[field]):
-            business_changes[PROFILE_BUSINESS_FIELDS[field]] = value
+            errors["email"] = exc.messages
+    business_data = {field: value for field, value in data.items() if field in PROFILE_BUSINESS_FIELDS}
+    if business is None:
+        errors |= {field: [_("This login belongs to no business.")] for field in business_data}
+        business_changes: dict[str, Any] = {}
+    else:
+        business_changes, business_errors = _business_profile_changes(business, business_data)
+        errors |= business_errors
     if errors:
         raise ValidationError(errors)
-    if "email" in user_changes:
-        user.email, user.is_verified = user_changes["email"], False
+    email_changed = new_email is not None and new_email != user.email
+    if email_changed:
+        user.email, user.is_verified = new_email, False
         try:
             with transaction.atomic():
                 user.save(update_fields=["email", "is_verified", "updated_at"])
         except IntegrityError as exc:
             raise ValidationError({"email": [_("This value is already in use.")]}) from exc
     if business_changes:
-        for field, value in business_changes.items():
-            setattr(business, field, value)
-        try:
-            with transaction.atomic():
-                business.save(update_fields=[*business_changes, "updated_at"])
-        except IntegrityError as exc:
-            raise ValidationError({"business_slug": [_("This value is already in use.")]}) from exc
-    if "email" in user_changes:
+        _business_profile_save(business, business_changes)
+    if email_changed:
         email_verification_send(user=user)
     return profile
 
 
-def _clean_profile_value(user: User, business: Business | None, field: str, value: Any) -> Any:
+@transaction.atomic
+def business_profile_update(*, business: Business, data: dict[str, Any]) -> Business:
+    """Apply a partial update of the business's profile, keyed like the API's profile
+    (`business_name`, `business_slug`, `whatsapp_number`, `address`, `description`, ...).
+
+    A new slug moves the public booking page: its old address stops working.
+    """
+    unknown = set(data) - set(PROFILE_BUSINESS_FIELDS)
+    if unknown:
+        raise ValueError(f"not fields of the business profile: {sorted(unknown)}")
+    changes, errors = _business_profile_changes(business, data)
+    if errors:
+        raise ValidationError(errors)
+    if changes:
+        _business_profile_save(business, changes)
+    return business
+
+
+def _business_profile_changes(business: Business, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list]]:
+    """The model fields that `data` changes, and the errors of the keys that are not valid."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for field, raw in data.items():
+        try:
+            value = _clean_profile_value(None, business, field, raw)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+            continue
+        if value != getattr(business, PROFILE_BUSINESS_FIELDS[field]):
+            changes[PROFILE_BUSINESS_FIELDS[field]] = value
+    return changes, errors
+
+
+def _business_profile_save(business: Business, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        setattr(business, field, value)
+    try:
+        with transaction.atomic():
+            business.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError as exc:
+        # Two businesses taking one free slug at the same instant: the unique index decides.
+        raise ValidationError({"business_slug": [_("This address is already in use.")]}) from exc
+
+
+def _clean_profile_value(user: User | None, business: Business | None, field: str, value: Any) -> Any:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -197,6 +244,8 @@ def _clean_profile_value(user: User, business: Business | None, field: str, valu
         value = value.lower()
         if not value or slugify(value) != value:
             raise ValidationError(_("Use only lowercase letters, digits and hyphens."))
+        if len(value) > SLUG_MAX_LENGTH:
+            raise ValidationError(_("Use at most %(max)d characters.") % {"max": SLUG_MAX_LENGTH})
         if value in RESERVED_SLUGS:
             raise ValidationError(_("This address is reserved. Choose another."))
         if Business.objects.filter(slug=value).exclude(pk=business.pk).exists():
@@ -208,7 +257,51 @@ def _clean_profile_value(user: User, business: Business | None, field: str, valu
         value = phone_to_e164(value) if value else ""
     elif field == "timezone":
         validate_timezone(value)
+    elif field == "description":
+        value = " ".join(value.split())  # one paragraph: the page shows it as such
+        if len(value) > BUSINESS_DESCRIPTION_MAX_LENGTH:
+            raise ValidationError(
+                _("Use at most %(max)d characters (it has %(length)d).")
+                % {"max": BUSINESS_DESCRIPTION_MAX_LENGTH, "length": len(value)}
+            )
     return value
+
+
+# --- Logo and password ------------------------------------------------------------------
+def business_logo_set(*, business: Business, data: bytes) -> BusinessLogo:
+    """Replace the business's logo with `data` (PNG, JPEG or WebP), stored re-encoded and small."""
+    try:
+        image = logo_encode(data)
+    except ValidationError as exc:
+        raise ValidationError({"logo": exc.messages}) from exc
+    logo, _created = BusinessLogo.objects.update_or_create(
+        business=business,
+        defaults={
+            "data": image.data,
+            "content_type": image.content_type,
+            "digest": hashlib.sha256(image.data).hexdigest(),
+        },
+    )
+    return logo
+
+
+def business_logo_remove(*, business: Business) -> bool:
+    """Remove the business's logo; False when it had none."""
+    deleted, _details = BusinessLogo.objects.filter(business=business).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def user_password_change(*, user: User, new_password: str) -> None:
+    """Set a new password (already checked against the old one and the validators by the caller's form).
+
+    Every session of the login ends, as after a password reset: the dashboard's because the
+    session's hash no longer matches (the caller keeps its own with update_session_auth_hash),
+    the API's because their refresh tokens are blacklisted.
+    """
+    user.set_password(new_password)
+    user.save(update_fields=["password", "updated_at"])
+    tokens_revoke_all(user=user)
 
 
 # --- Email verification -----------------------------------------------------------------

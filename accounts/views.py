@@ -6,16 +6,18 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services
 from accounts.forms import LoginForm, OutboxPasswordResetForm, SignUpForm
+from accounts.models import BusinessLogo
+from accounts.permissions import public
 from accounts.tenancy import membership_for, session_switch
 from accounts.throttles import RegistrationThrottle
 from agendazap.errors import InvalidCredentials, TooManyAttempts
@@ -23,6 +25,8 @@ from agendazap.forms import add_service_errors
 from agendazap.http import client_ip
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# A logo's URL names its version, so a browser may keep it for good: a new logo has a new URL.
+LOGO_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -146,3 +150,21 @@ class PasswordResetView(auth_views.PasswordResetView):
             response["Retry-After"] = str(exc.retry_after)
             return response
         return super().form_valid(form)
+
+
+@public
+@require_safe
+def business_logo(request: HttpRequest, slug: str, version: str) -> HttpResponse:
+    """The business's logo (public: its booking page shows it), cached for good under its version."""
+    logo = BusinessLogo.objects.filter(business__slug=slug).only("data", "content_type", "digest").first()
+    if logo is None or logo.version != version:
+        raise Http404
+    etag = f'"{logo.digest}"'
+    if etag in (request.headers.get("If-None-Match") or ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(bytes(logo.data), content_type=logo.content_type)
+        response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = etag
+    response["Cache-Control"] = LOGO_CACHE_CONTROL
+    return response

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from accounts import team_views
-from agendazap import views
+from agendazap import profile_views, views
 from catalog import views as catalog_views
 from crm import views as crm_views
 from notifications import views as notification_views
@@ -30,6 +30,7 @@ agenda_patterns = [
 ]
 
 settings_patterns = [
+    path("settings/profile/", profile_views.business_profile, name="settings-profile"),
     path("settings/agenda/", scheduling_views.agenda_settings, name="settings-agenda"),
     path(
         "settings/agenda/professionals/new/",

@@ -7,13 +7,16 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.booking_link import booking_page_url, booking_qr_svg
-from accounts.permissions import Action, membership_for, permission_required, professional_scope, public
+from accounts.permissions import Action, can, membership_for, permission_required, professional_scope, public
+from agendazap.templatetags.dashboard import brl
+from scheduling import charts, reports
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import AppointmentStatus
 from scheduling.services import ACTIVE_STATUSES
@@ -69,26 +72,45 @@ UPCOMING_ON_HOME = 5
 @login_required
 @permission_required(Action.AGENDA_VIEW_OWN)
 def dashboard_home(request: HttpRequest) -> HttpResponse:
-    """The start page: today's count and the next appointments, in two queries.
+    """The start page: today's appointments and the next ones; with the figures action, today's
+    revenue and this week's chart too. A fixed number of queries, whatever the data.
 
     A member who works only its own agenda starts there instead.
     """
     business = request.business
-    if professional_scope(membership_for(request)) is not None:
+    membership = membership_for(request)
+    if professional_scope(membership) is not None:
         return redirect("dashboard:agenda")
     now = timezone.now()
     today = now.astimezone(scheduling_selectors.business_timezone(business)).date()
-    not_cancelled = [status for status in AppointmentStatus.values if status != AppointmentStatus.CANCELLED]
-    todays = scheduling_selectors.appointment_list(
-        business=business, filters={"date_from": today, "date_to": today, "status": not_cancelled}
-    )
     upcoming = scheduling_selectors.appointment_list(business=business, filters={"status": list(ACTIVE_STATUSES)})
     context = {
         "today": today,
         "today_iso": today.isoformat(),
-        "today_count": todays.count(),
         "upcoming": list(upcoming.filter(start_time__gte=now).order_by("start_time")[:UPCOMING_ON_HOME]),
     }
+    if can(membership, Action.FIGURES_VIEW):
+        figures = reports.report_today(business=business, today=today)
+        week = figures["week"]
+        context |= {
+            "figures": figures,
+            "today_count": figures["appointments"]["active"],
+            "week_start": week[0]["date"],
+            "week_end": week[-1]["date"],
+            "week_total": sum(row["appointments"] for row in week),
+            "bookings_chart": charts.column_chart(
+                [(_day_abbr(row), row["appointments"], f"{_day_label(row)}: {row['appointments']}") for row in week]
+            ),
+            "revenue_chart": charts.column_chart(
+                [(_day_abbr(row), row["revenue"], f"{_day_label(row)}: {brl(row['revenue'])}") for row in week]
+            ),
+        }
+    else:
+        not_cancelled = [status for status in AppointmentStatus.values if status != AppointmentStatus.CANCELLED]
+        todays = scheduling_selectors.appointment_list(
+            business=business, filters={"date_from": today, "date_to": today, "status": not_cancelled}
+        )
+        context["today_count"] = todays.count()
     if business.slug:
         booking_url = booking_page_url(business)
         message = _("Book your appointment at %(name)s: %(url)s") % {
@@ -98,6 +120,16 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
         context["booking_url"] = booking_url
         context["whatsapp_share_url"] = "https://wa.me/?text=" + quote(message, safe="")
     return render(request, "dashboard/home.html", context)
+
+
+def _day_abbr(row: dict) -> str:
+    """A chart bar's label: the weekday, short ("Sab")."""
+    return date_format(row["date"], "D")
+
+
+def _day_label(row: dict) -> str:
+    """A chart bar's day when read out: "sábado 05/12"."""
+    return f"{date_format(row['date'], 'l')} {date_format(row['date'], 'd/m')}"
 
 
 # Anyone at the counter may show the booking link, so every member may see these.

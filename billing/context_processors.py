@@ -2,7 +2,7 @@ from billing.selectors import usage_alerts_current
 
 
 def usage_alerts(request):
-    """This period's plan alerts for the dashboard banner (one query, members of a business only)."""
+    """The plan alerts that hold now, for the dashboard banner (members of a business only; see the selector)."""
     business = getattr(request, "business", None)
     if not business:
         return {}

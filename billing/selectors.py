@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Business
@@ -109,10 +110,51 @@ def usage_summary(*, business: Business, now: datetime | None = None) -> dict:
     }
 
 
-def usage_alerts_current(*, business: Business, now: datetime | None = None) -> list[UsageAlert]:
-    """This period's alerts, the highest threshold per resource (for the dashboard banner)."""
+@dataclass(frozen=True)
+class PlanAlert:
+    """A resource at 80% or more of its limit now: what the dashboard's banner says."""
+
+    resource: str
+    used: int
+    limit: int
+
+    @property
+    def label(self) -> str:
+        return Resource(self.resource).label
+
+    @property
+    def threshold(self) -> int:
+        """The highest threshold reached now (100: nothing more can be added)."""
+        return max(t for t in ALERT_THRESHOLDS if self.used * 100 >= t * self.limit)
+
+
+def usage_alerts_current(*, business: Business, now: datetime | None = None) -> list[PlanAlert]:
+    """The resources at 80% or more of the plan's limit now, for the banner on every dashboard page.
+
+    Usage is counted now, so the banner clears as soon as an upgrade or a deletion brings it down.
+    Only resources that recorded an alert are counted: every path that consumes a resource checks
+    the plan and records the alert, so a resource without one never reached 80%. Monthly resources
+    look at this period's alerts, totals (services, clients...) at any period's, since their count
+    carries over. A page costs one query when nothing was alerted; otherwise one more for the
+    limits and one per alerted resource.
+    """
     period = current_period(business=business, now=now)
-    highest: dict[str, UsageAlert] = {}
-    for alert in UsageAlert.objects.filter(business=business, period=period.month).order_by("threshold"):
-        highest[alert.resource] = alert
-    return sorted(highest.values(), key=lambda alert: alert.resource)
+    alerted = set(
+        UsageAlert.objects.filter(business=business)
+        .filter(Q(period=period.month) | ~Q(resource__in=MONTHLY_RESOURCES))
+        .order_by()  # the model's ordering would make DISTINCT count each row
+        .values_list("resource", flat=True)
+        .distinct()
+    )
+    if not alerted:
+        return []
+    limits = plan_limits_get(plan_type=business.plan_type)
+    alerts = []
+    for resource in sorted(alerted):
+        limit = limits.limit_for(resource)
+        if limit is None:
+            continue
+        used = usage_used(business=business, resource=resource, period=period)
+        if used * 100 >= min(ALERT_THRESHOLDS) * limit:
+            alerts.append(PlanAlert(resource=resource, used=used, limit=limit))
+    return alerts

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -37,10 +39,9 @@ def plan(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "usage": usage,
-        "rows": [
-            {"resource": resource, "label": Resource(resource).label, **usage["resources"][resource]}
-            for resource in Resource.values
-        ],
+        "period_start": date.fromisoformat(usage["period"]["start"]),
+        "period_end": date.fromisoformat(usage["period"]["end"]),
+        "rows": [_usage_row(resource, usage["resources"][resource]) for resource in Resource.values],
         "plans": [
             {
                 "value": plan_type.value,
@@ -55,3 +56,23 @@ def plan(request: HttpRequest) -> HttpResponse:
         "changes": PlanChange.objects.filter(business=business).select_related("changed_by")[:10],
     }
     return render(request, "billing/plan.html", context, status=400 if form.errors else 200)
+
+
+def _usage_row(resource: str, row: dict) -> dict:
+    """A resource's line on the page: its bar's width (0 to 100) and level (amber from 80%, red at 100%)."""
+    percentage = row["percentage"]
+    if percentage is None:
+        level = ""
+    elif percentage >= 100:
+        level = "full"
+    elif percentage >= 80:
+        level = "high"
+    else:
+        level = "ok"
+    return {
+        "resource": resource,
+        "label": Resource(resource).label,
+        **row,
+        "level": level,
+        "bar_width": None if percentage is None else int(min(percentage, 100)),
+    }

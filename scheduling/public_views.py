@@ -6,6 +6,7 @@ do the work (appointment_book with source=public, the client cancel / reschedule
 
 import calendar
 from datetime import date, timedelta
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,8 @@ from scheduling import calendar_links, selectors, services
 from scheduling.models import AppointmentStatus
 from scheduling.public_forms import PublicBookingForm, RescheduleForm
 
+MAP_SEARCH_URL = "https://www.google.com/maps/search/?api=1&query="
+
 
 def business_page(request: HttpRequest, slug: str) -> HttpResponse:
     business = _business(request, slug)
@@ -32,10 +35,19 @@ def business_page(request: HttpRequest, slug: str) -> HttpResponse:
     categories: dict[str, list] = {}
     for service in services_list:
         categories.setdefault(service.category.name if service.category else "", []).append(service)
+    address = ", ".join(line.strip() for line in business.address.splitlines() if line.strip())
     return render(
         request,
         "public/business.html",
-        {"business": business, "categories": categories, "show_prices": business.template_type == "service_table"},
+        {
+            "business": business,
+            "logo": getattr(business, "logo", None),  # read with the business (selectors.business_public_get)
+            "address": address,
+            "map_url": MAP_SEARCH_URL + quote(address, safe="") if address else "",
+            "week": selectors.business_week(business=business),
+            "categories": categories,
+            "show_prices": business.template_type == "service_table",
+        },
     )
 
 

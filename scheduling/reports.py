@@ -104,6 +104,52 @@ def _rate(part: int, whole: int) -> float:
     return round(min(part / whole, 1.0), 4) if whole else 0.0
 
 
+def _by_day(appointments: QuerySet[Appointment], *, tz, date_from: date, date_to: date) -> list[dict]:
+    """Appointments and completed revenue per day of the period, a day without any at zero (one query)."""
+    per_day = {
+        day: (n, revenue)
+        for day, n, revenue in appointments.annotate(day=TruncDate("start_time", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("pk"), revenue=COMPLETED_REVENUE)
+        .values_list("day", "n", "revenue")
+    }
+    by_day = []
+    for offset in range((date_to - date_from).days + 1):
+        day = date_from + timedelta(days=offset)
+        n, revenue = per_day.get(day, (0, ZERO))
+        by_day.append({"date": day, "appointments": n, "revenue": revenue})
+    return by_day
+
+
+def report_today(*, business: Business, today: date) -> dict:
+    """The start page's figures: today's appointments by status and revenue, and this week's
+    (Monday to Sunday) appointments and completed revenue per day, counted as the report counts
+    them. Two queries, whatever the data."""
+    tz = business_timezone(business)
+    totals = (
+        report_appointments(business=business, date_from=today, date_to=today)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            **{status: Count("pk", filter=Q(status=status)) for status in AppointmentStatus.values},
+            revenue_completed=COMPLETED_REVENUE,
+            revenue_expected=_money(EXPECTED),
+        )
+    )
+    monday = today - timedelta(days=today.weekday())
+    sunday = monday + timedelta(days=6)
+    week = report_appointments(business=business, date_from=monday, date_to=sunday).order_by()
+    return {
+        "appointments": {
+            "total": totals["total"],
+            "active": totals["total"] - totals[AppointmentStatus.CANCELLED],
+            **{status: totals[status] for status in AppointmentStatus.values},
+        },
+        "revenue": {"completed": totals["revenue_completed"], "expected": totals["revenue_expected"]},
+        "week": _by_day(week, tz=tz, date_from=monday, date_to=sunday),
+    }
+
+
 def report_overview(*, business: Business, date_from: date, date_to: date, professional: Professional | None = None):
     """The figures of a period (see docs of GET /api/reports/overview). Eight queries, whatever the data."""
     tz = business_timezone(business)
@@ -120,18 +166,7 @@ def report_overview(*, business: Business, date_from: date, date_to: date, profe
         booked_minutes=Coalesce(Sum("duration_minutes", filter=NOT_CANCELLED), 0),
     )
 
-    per_day = {
-        day: (n, revenue)
-        for day, n, revenue in appointments.annotate(day=TruncDate("start_time", tzinfo=tz))
-        .values("day")
-        .annotate(n=Count("pk"), revenue=COMPLETED_REVENUE)
-        .values_list("day", "n", "revenue")
-    }
-    by_day = []
-    for offset in range((date_to - date_from).days + 1):
-        day = date_from + timedelta(days=offset)
-        n, revenue = per_day.get(day, (0, ZERO))
-        by_day.append({"date": day, "appointments": n, "revenue": revenue})
+    by_day = _by_day(appointments, tz=tz, date_from=date_from, date_to=date_to)
 
     professionals = list(
         Professional.objects.filter(pk=professional.pk)

@@ -1,7 +1,7 @@
 """Scheduling reads: availability, appointment lists and figures, professionals, hours and rules."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from scheduling.models import (
     BookingRules,
     Professional,
     TimeOff,
+    Weekday,
     WorkingHours,
 )
 
@@ -359,10 +360,52 @@ def appointment_stats(*, business: Business, date_from: date | None = None, date
 def business_public_get(*, slug: str) -> Business:
     """The business behind a booking page (404 for an unknown slug or a deactivated account)."""
     # A business whose owner's login was deactivated takes no bookings.
-    business = Business.objects.filter(slug=slug, memberships__role="owner", memberships__user__is_active=True).first()
+    business = (
+        Business.objects.filter(slug=slug, memberships__role="owner", memberships__user__is_active=True)
+        .select_related("logo")  # its version for the page, in the same query; the image itself is not read
+        .defer("logo__data")
+        .first()
+    )
     if business is None:
         raise Http404
     return business
+
+
+@dataclass(frozen=True)
+class OpeningDay:
+    weekday: int
+    label: str
+    intervals: list[tuple[time, time]]
+
+
+@dataclass(frozen=True)
+class BusinessWeek:
+    """When the business opens (the union of its active professionals' weekly hours) and who works there."""
+
+    days: list[OpeningDay]
+    team: list[str]
+
+
+def business_week(*, business: Business) -> BusinessWeek:
+    """Opening hours per weekday (Monday first, a day with no hours has no intervals) and the
+    active professionals who have hours, so take bookings. One query."""
+    rows = (
+        WorkingHours.objects.filter(professional__business=business, professional__is_active=True)
+        .order_by("weekday", "start_time")
+        .values_list("weekday", "start_time", "end_time", "professional_id", "professional__name")
+    )
+    by_weekday: dict[int, list[tuple[time, time]]] = {}
+    team: dict[object, str] = {}
+    for weekday, start, end, professional_id, name in rows:
+        team[professional_id] = name
+        intervals = by_weekday.setdefault(weekday, [])
+        # Sorted by start: an interval that overlaps or touches the last one extends it.
+        if intervals and start <= intervals[-1][1]:
+            intervals[-1] = (intervals[-1][0], max(intervals[-1][1], end))
+        else:
+            intervals.append((start, end))
+    days = [OpeningDay(day.value, str(day.label), by_weekday.get(day.value, [])) for day in Weekday]
+    return BusinessWeek(days=days, team=sorted(team.values(), key=str.casefold))
 
 
 def services_public_list(*, business: Business) -> list[Service]:

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from accounts.booking_link import booking_page_url
-from accounts.models import Role, TemplateType
+from accounts.booking_link import booking_page_url, business_logo_url
+from accounts.models import BUSINESS_DESCRIPTION_MAX_LENGTH, Role, TemplateType
 from accounts.team import INVITABLE_ROLES, MemberStatus
 from accounts.validators import validate_timezone
 
@@ -40,6 +40,8 @@ class ProfileSerializer(serializers.Serializer):
     template_type = serializers.CharField(source="business.template_type", default=None)
     whatsapp_number = serializers.CharField(source="business.whatsapp_number", default=None)
     address = serializers.CharField(source="business.address", default=None)
+    description = serializers.CharField(source="business.description", default=None)
+    logo_url = serializers.SerializerMethodField(help_text="Absolute URL of the business's logo; null without one.")
     timezone = serializers.CharField(source="business.timezone", default=None)
     plan_type = serializers.CharField(source="business.plan_type", default=None)
     role = serializers.CharField(default=None, help_text="owner, manager, receptionist or professional")
@@ -53,6 +55,11 @@ class ProfileSerializer(serializers.Serializer):
             return None
         return booking_page_url(profile.business)
 
+    def get_logo_url(self, profile) -> str | None:
+        if profile.business is None:
+            return None
+        return business_logo_url(profile.business)
+
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
     """Every field optional: PUT and PATCH both take only what changed."""
@@ -63,6 +70,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
     template_type = serializers.ChoiceField(choices=TemplateType.choices, required=False)
     whatsapp_number = serializers.CharField(max_length=32, required=False, allow_blank=True)
     address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=BUSINESS_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
 
 
