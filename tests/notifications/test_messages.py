@@ -168,9 +168,7 @@ def test_another_service_length_or_notes_is_not_announced_as_a_move(
         assert pending.count() == 2 and all("Barba" in body for body in pending.values_list("body", flat=True))
 
 
-def test_another_professional_at_the_same_time_is_announced(
-    business, book, monday, django_capture_on_commit_callbacks
-):
+def test_another_professional_at_the_same_time_is_announced(business, book, monday, django_capture_on_commit_callbacks):
     appointment = book(at(monday, 10))
     colleague = ProfessionalFactory(business=business, name="Bia")
     set_hours(colleague, monday.weekday(), ("09:00", "18:00"))

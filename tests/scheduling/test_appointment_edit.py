@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import Membership, Role
 from agendazap.events import Via
 from notifications.models import Kind, Message
 from notifications.models import Status as MessageStatus
 from scheduling import services
 from scheduling.models import ActivityKind, Appointment, AppointmentStatus
-from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory
+from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory, UserFactory
 from tests.helpers import as_owner, at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
@@ -335,3 +336,23 @@ def test_another_business_appointment_is_not_found(logged_in, monday):
 def test_the_page_needs_login(client, booked):
     response = client.get(f"/dashboard/agenda/{booked.pk}/edit/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_professional_changes_only_their_own_and_cannot_hand_it_to_a_colleague(client, business, booked, monday):
+    colleague = ProfessionalFactory(business=business, name="Bia")
+    set_hours(colleague, monday.weekday(), ("09:00", "18:00"))
+    login = UserFactory()
+    Membership.objects.create(user=login, business=business, role=Role.PROFESSIONAL, professional=booked.professional)
+    client.force_login(login)
+
+    page = client.get(f"/dashboard/agenda/{booked.pk}/edit/").content.decode()
+    assert "Bia" not in page  # only their own agenda to choose
+    handed = client.post(
+        f"/dashboard/agenda/{booked.pk}/edit/", edit_form(booked, monday, professional_id=colleague.pk)
+    )
+    assert handed.status_code == 400 and field_errors(handed, "professional_id")
+    moved = client.post(f"/dashboard/agenda/{booked.pk}/edit/", edit_form(booked, monday, start_time="11:00"))
+    assert moved.status_code == 302
+
+    Membership.objects.filter(user=login).update(professional=colleague)
+    assert client.get(f"/dashboard/agenda/{booked.pk}/edit/").status_code == 404
