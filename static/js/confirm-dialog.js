@@ -8,6 +8,9 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
       if (dialog.open) dialog.close();
       dialog.showModal();
+      // Start on "Back", not in a text field: no keyboard popping up, and Enter does not cancel.
+      const back = dialog.querySelector("[data-dialog-close]");
+      if (back) back.focus();
     });
     dialog.querySelectorAll("[data-dialog-close]").forEach((closer) => {
       closer.addEventListener("click", (event) => {
