@@ -20,6 +20,7 @@ agenda_patterns = [
     path("agenda/", scheduling_views.agenda, name="agenda"),
     path("agenda/new/", scheduling_views.appointment_new, name="agenda-new"),
     path("agenda/<uuid:appointment_id>/", scheduling_views.appointment_detail, name="agenda-detail"),
+    path("agenda/<uuid:appointment_id>/edit/", scheduling_views.appointment_edit, name="agenda-edit"),
     path("agenda/<uuid:appointment_id>/status/", scheduling_views.appointment_status, name="agenda-status"),
     path("agenda/<uuid:appointment_id>/cancel/", scheduling_views.appointment_cancel, name="agenda-cancel"),
     path(

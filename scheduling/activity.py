@@ -8,7 +8,7 @@ from accounts.models import Membership
 from agendazap import events
 from agendazap.events import Actor, ActorKind
 from scheduling.models import ActivityKind, Appointment, AppointmentActivity
-from scheduling.services import business_setup
+from scheduling.services import VISIT_STATUSES, business_setup
 
 
 def business_agenda_setup(event: events.AccountRegistered) -> None:
@@ -38,6 +38,8 @@ def _describe(event: events.AppointmentEvent) -> tuple[str, dict]:
     if isinstance(event, events.AppointmentCancelled):
         return ActivityKind.CANCELLED, {"from": event.previous_status, "reason": event.reason}
     if isinstance(event, events.AppointmentStatusChanged):
+        if event.previous_status in VISIT_STATUSES:
+            return ActivityKind.UNDONE, {"from": event.previous_status}
         return ActivityKind(appointment.status), {"from": event.previous_status}
     if isinstance(event, events.AppointmentClientConfirmed):
         return ActivityKind.CLIENT_CONFIRMED, {}

@@ -163,6 +163,75 @@ class AppointmentCancelForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Sent only by the confirmation step's "Yes, cancel": a cancel without it asks first.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class AppointmentEditForm(forms.Form):
+    """Change an appointment: service, professional, date and typed time, squeeze-in, notes.
+
+    Only a pending or confirmed appointment (`movable`) has the first four; any has its notes.
+    `changes()` says what differs from the appointment, for one `appointment_update`.
+    """
+
+    service_id = forms.ChoiceField(label=_("Service"), help_text=_("Its duration and price come with it."))
+    professional_id = forms.ChoiceField(label=_("Professional"))
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    start_time = forms.TimeField(
+        label=_("Time"),
+        widget=forms.TimeInput(attrs={"type": "time", "class": "input-short"}, format="%H:%M"),
+        input_formats=["%H:%M"],
+        help_text=_("Any minute, e.g. 14:10."),
+    )
+    outside_hours = forms.BooleanField(
+        label=_("Squeeze-in: allow it outside working hours or in time off"), required=False
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    MOVE_FIELDS = ("service_id", "professional_id", "date", "start_time", "outside_hours")
+
+    def __init__(self, *args, services, professionals, movable: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.movable = movable
+        if not movable:
+            for name in self.MOVE_FIELDS:
+                del self.fields[name]
+            return
+        self.fields["service_id"].choices = _choices(services)
+        self.fields["professional_id"].choices = _choices(professionals)
+
+    @staticmethod
+    def initial_for(appointment, tz: ZoneInfo) -> dict:
+        local = appointment.start_time.astimezone(tz)
+        return {
+            "service_id": str(appointment.service_id),
+            "professional_id": str(appointment.professional_id),
+            "date": local.date(),
+            "start_time": local.time().replace(second=0, microsecond=0),
+            "notes": appointment.notes,
+        }
+
+    def changes(self, appointment, tz: ZoneInfo) -> dict:
+        """The `appointment_update` data for what differs from `appointment` (empty: nothing)."""
+        data, initial = self.cleaned_data, self.initial_for(appointment, tz)
+        changes = {}
+        if self.movable:
+            for name in ("service_id", "professional_id"):
+                if data[name] != initial[name]:
+                    changes[name] = data[name]
+            # Compared as wall-clock date and time: the form cannot name one of a fall-back
+            # night's two 01:30, so an untouched time is never read as a move.
+            if (data["date"], data["start_time"]) != (initial["date"], initial["start_time"]):
+                changes["start_time"] = at_local(data["date"], data["start_time"], tz)
+            if changes and data["outside_hours"]:
+                changes["outside_hours"] = True
+        if _one_line_ending(data["notes"]) != _one_line_ending(initial["notes"]).strip():
+            changes["notes"] = _one_line_ending(data["notes"])
+        return changes
+
+
+def _one_line_ending(text: str) -> str:
+    """Browsers send CRLF from a textarea; what is stored and compared uses LF."""
+    return (text or "").replace("\r\n", "\n")
 
 
 class RescheduleForm(forms.Form):

@@ -259,6 +259,7 @@ class ActivityKind(models.TextChoices):
     NO_SHOW = "no_show", _("Marked as no-show")
     CANCELLED = "cancelled", _("Cancelled")
     CLIENT_CONFIRMED = "client_confirmed", _("Confirmed by the client")
+    UNDONE = "undone", _("Undone: back to confirmed")
     ERASED = "erased", _("Client data erased")
 
 

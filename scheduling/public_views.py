@@ -138,12 +138,16 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     tz = ZoneInfo(business.timezone)
     timezone.activate(tz)
     status, error, notice = 200, "", ""
+    confirming_cancel = request.method == "GET" and request.GET.get("cancel") == "confirm"
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "confirm":
                 services.appointment_client_confirm(appointment=appointment, actor=_client(appointment))
                 notice = _("Thank you! The business knows you will come.")
+            elif action == "cancel" and request.POST.get("confirm") != "yes":
+                # Only the question's "Yes, cancel" cancels: anything else asks it (again).
+                status, confirming_cancel = 400, True
             elif action == "cancel":
                 services.appointment_client_cancel(appointment=appointment, actor=_client(appointment))
                 notice = _("Your booking is cancelled. The business has been told.")
@@ -168,6 +172,8 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         AppointmentStatus.PENDING,
         AppointmentStatus.CONFIRMED,
     ) and appointment.start_time - timezone.now() >= timedelta(hours=rules.cancellation_notice_hours)
+    if confirming_cancel and not can_change and not error:
+        error = _("This booking can no longer be cancelled online.")
     active_ahead = appointment.status in services.ACTIVE_STATUSES and appointment.start_time > timezone.now()
     day = _date_param(request.GET.get("date"))
     context = {
@@ -178,6 +184,7 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "notice": notice,
         "error": error,
         "can_change": can_change,
+        "confirming_cancel": confirming_cancel and can_change,
         "notice_hours": rules.cancellation_notice_hours,
         "google_calendar_url": calendar_links.google_calendar_url(appointment),
         "reschedule_day": day,

@@ -299,7 +299,7 @@ def appointment_get(
     appointments = Appointment.objects.filter(business=business, pk=as_uuid(appointment_id))
     if professional_scope is not None:
         appointments = appointments.filter(professional=professional_scope)
-    appointment = appointments.select_related("service", "professional").first()
+    appointment = appointments.select_related("service", "professional", "business").first()
     if appointment is None:
         raise Http404
     return appointment

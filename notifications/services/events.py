@@ -68,25 +68,35 @@ def on_booked(event: events.AppointmentBooked) -> None:
 
 
 def on_moved(event: events.AppointmentMoved) -> None:
+    """Reminders follow the change (they name the time, service and professional); the client is
+    told again only when the time or the professional changed, not for another service or length."""
     appointment = event.appointment
     _cancel_pending(appointment, kinds=(Kind.REMINDER,))
     if not _ahead(appointment):
         return
-    _to_client(appointment, Kind.CONFIRMATION)
+    moved = (
+        event.previous_start != appointment.start_time or event.previous_professional_id != appointment.professional_id
+    )
+    if moved:
+        _to_client(appointment, Kind.CONFIRMATION)
     _schedule_reminders(appointment)
-    if event.actor.is_client:
+    if moved and event.actor.is_client:
         _to_owner(appointment, Kind.OWNER_RESCHEDULE)
 
 
 def on_status_changed(event: events.AppointmentStatusChanged) -> None:
     appointment = event.appointment
-    if appointment.status == "confirmed":
+    if appointment.status == "confirmed" and event.previous_status in ("completed", "no_show"):
+        # A mistaken visit status undone: the thank-you a completion scheduled must not go, and
+        # the client, who is already there (or not), is told nothing.
+        _cancel_pending(appointment, kinds=(Kind.FOLLOW_UP,))
+    elif appointment.status == "confirmed":
         if _ahead(appointment):
             _to_client(appointment, Kind.CONFIRMATION)
     elif appointment.status == "completed":
         _cancel_pending(appointment, kinds=(Kind.REMINDER,))
         preferences = notification_settings_get(business=appointment.business)
-        if preferences.follow_up_enabled:
+        if preferences.follow_up_enabled and not _follow_up_sent(appointment):
             # From the end of the visit, even when it is marked completed while still going on.
             due = max(appointment.end_time, timezone.now()) + timedelta(minutes=preferences.follow_up_delay_minutes)
             _to_client(appointment, Kind.FOLLOW_UP, scheduled_at=due)
@@ -153,6 +163,16 @@ def _schedule_reminders(appointment) -> None:
         due = appointment.start_time - timedelta(minutes=minutes)
         if due > now:  # none in the past
             _to_client(appointment, Kind.REMINDER, scheduled_at=due)
+
+
+def _follow_up_sent(appointment) -> bool:
+    """Whether a thank-you already went (or is going) out: completed again after an undo, the
+    client is not thanked twice. A cancelled or failed one reached nobody."""
+    return (
+        Message.objects.filter(appointment=appointment, kind=Kind.FOLLOW_UP)
+        .exclude(status__in=(MessageStatus.CANCELLED, MessageStatus.FAILED))
+        .exists()
+    )
 
 
 def _cancel_pending(appointment, *, kinds) -> None:

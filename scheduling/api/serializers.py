@@ -136,7 +136,15 @@ class AppointmentUpdateInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     custom_fields = CustomFieldsField(required=False, allow_null=True)
-    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=AppointmentStatus.choices,
+        required=False,
+        help_text=(
+            "pending → confirmed → completed | no_show (once started), or cancelled while pending or confirmed. "
+            "completed or no_show back to confirmed undoes a mistake: only on the appointment's day "
+            "(business time zone), else 400."
+        ),
+    )
     cancellation_reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     outside_hours = serializers.BooleanField(
         required=False, help_text="Move outside working hours or into time off (an encaixe)."

@@ -26,6 +26,7 @@ from scheduling.services.rules import (
     allowed_statuses,
     booking_rules_update,
     status_change_check,
+    undo_refusal,
 )
 from scheduling.services.setup import (
     DEFAULT_WEEK,
@@ -65,5 +66,6 @@ __all__ = [
     "time_off_create",
     "time_off_delete",
     "time_off_update",
+    "undo_refusal",
     "working_hours_replace",
 ]

@@ -246,6 +246,9 @@ def _move(appointment: Appointment, actor: Actor, data: dict[str, Any], *, tz, n
     start = as_utc(data["start_time"], tz) if "start_time" in data else appointment.start_time
     if data.get("professional_id"):
         candidates = _candidates(business, service, data["professional_id"])
+    elif "service_id" in data:
+        # The professional stays: they must perform the new service.
+        candidates = _candidates(business, service, appointment.professional_id)
     else:
         candidates = [appointment.professional]
     appointment.service = service
@@ -260,6 +263,9 @@ def _move(appointment: Appointment, actor: Actor, data: dict[str, Any], *, tz, n
         outside_hours=bool(data.get("outside_hours")),
         now=now,
         status=data.get("status", appointment.status),
+        # A visit already under way may change service or professional; only a new start is
+        # held to "ahead is pending/confirmed, the past is a visit".
+        check_visit_time=start != appointment.start_time,
     )
     events.emit(
         events.AppointmentMoved(
@@ -346,6 +352,7 @@ def _place(
     outside_hours: bool,
     now: datetime,
     status: str | None = None,
+    check_visit_time: bool = True,
 ) -> None:
     """Save `appointment` at `start` with the first candidate free then, or raise 400/409.
 
@@ -360,7 +367,7 @@ def _place(
     duration = timedelta(minutes=duration_minutes)
     if not candidates:
         raise ValidationError({"professional_id": [_("Nobody performs this service.")]})
-    if not online:
+    if not online and check_visit_time:
         _visit_time_check(start, status or appointment.status, now=now)
     days = selectors.professional_days(
         business=business,

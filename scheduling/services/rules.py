@@ -14,6 +14,9 @@ from scheduling.models import Appointment, AppointmentStatus, BookingRules, Onli
 ALLOWED_TRANSITIONS = {
     AppointmentStatus.PENDING: {AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED},
     AppointmentStatus.CONFIRMED: {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED},
+    # Undoing a mistaken click: only on the appointment's own day (see `undo_refusal`).
+    AppointmentStatus.COMPLETED: {AppointmentStatus.CONFIRMED},
+    AppointmentStatus.NO_SHOW: {AppointmentStatus.CONFIRMED},
 }
 ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
 # What happened at a visit: only known once it has started.
@@ -44,11 +47,29 @@ def status_change_check(appointment: Appointment, status: str, *, now: datetime)
         )
     if status in VISIT_STATUSES and appointment.start_time > now:
         raise ValidationError({"status": [_("An appointment is completed or a no-show only once it has started.")]})
+    if current in VISIT_STATUSES:
+        refusal = undo_refusal(appointment, now=now)
+        if refusal:
+            raise ValidationError({"status": [refusal]})
+
+
+def undo_refusal(appointment: Appointment, *, now: datetime) -> str:
+    """Why a completed or no-show appointment can no longer go back to confirmed ("" when it can).
+
+    A mistaken click is undone on the appointment's own day, in the business's time zone; after
+    that the visit is history (its figures and messages have been read and sent).
+    """
+    tz = selectors.business_timezone(appointment.business)
+    if now.astimezone(tz).date() == appointment.start_time.astimezone(tz).date():
+        return ""
+    return _("A completed or no-show appointment can only be undone on its own day.")
 
 
 def allowed_statuses(appointment: Appointment, *, now: datetime) -> list[str]:
     """The statuses the business may set now (for the dashboard's buttons)."""
     allowed = ALLOWED_TRANSITIONS.get(appointment.status, set())
+    if appointment.status in VISIT_STATUSES and undo_refusal(appointment, now=now):
+        return []
     return [
         status
         for status in AppointmentStatus.values

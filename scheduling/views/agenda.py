@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, permission_required
-from agendazap.errors import DomainError
+from agendazap.errors import Conflict, DomainError
 from agendazap.events import ActorKind, Via
 from agendazap.forms import add_domain_error, add_service_errors
 from catalog import selectors as catalog_selectors
@@ -30,6 +30,7 @@ from scheduling.forms import (
     AgendaFilterForm,
     AppointmentBookForm,
     AppointmentCancelForm,
+    AppointmentEditForm,
     AppointmentStatusForm,
     DateForm,
     RescheduleForm,
@@ -225,7 +226,9 @@ def _detail(
     allowed = services.ALLOWED_TRANSITIONS.get(appointment.status, set())
     started = appointment.start_time <= timezone.now()
     settable = services.allowed_statuses(appointment, now=timezone.now())
-    actions = [action for action in STATUS_ACTIONS if action in settable]
+    visit_recorded = appointment.status in services.VISIT_STATUSES
+    # Back to confirmed from a recorded visit is an undo, offered as such, not as "Confirm".
+    actions = [] if visit_recorded else [action for action in STATUS_ACTIONS if action in settable]
     movable = appointment.status in services.ACTIVE_STATUSES
 
     # The reschedule step: a date (from the GET picker or the POST that failed), then its free times.
@@ -252,8 +255,10 @@ def _detail(
         "appointment": appointment,
         "activity": [_activity_line(row) for row in selectors.appointment_activity_list(appointment=appointment)],
         "status_actions": actions,
+        "can_undo": visit_recorded and AppointmentStatus.CONFIRMED in settable,
         "waiting_to_start": not started and AppointmentStatus.COMPLETED in allowed,
         "can_cancel": AppointmentStatus.CANCELLED in allowed,
+        "client_told": appointment.start_time > timezone.now(),
         "movable": movable,
         "status_form": status_form or AppointmentStatusForm(),
         "cancel_form": cancel_form or AppointmentCancelForm(),
@@ -312,6 +317,8 @@ def _activity_line(row: AppointmentActivity) -> ActivityLine:
         notes = [details[key] for key in ("professional", "service") if details.get(key)]
     elif row.kind == ActivityKind.CANCELLED and details.get("reason"):
         notes = [details["reason"]]
+    elif row.kind == ActivityKind.UNDONE and details.get("from") in AppointmentStatus.values:
+        notes = [_("It had been marked “%(status)s”.") % {"status": AppointmentStatus(details["from"]).label}]
     elif row.kind == ActivityKind.DETAILS_CHANGED:
         fields = {field.name: field.verbose_name for field in Appointment._meta.fields}
         notes = [str(fields[name]) for name in details.get("fields", []) if name in fields]
@@ -344,6 +351,7 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
         business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
     )
     form = AppointmentStatusForm(request.POST)
+    previous = appointment.status
     status = 400
     if form.is_valid():
         try:
@@ -355,9 +363,11 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
         except DomainError as exc:
             status = add_domain_error(form, exc)
         else:
-            messages.success(
-                request, _("Status changed to “%(status)s”.") % {"status": appointment.get_status_display()}
-            )
+            if previous in services.VISIT_STATUSES:
+                text = _("Undone: the appointment is confirmed again.")
+            else:
+                text = _("Status changed to “%(status)s”.") % {"status": appointment.get_status_display()}
+            messages.success(request, text)
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
         appointment = selectors.appointment_get(
             business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
@@ -367,13 +377,21 @@ def appointment_status(request: HttpRequest, appointment_id) -> HttpResponse:
 
 @login_required
 @permission_required(Action.AGENDA_MANAGE)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
+    """Ask first (GET, or a POST without `confirm`: 400 with the question), then cancel."""
     appointment = selectors.appointment_get(
         business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
     )
+    if request.method == "GET":
+        if AppointmentStatus.CANCELLED not in services.ALLOWED_TRANSITIONS.get(appointment.status, set()):
+            messages.info(request, _("This appointment can no longer be cancelled."))
+            return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
+        return _cancel_page(request, appointment, AppointmentCancelForm())
     form = AppointmentCancelForm(request.POST)
     status = 400
+    if form.is_valid() and not form.cleaned_data["confirm"]:
+        return _cancel_page(request, appointment, form, status=400)
     if form.is_valid():
         try:
             services.appointment_cancel(
@@ -390,6 +408,18 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
             business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
         )
     return _detail(request, appointment, cancel_form=form, status=status)
+
+
+def _cancel_page(
+    request: HttpRequest, appointment: Appointment, form: AppointmentCancelForm, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "appointment": appointment,
+        "cancel_form": form,
+        "client_told": appointment.start_time > timezone.now(),
+        "unconfirmed": request.method == "POST",
+    }
+    return render(request, "scheduling/appointment_cancel.html", context, status=status)
 
 
 @login_required
@@ -421,3 +451,85 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
             business=business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
         )
     return _detail(request, appointment, reschedule_form=form, status=status)
+
+
+# --- Changing an appointment ----------------------------------------------------------------------
+# Where a refusal from `appointment_update` is shown on the edit form.
+EDIT_ERROR_FIELD = {"status": "start_time", "duration": "service_id"}
+
+
+@login_required
+@permission_required(Action.AGENDA_MANAGE)
+@require_http_methods(["GET", "POST"])
+def appointment_edit(request: HttpRequest, appointment_id) -> HttpResponse:
+    """Change the service, professional, time or notes in one update, with only what changed."""
+    business = request.business
+    scope = agenda_scope(request)
+    appointment = selectors.appointment_get(business=business, appointment_id=appointment_id, professional_scope=scope)
+    tz = selectors.business_timezone(business)
+    form = _edit_form(request, appointment, scope, tz)
+    status = None
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes(appointment, tz)
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
+        try:
+            services.appointment_update(
+                appointment=appointment, actor=dashboard_actor(request), data=changes, professional_scope=scope
+            )
+        except ValidationError as exc:
+            _edit_errors(form, exc)
+        except Conflict as exc:
+            status = _edit_conflict(form, exc, changes)
+        except DomainError as exc:
+            status = add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Appointment changed."))
+            return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
+        # A refused change may have touched the object in memory: show what is stored.
+        appointment = selectors.appointment_get(
+            business=business, appointment_id=appointment_id, professional_scope=scope
+        )
+    context = {"appointment": appointment, "form": form, "movable": form.movable}
+    return render(request, "scheduling/appointment_edit.html", context, status=status or status_of(form))
+
+
+def _edit_form(request: HttpRequest, appointment: Appointment, scope, tz) -> AppointmentEditForm:
+    """The form with the bookable services and professionals, and the appointment's own even if
+    no longer offered (an untouched field is then left as it is)."""
+    bookable = list(
+        catalog_selectors.service_list(business=request.business, filters={"is_active": True}).prefetch_related(None)
+    )
+    if appointment.service not in bookable:
+        bookable.append(appointment.service)
+    professionals = business_professionals(request.business, professional_scope=scope)
+    if appointment.professional not in professionals:
+        professionals.append(appointment.professional)
+    return AppointmentEditForm(
+        request.POST if request.method == "POST" else None,
+        initial=AppointmentEditForm.initial_for(appointment, tz),
+        services=bookable,
+        professionals=professionals,
+        movable=appointment.status in services.ACTIVE_STATUSES,
+    )
+
+
+def _edit_errors(form: AppointmentEditForm, exc: ValidationError) -> None:
+    """Put each refusal beside the field the owner changed for it."""
+    if not hasattr(exc, "error_dict"):
+        add_service_errors(form, exc)
+        return
+    for field, field_messages in exc.message_dict.items():
+        field = EDIT_ERROR_FIELD.get(field, field)
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _edit_conflict(form: AppointmentEditForm, exc: Conflict, changes: dict) -> int:
+    """A taken time: beside what was changed (the time, else the professional, else the service
+    that made it longer), naming the appointments in the way."""
+    field = next(name for name in ("start_time", "professional_id", "service_id") if name in changes)
+    form.add_error(field, str(exc.detail))
+    form.conflict_field = field
+    form.conflicts = selectors.appointment_conflicts(appointment_ids=[row["id"] for row in exc.extra["conflicts"]])
+    return exc.status_code

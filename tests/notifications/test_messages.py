@@ -18,7 +18,7 @@ from notifications.backends import whatsapp
 from notifications.models import Kind, Message, MessageTemplate
 from notifications.models import Status as MessageStatus
 from scheduling import services as scheduling
-from tests.factories import BusinessFactory, ServiceFactory
+from tests.factories import BusinessFactory, ProfessionalFactory, ServiceFactory
 from tests.helpers import SAO_PAULO, as_client, as_owner, at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,41 @@ def test_moving_reschedules_the_reminders(book, monday, django_capture_on_commit
     ]
     assert kinds(appointment, MessageStatus.CANCELLED) == ["reminder", "reminder"]
     assert "15:00" in whatsapp.outbox[-1]["body"]
+
+
+@pytest.mark.parametrize("change", ["service", "duration", "notes"])
+def test_another_service_length_or_notes_is_not_announced_as_a_move(
+    business, book, monday, change, django_capture_on_commit_callbacks
+):
+    appointment = book(at(monday, 10))
+    sent = len(whatsapp.outbox)
+    data = {
+        "service": {"service_id": ServiceFactory(business=business, name="Barba", duration=30).pk},
+        "duration": {"duration": 90},
+        "notes": {"notes": "Traz a foto"},
+    }[change]
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.appointment_update(appointment=appointment, actor=as_owner(business), data=data)
+
+    assert len(whatsapp.outbox) == sent
+    assert Message.objects.filter(appointment=appointment, kind=Kind.CONFIRMATION).count() == 1
+    if change == "service":  # the reminders still to go name the new service
+        pending = Message.objects.filter(appointment=appointment, kind=Kind.REMINDER, status=MessageStatus.PENDING)
+        assert pending.count() == 2 and all("Barba" in body for body in pending.values_list("body", flat=True))
+
+
+def test_another_professional_at_the_same_time_is_announced(business, book, monday, django_capture_on_commit_callbacks):
+    appointment = book(at(monday, 10))
+    colleague = ProfessionalFactory(business=business, name="Bia")
+    set_hours(colleague, monday.weekday(), ("09:00", "18:00"))
+    sent = len(whatsapp.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.appointment_update(
+            appointment=appointment, actor=as_owner(business), data={"professional_id": colleague.pk}
+        )
+
+    assert len(whatsapp.outbox) == sent + 1
+    assert "Bia" in whatsapp.outbox[-1]["body"]
 
 
 def test_the_thanks_for_your_visit_is_timed_from_the_end_of_the_visit(

@@ -14,8 +14,8 @@ from agendazap.events import Actor, Via
 from notifications.models import Message
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
-from tests.factories import AppointmentFactory, ServiceFactory
-from tests.helpers import as_client, at, set_hours, set_rules
+from tests.factories import AppointmentFactory, ProfessionalFactory, ServiceFactory
+from tests.helpers import as_client, as_owner, at, set_hours, set_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,43 @@ def test_rescheduling_to_the_second_0130_of_a_fall_back_night_moves_there(logged
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.start_time == datetime.fromisoformat(values[1])
+
+
+# --- What the appointment pages cost -----------------------------------------------------------------
+def test_the_appointment_page_runs_the_same_queries_for_one_history_line_or_many(
+    logged_in, business, service, django_assert_max_num_queries, django_assert_num_queries
+):
+    # Started, and still today in São Paulo: the undo is offered (and allowed, below) all day.
+    midnight = (
+        timezone.now().astimezone(ZoneInfo("America/Sao_Paulo")).replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    started = max(timezone.now() - timedelta(minutes=30), midnight)
+    appointment = AppointmentFactory(service=service, start_time=started)
+    services.appointment_set_status(appointment=appointment, actor=as_owner(business), status="completed")
+    url = f"/dashboard/agenda/{appointment.pk}/"
+    with django_assert_max_num_queries(14) as one_line:
+        page = logged_in.get(url)
+    assert page.status_code == 200 and 'id="undo-button"' in page.content.decode()
+
+    for status in ("confirmed", "no_show", "confirmed", "completed") * 3:  # undo, mark, undo, mark...
+        services.appointment_set_status(appointment=appointment, actor=as_client(Via.WHATSAPP), status=status)
+    services.appointment_update(appointment=appointment, actor=Actor.system(), data={"notes": "Pagou no PIX"})
+    with django_assert_num_queries(len(one_line)):
+        page = logged_in.get(url)
+    assert page.content.decode().count('class="activity-item') == 14
+
+
+def test_the_change_form_runs_the_same_queries_for_few_or_many_services_and_professionals(
+    logged_in, business, service, monday, django_assert_max_num_queries, django_assert_num_queries
+):
+    appointment = AppointmentFactory(service=service, start_time=at(monday, 10))
+    url = f"/dashboard/agenda/{appointment.pk}/edit/"
+    with django_assert_max_num_queries(12) as few:
+        assert logged_in.get(url).status_code == 200
+
+    for n in range(10):
+        ServiceFactory(business=business, name=f"Serviço extra {n}")
+        ProfessionalFactory(business=business, name=f"Profissional extra {n}")
+    with django_assert_num_queries(len(few)):
+        page = logged_in.get(url)
+    assert page.content.decode().count("Serviço extra") == 10

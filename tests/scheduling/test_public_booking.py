@@ -172,7 +172,7 @@ def test_manage_page_cancels_within_the_notice(client, business, service, monday
     appointment = Appointment.objects.get()
     url = f"/b/{business.slug}/a/{appointment.manage_token}/"
     whatsapp.outbox.clear()
-    response = client.post(url, {"action": "cancel"})
+    response = client.post(url, {"action": "cancel", "confirm": "yes"})
     assert response.status_code == 200
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
@@ -205,7 +205,7 @@ def test_manage_page_refuses_changes_too_close_to_the_start(client, business, se
     appointment = Appointment.objects.get()
     url = f"/b/{business.slug}/a/{appointment.manage_token}/"
     assert "Cancelar meu agendamento" not in client.get(url).content.decode()
-    assert client.post(url, {"action": "cancel"}).status_code == 400
+    assert client.post(url, {"action": "cancel", "confirm": "yes"}).status_code == 400
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CONFIRMED
 

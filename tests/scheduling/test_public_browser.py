@@ -88,7 +88,17 @@ def test_book_confirm_reschedule_download_and_cancel_on_a_phone(browser, live_se
     event = Calendar.from_ical(open(download.value.path(), "rb").read()).walk("VEVENT")[0]
     assert event.decoded("dtstart") == at(tuesday, 15)
 
-    page.get_by_role("button", name="Cancelar meu agendamento").click()
+    # Cancelling asks first, here in a dialog (JavaScript on); "Voltar" closes it and changes nothing.
+    dialog = page.locator("#cancel-dialog")
+    page.get_by_role("link", name="Cancelar meu agendamento").click()
+    assert dialog.is_visible()
+    assert dialog.get_by_role("link", name="Voltar").evaluate("link => link === document.activeElement")
+    dialog.get_by_role("link", name="Voltar").click()
+    assert not dialog.is_visible()
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    page.get_by_role("link", name="Cancelar meu agendamento").click()
+    dialog.get_by_role("button", name="Sim, cancelar").click()
     page.locator("#manage-notice").wait_for()
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED

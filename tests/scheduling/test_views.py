@@ -262,7 +262,9 @@ def test_a_wrong_transition_shows_the_error_and_changes_nothing(logged_in, servi
 def test_cancel_with_a_reason_frees_the_time(logged_in, service, monday):
     appointment = AppointmentFactory(service=service, start_time=at(monday, 10))
 
-    response = logged_in.post(f"/dashboard/agenda/{appointment.pk}/cancel/", {"reason": "Cliente viajou"})
+    response = logged_in.post(
+        f"/dashboard/agenda/{appointment.pk}/cancel/", {"reason": "Cliente viajou", "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     appointment.refresh_from_db()
@@ -270,7 +272,7 @@ def test_cancel_with_a_reason_frees_the_time(logged_in, service, monday):
     page = logged_in.get(f"/dashboard/agenda/new/?service_id={service.pk}&date={monday}")
     assert "10:00" in offered_times(page)
 
-    again = logged_in.post(f"/dashboard/agenda/{appointment.pk}/cancel/", {"reason": ""})
+    again = logged_in.post(f"/dashboard/agenda/{appointment.pk}/cancel/", {"reason": "", "confirm": "yes"})
     assert again.status_code == 400
     assert "não pode passar para" in again.content.decode()
 
@@ -467,7 +469,10 @@ def foreign(other_owner):
     [
         ("get", "/dashboard/agenda/{appointment}/", {}),
         ("post", "/dashboard/agenda/{appointment}/status/", {"status": "completed"}),
-        ("post", "/dashboard/agenda/{appointment}/cancel/", {"reason": "x"}),
+        ("get", "/dashboard/agenda/{appointment}/cancel/", {}),
+        ("post", "/dashboard/agenda/{appointment}/cancel/", {"reason": "x", "confirm": "yes"}),
+        ("get", "/dashboard/agenda/{appointment}/edit/", {}),
+        ("post", "/dashboard/agenda/{appointment}/edit/", {"notes": "x"}),
         ("post", "/dashboard/agenda/{appointment}/reschedule/", {"date": "2030-01-07", "start_time": "10:00"}),
         ("get", "/dashboard/settings/agenda/professionals/{professional}/", {}),
         ("post", "/dashboard/settings/agenda/professionals/{professional}/", {"name": "Roubado"}),
