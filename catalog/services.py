@@ -76,6 +76,11 @@ def service_update(*, service: Service, data: dict[str, Any]) -> Service:
     return service
 
 
+def service_validate(*, business: Business, data: dict[str, Any], creating: bool) -> None:
+    """Check `data` as `service_create` (creating) or `service_update` would, writing nothing."""
+    _service_values(business, data, creating=creating)
+
+
 @transaction.atomic
 def service_delete(*, service: Service, now: datetime | None = None) -> ServiceDeletion:
     """Delete a service nobody booked; archive one with history; refuse one with upcoming bookings.
