@@ -1,7 +1,7 @@
 import re
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,7 +41,8 @@ class BrazilianDecimalField(forms.Field):
     default_error_messages = {
         "invalid": _("Enter an amount like 1.200,00 or 45,90."),
         "ambiguous": _(
-            "“%(value)s” is ambiguous: write 1.200,00 for one thousand two hundred reais, or 1,20 for one real and twenty cents."
+            "“%(value)s” is ambiguous: write 1.200,00 for one thousand two hundred reais, "
+            "or 1,20 for one real and twenty cents."
         ),
     }
 
