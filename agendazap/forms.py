@@ -99,6 +99,8 @@ def add_rule_errors(form: forms.Form, check: Callable[[dict], object]) -> None:
     `check` validates without writing. The page then shows every error beside its field at once,
     rather than the rules' errors only after the typing errors are fixed.
     """
+    if not form.is_bound or form.is_valid():
+        return
     well_shaped = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
     try:
         check(well_shaped)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Action, permission_required
-from agendazap.forms import add_service_errors
+from agendazap.forms import add_rule_errors, add_service_errors
 from notifications import selectors, services
 from notifications.forms import MessageFilterForm, NotificationSettingsForm, RetryQueueForm, TemplateForm
 from notifications.models import Channel, Kind
@@ -118,6 +118,13 @@ def template_edit(request: HttpRequest, kind: str, channel: str) -> HttpResponse
                 return redirect("dashboard:messages-settings")
         except ValidationError as exc:
             add_service_errors(form, exc)
+    elif request.method == "POST":
+        add_rule_errors(
+            form,
+            lambda fields: services.template_validate(
+                kind=kind, channel=channel, body=fields.get("body", ""), subject=fields.get("subject", "")
+            ),
+        )
     if form.errors:
         status = 400
     context = {

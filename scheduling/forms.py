@@ -300,7 +300,8 @@ class BookingRulesForm(forms.Form):
     slot_interval_minutes = forms.IntegerField(
         label=_("Slot interval (minutes)"),
         required=False,
-        min_value=0,
+        min_value=5,
+        error_messages={"min_value": _("Must be at least 5 minutes, or empty.")},
         max_value=1440,
         help_text=_("How often a time is offered. Empty: every service's own duration."),
     )
