@@ -84,21 +84,32 @@
     });
   }
 
-  // Message texts: "Insert" puts the placeholder where the cursor is in the text.
+  // Message texts: "Insert" puts the placeholder where the cursor is, in the text (or the
+  // subject, when that was the last field typed in).
   function setUpInsert(button) {
+    var form = button.closest("form");
+    var area = document.getElementById(button.getAttribute("data-target"));
+    if (!form || !area) {
+      return;
+    }
+    if (!form.dataset.lastField) {
+      form.dataset.lastField = area.id;
+      form.addEventListener("focusin", function (event) {
+        var field = event.target;
+        if (field.id && (field.tagName === "TEXTAREA" || field.type === "text")) {
+          form.dataset.lastField = field.id;
+        }
+      });
+    }
     button.hidden = false;
     button.addEventListener("click", function () {
-      var area = document.getElementById(button.getAttribute("data-target"));
-      if (!area) {
-        return;
-      }
+      var field = document.getElementById(form.dataset.lastField) || area;
       var text = button.getAttribute("data-insert");
-      var start = area.selectionStart === undefined ? area.value.length : area.selectionStart;
-      var end = area.selectionEnd === undefined ? start : area.selectionEnd;
-      area.value = area.value.slice(0, start) + text + area.value.slice(end);
-      area.focus();
-      area.setSelectionRange(start + text.length, start + text.length);
-      area.dispatchEvent(new Event("input", { bubbles: true }));
+      var start = typeof field.selectionStart === "number" ? field.selectionStart : field.value.length;
+      var end = typeof field.selectionEnd === "number" ? field.selectionEnd : start;
+      field.value = field.value.slice(0, start) + text + field.value.slice(end);
+      field.focus();
+      field.setSelectionRange(start + text.length, start + text.length);
     });
   }
 
