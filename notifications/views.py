@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Action, permission_required
@@ -47,7 +48,11 @@ def retry_failed(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise Http404
     count = services.messages_retry_failed(business=request.business, queue=form.cleaned_data["queue"])
-    flash.success(request, _("%(count)d message(s) will be sent again.") % {"count": count})
+    flash.success(
+        request,
+        ngettext("%(count)d message will be sent again.", "%(count)d messages will be sent again.", count)
+        % {"count": count},
+    )
     return redirect("dashboard:messages")
 
 

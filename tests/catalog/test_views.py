@@ -158,7 +158,7 @@ def test_delete_is_refused_while_the_service_has_upcoming_appointments(logged_in
 
     assert response.status_code == 400
     content = response.content.decode()
-    assert "Este serviço tem 1 agendamento(s) futuro(s)" in content
+    assert "Este serviço tem 1 agendamento futuro." in content
     assert 'role="alert"' in content
     service.refresh_from_db()
     assert service.archived_at is None and service.is_active
