@@ -1,13 +1,13 @@
 """Brazilian formats in the dashboard and the public pages: dates, month names, counts and plurals."""
 
 import re
-from pathlib import Path
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from crm.models import Client
 from tests.factories import ServiceFactory
@@ -49,7 +49,7 @@ def test_the_client_list_counts_with_a_plural(logged_in, business, clients, says
 
 
 def test_the_public_calendar_names_its_month_in_portuguese(client, business, service):
-    month = date.today().replace(day=1)
+    month = timezone.localdate().replace(day=1)
 
     page = client.get(f"/b/{business.slug}/book/{service.pk}/").content.decode()
 
