@@ -12,6 +12,7 @@ from catalog.models import Service
 from crm.models import Client
 from notifications.models import MessageTemplate
 from notifications.services import template_validate
+from scheduling.models import Appointment
 from scheduling.services import booking_rules_update
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +220,39 @@ def test_the_rules_service_names_both_bad_rules(business):
         booking_rules_update(business=business, data={"slot_interval_minutes": 3, "online_booking_status": "x"})
 
     assert set(refused.value.message_dict) == {"slot_interval_minutes", "online_booking_status"}
+
+
+# --- New appointment -------------------------------------------------------------------------
+def test_the_new_appointment_page_shows_name_number_email_and_time_errors_together(logged_in, service, monday):
+    data = {
+        "service_id": str(service.pk),
+        "professional_id": "",
+        "date": monday.isoformat(),
+        "start_time": "",
+        "client_name": "",
+        "client_whatsapp": "123",
+        "client_email": "maria@",
+        "notes": "Primeira vez",
+    }
+
+    response = logged_in.post("/dashboard/agenda/new/", data)
+
+    assert response.status_code == 400
+    assert errors_on_page(response) == {"start_time", "client_name", "client_whatsapp", "client_email"}
+    page = response.content.decode()
+    assert 'value="123"' in page and 'value="maria@"' in page and "Primeira vez" in page
+    assert not Appointment.objects.exists()
+
+
+def test_the_appointments_api_answers_the_name_and_the_number_together(auth_client, service, monday):
+    body = {
+        "service_id": str(service.pk),
+        "start_time": f"{monday.isoformat()}T10:00:00",
+        "client_name": "",
+        "client_whatsapp": "123",
+    }
+
+    response = auth_client.post("/api/appointments", body, format="json")
+
+    assert response.status_code == 400
+    assert {"client_name", "client_whatsapp"} <= set(response.json())

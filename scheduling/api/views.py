@@ -112,11 +112,19 @@ class AppointmentListView(BusinessAPIView):
         request=AppointmentCreateInputSerializer, responses={201: AppointmentSerializer}, tags=["appointments"]
     )
     def post(self, request: Request) -> Response:
-        data = validated(AppointmentCreateInputSerializer, request.data)
+        data = validated(AppointmentCreateInputSerializer, request.data, check=_client_details_check)
         appointment = services.appointment_book(
             business=request.business, actor=_actor(request), professional_scope=_scope(request), **data
         )
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+
+def _client_details_check(shaped: dict) -> None:
+    """A new booking's client name and number, checked beside the body's other errors."""
+    if not shaped.get("client_id"):
+        services.client_details_validate(
+            client_name=shaped.get("client_name"), client_whatsapp=shaped.get("client_whatsapp")
+        )
 
 
 class AppointmentDetailView(BusinessAPIView):

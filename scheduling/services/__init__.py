@@ -10,6 +10,7 @@ from scheduling.services.booking import (
     appointment_set_status,
     appointment_update,
 )
+from scheduling.services.common import client_details_validate
 from scheduling.services.online import (
     SlotTaken,
     appointment_book_online,
@@ -57,6 +58,7 @@ __all__ = [
     "appointment_update",
     "booking_rules_update",
     "business_setup",
+    "client_details_validate",
     "professional_create",
     "professional_deactivate",
     "professional_update",
