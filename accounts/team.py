@@ -255,6 +255,20 @@ def invitation_validate(*, business: Business, email: Any, role: Any, profession
     return email, professional
 
 
+def _assigned(business: Business, *, role: Any, current, professional_id: Any, membership: Membership | None = None):
+    """The agenda named (or `current`, kept), checked with the role; the role's and the agenda's errors together."""
+    errors: dict[str, list[str]] = {}
+    professional = (
+        current if professional_id is KEEP else _collecting(errors, lambda: _professional_of(business, professional_id))
+    )
+    _collecting(
+        errors, lambda: _check_assignment(business, role=role, professional=professional, membership=membership)
+    )
+    if errors:
+        raise ValidationError(errors)
+    return professional
+
+
 def _collecting(errors: dict[str, list[str]], check: Callable[[], Any]) -> Any:
     """Run `check`; keep its field errors in `errors` (the first said about a field stays) and go on."""
     try:
@@ -296,8 +310,7 @@ def invitation_update(
     _require_team_manager(business, by)
     invitation = _invitation_get(business, invitation_id)
     role = invitation.role if role is KEEP else role
-    professional = invitation.professional if professional_id is KEEP else _professional_of(business, professional_id)
-    _check_assignment(business, role=role, professional=professional)
+    professional = _assigned(business, role=role, current=invitation.professional, professional_id=professional_id)
     invitation.role, invitation.professional = role, professional
     invitation.save(update_fields=["role", "professional"])
     return invitation
@@ -418,8 +431,9 @@ def member_update(
     if membership.role == Role.OWNER:
         raise ValidationError(_("The owner's role changes only by transferring ownership."))
     role = membership.role if role is KEEP else role
-    professional = membership.professional if professional_id is KEEP else _professional_of(business, professional_id)
-    _check_assignment(business, role=role, professional=professional, membership=membership)
+    professional = _assigned(
+        business, role=role, current=membership.professional, professional_id=professional_id, membership=membership
+    )
     membership.role, membership.professional = role, professional
     membership.save(update_fields=["role", "professional"])
     return membership

@@ -256,3 +256,15 @@ def test_the_appointments_api_answers_the_name_and_the_number_together(auth_clie
 
     assert response.status_code == 400
     assert {"client_name", "client_whatsapp"} <= set(response.json())
+
+
+# --- Professionals and the team's roles --------------------------------------------------------
+def test_the_professionals_api_answers_the_name_and_the_services_together(auth_client, pro):
+    response = auth_client.patch(
+        f"/api/professionals/{pro.pk}",
+        {"name": " ", "is_active": False, "service_ids": ["00000000-0000-0000-0000-000000000000"]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"name", "is_active", "service_ids"}

@@ -283,9 +283,12 @@ class ProfessionalDetailView(BusinessAPIView):
     @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
     def put(self, request: Request, professional_id) -> Response:
         professional = selectors.professional_get(business=request.business, professional_id=professional_id)
-        services.professional_update(
-            professional=professional, data=validated(ProfessionalInputSerializer, request.data)
+        data = validated(
+            ProfessionalInputSerializer,
+            request.data,
+            check=lambda shaped: services.professional_validate(professional=professional, data=shaped),
         )
+        services.professional_update(professional=professional, data=data)
         professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         return Response(ProfessionalSerializer(professional).data)
 
