@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Business, Invitation, LoginAttempt, Membership, RevokedAccessToken, User
 
@@ -110,7 +111,11 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Mark selected accounts as verified"))
     def mark_verified(self, request, queryset):
         updated = queryset.update(is_verified=True)
-        self.message_user(request, _("%(count)d account(s) marked as verified.") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d account marked as verified.", "%(count)d accounts marked as verified.", updated)
+            % {"count": updated},
+        )
 
 
 @admin.register(LoginAttempt)

@@ -59,6 +59,33 @@ SLUG_MAX_LENGTH = Business._meta.get_field("slug").max_length
 
 
 # --- Registration and profile ---------------------------------------------------------
+def user_register_validate(
+    *, email: str | None, password: str | None, template_type: str | None, whatsapp_number: str | None = ""
+) -> tuple[str, str]:
+    """Check a sign-up, every error at once, writing nothing; return the email and number as stored.
+
+    A value the caller already refused (None) is left to the caller's own error.
+    """
+    errors: dict[str, list[str]] = {}
+    email = User.objects.normalize_email_address(email or "")
+    if email and User.objects.filter(email=email).exists():
+        errors["email"] = [_("An account with this email already exists.")]
+    if template_type is not None and template_type not in TemplateType.values:
+        errors["template_type"] = [_("Choose consultation or service_table.")]
+    try:
+        whatsapp_number = phone_to_e164(whatsapp_number) if whatsapp_number else ""
+    except ValidationError as exc:
+        errors["whatsapp_number"] = exc.messages
+    if password is not None:
+        try:
+            validate_password(password, user=User(email=email))
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return email, whatsapp_number
+
+
 @transaction.atomic
 def user_register(
     *,
@@ -69,25 +96,11 @@ def user_register(
     whatsapp_number: str = "",
 ) -> User:
     """Create a business and its owner's login, and send the email verification link."""
-    email = User.objects.normalize_email_address(email)
+    email, whatsapp_number = user_register_validate(
+        email=email, password=password, template_type=template_type, whatsapp_number=whatsapp_number
+    )
     business_name = (business_name or "").strip()
-    errors: dict[str, list[str]] = {}
-    if User.objects.filter(email=email).exists():
-        errors["email"] = [_("An account with this email already exists.")]
-    if template_type not in TemplateType.values:
-        errors["template_type"] = [_("Choose consultation or service_table.")]
-    try:
-        whatsapp_number = phone_to_e164(whatsapp_number) if whatsapp_number else ""
-    except ValidationError as exc:
-        errors["whatsapp_number"] = exc.messages
     user = User(email=email)
-    try:
-        validate_password(password, user=user)
-    except ValidationError as exc:
-        errors["password"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-
     user.set_password(password)
     try:
         with transaction.atomic():

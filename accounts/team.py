@@ -8,6 +8,7 @@ and the API both call these functions; another business's member or invitation i
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -236,21 +237,57 @@ def _invitation_email_send(invitation: Invitation, raw_token: str, *, by: User) 
     )
 
 
+def invitation_validate(*, business: Business, email: Any, role: Any, professional_id: Any = None) -> tuple[str, Any]:
+    """Check an invitation's email, role and agenda together, writing nothing; return the email and agenda."""
+    errors: dict[str, list[str]] = {}
+    email = User.objects.normalize_email_address(email or "")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        errors["email"] = exc.messages
+    else:
+        if business.memberships.filter(user__email=email).exists():
+            errors["email"] = [_("This email is already on the team.")]
+    professional = _collecting(errors, lambda: _professional_of(business, professional_id))
+    _collecting(errors, lambda: _check_assignment(business, role=role, professional=professional))
+    if errors:
+        raise ValidationError(errors)
+    return email, professional
+
+
+def _assigned(business: Business, *, role: Any, current, professional_id: Any, membership: Membership | None = None):
+    """The agenda named (or `current`, kept), checked with the role; the role's and the agenda's errors together."""
+    errors: dict[str, list[str]] = {}
+    professional = (
+        current if professional_id is KEEP else _collecting(errors, lambda: _professional_of(business, professional_id))
+    )
+    _collecting(
+        errors, lambda: _check_assignment(business, role=role, professional=professional, membership=membership)
+    )
+    if errors:
+        raise ValidationError(errors)
+    return professional
+
+
+def _collecting(errors: dict[str, list[str]], check: Callable[[], Any]) -> Any:
+    """Run `check`; keep its field errors in `errors` (the first said about a field stays) and go on."""
+    try:
+        return check()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+        return None
+
+
 @transaction.atomic
 def invitation_create(
     *, business: Business, invited_by: User, email: str, role: str, professional_id: Any = None
 ) -> Invitation:
     """Invite `email` with `role` and email the link; inviting a pending email again sends it a fresh link."""
     _require_team_manager(business, invited_by)
-    email = User.objects.normalize_email_address(email)
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise ValidationError({"email": exc.messages}) from exc
-    if business.memberships.filter(user__email=email).exists():
-        raise ValidationError({"email": [_("This email is already on the team.")]})
-    professional = _professional_of(business, professional_id)
-    _check_assignment(business, role=role, professional=professional)
+    email, professional = invitation_validate(
+        business=business, email=email, role=role, professional_id=professional_id
+    )
     pending = business.invitations.open().select_for_update(of=("self",)).filter(email=email).first()
     invitation = pending or Invitation(business=business, email=email)
     invitation.role, invitation.professional, invitation.invited_by = role, professional, invited_by
@@ -273,8 +310,7 @@ def invitation_update(
     _require_team_manager(business, by)
     invitation = _invitation_get(business, invitation_id)
     role = invitation.role if role is KEEP else role
-    professional = invitation.professional if professional_id is KEEP else _professional_of(business, professional_id)
-    _check_assignment(business, role=role, professional=professional)
+    professional = _assigned(business, role=role, current=invitation.professional, professional_id=professional_id)
     invitation.role, invitation.professional = role, professional
     invitation.save(update_fields=["role", "professional"])
     return invitation
@@ -395,8 +431,9 @@ def member_update(
     if membership.role == Role.OWNER:
         raise ValidationError(_("The owner's role changes only by transferring ownership."))
     role = membership.role if role is KEEP else role
-    professional = membership.professional if professional_id is KEEP else _professional_of(business, professional_id)
-    _check_assignment(business, role=role, professional=professional, membership=membership)
+    professional = _assigned(
+        business, role=role, current=membership.professional, professional_id=professional_id, membership=membership
+    )
     membership.role, membership.professional = role, professional
     membership.save(update_fields=["role", "professional"])
     return membership

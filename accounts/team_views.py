@@ -19,7 +19,7 @@ from accounts.permissions import Action, permission_required
 from accounts.team_forms import InvitationPasswordForm, InviteForm, MemberRoleForm
 from accounts.tenancy import membership_for, session_switch
 from agendazap.errors import DomainError
-from agendazap.forms import add_domain_error, add_service_errors
+from agendazap.forms import add_domain_error, add_rule_errors, add_service_errors
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -124,6 +124,16 @@ def team_invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("dashboard:team")
+    else:
+        add_rule_errors(
+            form,
+            lambda fields: team.invitation_validate(
+                business=request.business,
+                email=fields.get("email"),
+                role=fields.get("role"),
+                professional_id=fields.get("professional_id") or None,
+            ),
+        )
     return _team(request, invite_form=form, status=status)
 
 

@@ -21,7 +21,7 @@ from accounts.permissions import public
 from accounts.tenancy import membership_for, session_switch
 from accounts.throttles import RegistrationThrottle
 from agendazap.errors import InvalidCredentials, TooManyAttempts
-from agendazap.forms import add_service_errors
+from agendazap.forms import add_rule_errors, add_service_errors
 from agendazap.http import client_ip
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -49,6 +49,16 @@ def signup(request: HttpRequest) -> HttpResponse:
             _log_in(request, user)
             messages.success(request, _("Welcome! We sent a link to %(email)s to confirm it.") % {"email": user.email})
             return redirect("dashboard:home")
+    elif request.method == "POST":
+        add_rule_errors(
+            form,
+            lambda fields: services.user_register_validate(
+                email=fields.get("email"),
+                password=fields.get("password"),
+                template_type=fields.get("template_type"),
+                whatsapp_number=fields.get("whatsapp_number"),
+            ),
+        )
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from catalog.models import Service, ServiceCategory
 
@@ -42,12 +43,18 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Activate selected services (bookable again)"))
     def activate(self, request, queryset):
         updated = queryset.filter(archived_at__isnull=True).update(is_active=True, updated_at=timezone.now())
-        self.message_user(request, _("%(count)d service(s) activated.") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d service activated.", "%(count)d services activated.", updated) % {"count": updated},
+        )
 
     @admin.action(description=_("Deactivate selected services (no new bookings)"))
     def deactivate(self, request, queryset):
         updated = queryset.update(is_active=False, updated_at=timezone.now())
-        self.message_user(request, _("%(count)d service(s) deactivated.") % {"count": updated})
+        self.message_user(
+            request,
+            ngettext("%(count)d service deactivated.", "%(count)d services deactivated.", updated) % {"count": updated},
+        )
 
 
 @admin.register(ServiceCategory)

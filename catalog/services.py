@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Business, TemplateType
 from agendazap.errors import DomainError
@@ -76,6 +76,11 @@ def service_update(*, service: Service, data: dict[str, Any]) -> Service:
     return service
 
 
+def service_validate(*, business: Business, data: dict[str, Any], creating: bool) -> None:
+    """Check `data` as `service_create` (creating) or `service_update` would, writing nothing."""
+    _service_values(business, data, creating=creating)
+
+
 @transaction.atomic
 def service_delete(*, service: Service, now: datetime | None = None) -> ServiceDeletion:
     """Delete a service nobody booked; archive one with history; refuse one with upcoming bookings.
@@ -104,9 +109,12 @@ def service_delete(*, service: Service, now: datetime | None = None) -> ServiceD
 
 def _in_use(upcoming: int) -> ServiceInUse:
     return ServiceInUse(
-        _(
-            "This service has %(count)d upcoming appointment(s). Cancel or move them first, "
-            "or deactivate the service instead."
+        ngettext(
+            "This service has %(count)d upcoming appointment. Cancel or move it first, "
+            "or deactivate the service instead.",
+            "This service has %(count)d upcoming appointments. Cancel or move them first, "
+            "or deactivate the service instead.",
+            upcoming,
         )
         % {"count": upcoming},
         upcoming_appointments=upcoming,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import Action, permission_required
 from agendazap.errors import DomainError
-from agendazap.forms import add_domain_error, add_service_errors
+from agendazap.forms import add_domain_error, add_rule_errors, add_service_errors
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ServiceFilterForm, ServiceForm
 from catalog.models import Service
@@ -45,8 +45,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
     rows = []
     if form.is_valid():
         try:
-            # The list shows no professionals: the selector's prefetch of them is not needed.
-            rows = list(selectors.service_list(business=business, filters=form.filters()).prefetch_related(None))
+            rows = list(selectors.service_list(business=business, filters=form.filters()))
         except ValidationError as exc:
             add_service_errors(form, exc)
     filtered = form.is_valid() and bool(form.filters())
@@ -58,13 +57,27 @@ def _save_service(request: HttpRequest, form: ServiceForm, service: Service | No
     """Create or update through the service layer; return the service, or None and the status to answer."""
     try:
         if service is None:
-            return services.service_create(business=request.business, data=form.cleaned_data), 201
-        return services.service_update(service=service, data=form.cleaned_data), 200
+            return services.service_create(business=request.business, data=form.service_data()), 201
+        return services.service_update(service=service, data=form.service_data()), 200
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None, 400
     except DomainError as exc:
         return None, add_domain_error(form, exc)
+
+
+def _check_rules(request: HttpRequest, form: ServiceForm, *, creating: bool) -> None:
+    """Beside the typing errors, show what the catalog's rules say about the other fields."""
+    add_rule_errors(
+        form,
+        lambda fields: services.service_validate(
+            business=request.business, data=_rule_fields(fields), creating=creating
+        ),
+    )
+
+
+def _rule_fields(fields: dict) -> dict:
+    return {key: value for key, value in fields.items() if key != "performed_by"}
 
 
 @login_required
@@ -78,6 +91,8 @@ def service_create(request: HttpRequest) -> HttpResponse:
         if service is not None:
             messages.success(request, _("Service “%(name)s” created.") % {"name": service.name})
             return redirect("dashboard:services")
+    elif request.method == "POST":
+        _check_rules(request, form, creating=True)
     context = {"form": form, "service": None}
     return render(request, "catalog/service_form.html", context, status=status or _status_of(form))
 
@@ -106,6 +121,8 @@ def service_edit(request: HttpRequest, service_id) -> HttpResponse:
             messages.success(request, _("Service “%(name)s” saved.") % {"name": saved.name})
             return redirect("dashboard:services")
         service = selectors.service_get(business=request.business, service_id=service_id)
+    else:
+        _check_rules(request, form, creating=False)
     return _edit_page(request, service, form=form, status=status)
 
 

@@ -137,10 +137,7 @@ def client_find_or_create(
 
 @transaction.atomic
 def client_create(*, business: Business, data: dict[str, Any]) -> Client:
-    values = _clean(business, data, client=None)
-    for field in ("name", "whatsapp"):
-        if not values.get(field):
-            raise ValidationError({field: [_("This field is required.")]})
+    values = _clean(business, data, client=None, creating=True)
     if values.get("is_active", True):
         plan_check(business=business, resource=Resource.CLIENTS)
     try:
@@ -148,6 +145,11 @@ def client_create(*, business: Business, data: dict[str, Any]) -> Client:
             return Client.objects.create(business=business, **values)
     except IntegrityError as exc:
         raise ValidationError({"whatsapp": [_("A client with this WhatsApp number already exists.")]}) from exc
+
+
+def client_validate(*, business: Business, data: dict[str, Any], client: Client | None = None) -> None:
+    """Check `data` as `client_create` (no client) or `client_update` would, writing nothing."""
+    _clean(business, data, client=client, creating=client is None)
 
 
 @transaction.atomic
@@ -233,8 +235,13 @@ def client_erase(*, client: Client, actor: events.Actor) -> Client:
     return client
 
 
-def _clean(business: Business, data: dict[str, Any], *, client: Client | None) -> dict[str, Any]:
-    """Validate the editable keys present in `data`; return model values or raise with every error."""
+def _clean(
+    business: Business, data: dict[str, Any], *, client: Client | None, creating: bool = False
+) -> dict[str, Any]:
+    """Validate the editable keys present in `data`; return model values or raise with every error.
+
+    Creating, a name and a WhatsApp number are required too.
+    """
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for field in EDITABLE_FIELDS:
@@ -245,6 +252,9 @@ def _clean(business: Business, data: dict[str, Any], *, client: Client | None) -
             values[field] = _clean_value(field, value)
         except ValidationError as exc:
             errors[field] = exc.messages
+    for field in ("name", "whatsapp") if creating else ():
+        if not values.get(field) and field not in errors:
+            errors[field] = [_("This field is required.")]
     if "whatsapp" in values:
         duplicate = Client.objects.filter(business=business, whatsapp=values["whatsapp"])
         if client is not None:

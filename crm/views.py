@@ -20,7 +20,7 @@ from accounts.permissions import Action, membership_for, permission_required, pr
 from accounts.tenancy import actor
 from agendazap.errors import DomainError
 from agendazap.events import Via
-from agendazap.forms import add_domain_error, add_service_errors
+from agendazap.forms import add_domain_error, add_rule_errors, add_service_errors
 from agendazap.templatetags.dashboard import phone
 from crm import selectors, services
 from crm.forms import ClientActiveForm, ClientEraseForm, ClientFilterForm, ClientForm, ClientImportForm, ClientNewForm
@@ -109,6 +109,10 @@ def client_edit(request: HttpRequest, client_id) -> HttpResponse:
             messages.success(request, _("Client saved."))
             return redirect("dashboard:clients-detail", client_id=client.pk)
         client = selectors.client_get(business=request.business, client_id=client_id)
+    else:
+        add_rule_errors(
+            form, lambda fields: services.client_validate(business=request.business, data=fields, client=client)
+        )
     return render(request, "crm/client_form.html", {"form": form, "client": client}, status=status)
 
 
@@ -167,6 +171,8 @@ def client_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Client saved."))
             return redirect("dashboard:clients-detail", client_id=client.pk)
+    elif form.is_bound:
+        add_rule_errors(form, lambda fields: services.client_validate(business=request.business, data=fields))
     return render(request, "crm/client_new.html", {"form": form}, status=status)
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from notifications.models import InboundMessage, Message, MessageTemplate, NotificationSettings
 from notifications.models import Status as MessageStatus
@@ -22,14 +23,21 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send the selected failed or cancelled messages again"))
     def send_again(self, request, queryset):
         sent_again = messages_send_again(message_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": sent_again})
+        self.message_user(
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", sent_again)
+            % {"count": sent_again},
+        )
 
     @admin.action(description=_("Cancel the selected messages that were not sent yet"))
     def cancel(self, request, queryset):
         cancelled = queryset.filter(status__in=(MessageStatus.PENDING, MessageStatus.QUEUED)).update(
             status=MessageStatus.CANCELLED, claimed_until=None
         )
-        self.message_user(request, _("%(count)d message(s) cancelled.") % {"count": cancelled})
+        self.message_user(
+            request,
+            ngettext("%(count)d message cancelled.", "%(count)d messages cancelled.", cancelled) % {"count": cancelled},
+        )
 
 
 @admin.register(MessageTemplate)

@@ -7,10 +7,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Action, permission_required
-from agendazap.forms import add_service_errors
+from agendazap.forms import add_rule_errors, add_service_errors
 from notifications import selectors, services
 from notifications.forms import MessageFilterForm, NotificationSettingsForm, RetryQueueForm, TemplateForm
 from notifications.models import Channel, Kind
@@ -47,7 +48,11 @@ def retry_failed(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise Http404
     count = services.messages_retry_failed(business=request.business, queue=form.cleaned_data["queue"])
-    flash.success(request, _("%(count)d message(s) will be sent again.") % {"count": count})
+    flash.success(
+        request,
+        ngettext("%(count)d message will be sent again.", "%(count)d messages will be sent again.", count)
+        % {"count": count},
+    )
     return redirect("dashboard:messages")
 
 
@@ -118,6 +123,13 @@ def template_edit(request: HttpRequest, kind: str, channel: str) -> HttpResponse
                 return redirect("dashboard:messages-settings")
         except ValidationError as exc:
             add_service_errors(form, exc)
+    elif request.method == "POST":
+        add_rule_errors(
+            form,
+            lambda fields: services.template_validate(
+                kind=kind, channel=channel, body=fields.get("body", ""), subject=fields.get("subject", "")
+            ),
+        )
     if form.errors:
         status = 400
     context = {

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agendazap.errors import DomainError
 from agendazap.events import Actor, Via
@@ -166,7 +167,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         if changed:
             self.message_user(
                 request,
-                _("%(count)d appointment(s) changed to “%(status)s”.")
+                ngettext(
+                    "%(count)d appointment changed to “%(status)s”.",
+                    "%(count)d appointments changed to “%(status)s”.",
+                    changed,
+                )
                 % {"count": changed, "status": AppointmentStatus(status).label},
                 messages.SUCCESS,
             )

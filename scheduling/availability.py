@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def local_datetime(day: date, clock: time, tz: ZoneInfo) -> datetime:
@@ -108,10 +109,24 @@ def slot_refusal(
             return Refusal(_("This time is in the past."))
         if start < now + rules.min_notice:
             minutes = int(rules.min_notice.total_seconds() // 60)
-            return Refusal(_("Bookings need at least %(minutes)d minutes' notice.") % {"minutes": minutes})
+            return Refusal(
+                ngettext(
+                    "Bookings need at least %(minutes)d minute's notice.",
+                    "Bookings need at least %(minutes)d minutes' notice.",
+                    minutes,
+                )
+                % {"minutes": minutes}
+            )
         last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
         if start.astimezone(tz).date() > last_day:
-            return Refusal(_("Bookings open up to %(days)d days ahead.") % {"days": rules.max_days_ahead})
+            return Refusal(
+                ngettext(
+                    "Bookings open up to %(days)d day ahead.",
+                    "Bookings open up to %(days)d days ahead.",
+                    rules.max_days_ahead,
+                )
+                % {"days": rules.max_days_ahead}
+            )
     if not (outside_hours and not online):
         end = start + duration
         if not any(work_start <= start and end <= work_end for work_start, work_end in day.work):

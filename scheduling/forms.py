@@ -4,6 +4,9 @@ Every rule (free times, transitions, who performs what, intervals that overlap) 
 `scheduling.services`; the views put its errors back on these forms.
 """
 
+import itertools
+import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -268,70 +271,193 @@ class ActiveForm(forms.Form):
     )
 
 
-class WorkingHoursForm(forms.Form):
-    """A week: per weekday, `pairs` intervals (start, end); an empty pair is no interval.
+@dataclass
+class HoursDay:
+    """One weekday of the hours editor, as the template lays it out."""
 
-    Two pairs make a day with a break (09:00-12:00 and 13:00-18:00); an empty day is closed.
+    weekday: Weekday
+    closed: forms.BoundField
+    start: forms.BoundField
+    end: forms.BoundField
+    breaks: list[tuple[forms.BoundField, forms.BoundField]]
+    errors: list[str]
+
+    @property
+    def label(self) -> str:
+        return self.weekday.label
+
+
+class WeeklyHoursForm(forms.Form):
+    """A week as people say it: each day open from-to, with breaks, or closed.
+
+    The stored week is a list of intervals (`working_hours_replace`); `intervals()` turns a day
+    open 09:00-18:00 with a break 12:00-13:00 into 09:00-12:00 and 13:00-18:00, and `initial_for`
+    turns the intervals back. `breaks` is how many break rows each day shows (one more than the
+    busiest day has, so there is always an empty one).
     """
 
-    def __init__(self, *args, pairs: int = 2, **kwargs):
+    def __init__(self, *args, breaks: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pairs = pairs
+        self.breaks = max(1, breaks)
         for weekday in Weekday:
-            for pair in range(1, pairs + 1):
-                # Short labels: the template groups each pair under its day (and "after a break").
-                self.fields[self.name(weekday, pair, "start")] = forms.TimeField(
-                    label=_("From"), required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
-                )
-                self.fields[self.name(weekday, pair, "end")] = forms.TimeField(
-                    label=_("Until"), required=False, widget=TIME_WIDGET, input_formats=["%H:%M"]
-                )
+            self.fields[self.name(weekday, "closed")] = forms.BooleanField(label=_("Closed"), required=False)
+            self.fields[self.name(weekday, "start")] = _clock(_("Opens at"))
+            self.fields[self.name(weekday, "end")] = _clock(_("Closes at"))
+            for row in range(1, self.breaks + 1):
+                self.fields[self.name(weekday, "start", row)] = _clock(_("Break from"))
+                self.fields[self.name(weekday, "end", row)] = _clock(_("until"))
 
     @staticmethod
-    def name(weekday: int, pair: int, end: str) -> str:
-        return f"d{weekday}_{end}{pair}"
+    def name(weekday: int, part: str, break_row: int | None = None) -> str:
+        return f"d{int(weekday)}_{part}" if break_row is None else f"d{int(weekday)}_b{break_row}_{part}"
+
+    @staticmethod
+    def breaks_in(data) -> int:
+        """How many break rows a submitted week has."""
+        rows = [int(match[1]) for key in data if (match := _BREAK_FIELD.fullmatch(key))]
+        return max(rows, default=1)
 
     @classmethod
-    def initial_for(cls, hours) -> dict[str, time]:
-        """Fill the week from a professional's WorkingHours rows."""
-        initial, seen = {}, {}
+    def initial_for(cls, hours) -> tuple[dict, int]:
+        """The editor's initial values from WorkingHours rows, and how many break rows it needs."""
+        by_day: dict[int, list[tuple[time, time]]] = {}
         for row in sorted(hours, key=lambda row: (row.weekday, row.start_time)):
-            pair = seen[row.weekday] = seen.get(row.weekday, 0) + 1
-            initial[cls.name(row.weekday, pair, "start")] = row.start_time
-            initial[cls.name(row.weekday, pair, "end")] = row.end_time
-        return initial
-
-    def days(self):
-        """Yield (weekday, [(start field, end field), ...]) for the template."""
+            by_day.setdefault(row.weekday, []).append((row.start_time, row.end_time))
+        initial: dict = {}
+        most = 0
         for weekday in Weekday:
-            yield (
-                weekday,
-                [
-                    (self[self.name(weekday, pair, "start")], self[self.name(weekday, pair, "end")])
-                    for pair in range(1, self.pairs + 1)
+            intervals = by_day.get(int(weekday))
+            if not intervals:
+                initial[cls.name(weekday, "closed")] = True
+                continue
+            initial[cls.name(weekday, "start")] = intervals[0][0]
+            initial[cls.name(weekday, "end")] = intervals[-1][1]
+            gaps = [(end, start) for (_s, end), (start, _e) in itertools.pairwise(intervals) if end < start]
+            for row, (start, end) in enumerate(gaps, start=1):
+                initial[cls.name(weekday, "start", row)] = start
+                initial[cls.name(weekday, "end", row)] = end
+            most = max(most, len(gaps))
+        return initial, most + 1
+
+    def days(self) -> list[HoursDay]:
+        return [
+            HoursDay(
+                weekday=weekday,
+                closed=self[self.name(weekday, "closed")],
+                start=self[self.name(weekday, "start")],
+                end=self[self.name(weekday, "end")],
+                breaks=[
+                    (self[self.name(weekday, "start", row)], self[self.name(weekday, "end", row)])
+                    for row in range(1, self.breaks + 1)
                 ],
+                errors=[error for name in self._day_fields(weekday) for error in self.errors.get(name, [])],
             )
+            for weekday in Weekday
+        ]
+
+    def _day_fields(self, weekday: int) -> list[str]:
+        return [name for name in self.fields if name.startswith(f"d{int(weekday)}_")]
 
     def clean(self):
         cleaned = super().clean()
         for weekday in Weekday:
-            for pair in range(1, self.pairs + 1):
-                start_name, end_name = self.name(weekday, pair, "start"), self.name(weekday, pair, "end")
-                start, end = cleaned.get(start_name), cleaned.get(end_name)
-                if (start is None) != (end is None) and start_name not in self.errors and end_name not in self.errors:
-                    missing = end_name if end is None else start_name
-                    self.add_error(missing, _("Fill in both times, or leave both empty."))
+            if not cleaned.get(self.name(weekday, "closed")) and not any(
+                name in self.errors for name in self._day_fields(weekday)
+            ):
+                self._check_day(weekday, cleaned)
         return cleaned
 
-    def intervals(self) -> list[dict]:
-        """The week as `working_hours_replace` takes it."""
-        return [
-            {"weekday": int(weekday), "start_time": start, "end_time": end}
-            for weekday in Weekday
-            for pair in range(1, self.pairs + 1)
-            if (start := self.cleaned_data.get(self.name(weekday, pair, "start")))
-            and (end := self.cleaned_data.get(self.name(weekday, pair, "end")))
+    def _check_day(self, weekday: int, cleaned: dict) -> None:
+        start_name, end_name = self.name(weekday, "start"), self.name(weekday, "end")
+        start, end = cleaned.get(start_name), cleaned.get(end_name)
+        if start is None or end is None:
+            self.add_error(
+                start_name if start is None else end_name, _("Fill in when the day opens and closes, or tick Closed.")
+            )
+            return
+        if end <= start:
+            self.add_error(end_name, _("The day must close after it opens."))
+            return
+        previous_end = None
+        for row, (break_start, break_end) in self._breaks(weekday, cleaned):
+            here = self.name(weekday, "start", row)
+            if break_start is None or break_end is None:
+                self.add_error(here, _("Fill in both times of the break, or leave both empty."))
+            elif break_end <= break_start:
+                self.add_error(self.name(weekday, "end", row), _("A break must end after it starts."))
+            elif not start < break_start or not break_end < end:
+                self.add_error(
+                    here,
+                    _("The break %(start)s–%(end)s is outside the day (%(open)s–%(close)s).")
+                    % {
+                        "start": f"{break_start:%H:%M}",
+                        "end": f"{break_end:%H:%M}",
+                        "open": f"{start:%H:%M}",
+                        "close": f"{end:%H:%M}",
+                    },
+                )
+            elif previous_end is not None and break_start <= previous_end:
+                self.add_error(
+                    here,
+                    _("The break %(start)s–%(end)s overlaps another break.")
+                    % {"start": f"{break_start:%H:%M}", "end": f"{break_end:%H:%M}"},
+                )
+            else:
+                previous_end = max(previous_end or break_end, break_end)
+
+    def _breaks(self, weekday: int, cleaned: dict) -> list[tuple[int, tuple[time | None, time | None]]]:
+        """The break rows typed, in the order of their start (empty rows left out)."""
+        rows = [
+            (row, (cleaned.get(self.name(weekday, "start", row)), cleaned.get(self.name(weekday, "end", row))))
+            for row in range(1, self.breaks + 1)
         ]
+        typed = [(row, pair) for row, pair in rows if pair != (None, None)]
+        return sorted(typed, key=lambda item: (item[1][0] or time.max, item[0]))
+
+    def intervals(self) -> list[dict]:
+        """The week as `working_hours_replace` takes it: each open day cut by its breaks."""
+        intervals = []
+        for weekday in Weekday:
+            if self.cleaned_data.get(self.name(weekday, "closed")):
+                continue
+            start = self.cleaned_data[self.name(weekday, "start")]
+            for _row, (break_start, break_end) in self._breaks(weekday, self.cleaned_data):
+                intervals.append({"weekday": int(weekday), "start_time": start, "end_time": break_start})
+                start = break_end
+            intervals.append(
+                {"weekday": int(weekday), "start_time": start, "end_time": self.cleaned_data[self.name(weekday, "end")]}
+            )
+        return intervals
+
+    @classmethod
+    def copied(cls, data, *, source: int, breaks: int) -> dict:
+        """`data` with day `source`'s hours and breaks typed on every other day too."""
+        copy = {key: data.getlist(key) if hasattr(data, "getlist") else data[key] for key in data}
+        copy = {key: value[-1] if isinstance(value, list) and value else value for key, value in copy.items()}
+        parts = ["closed", "start", "end"]
+        for weekday in Weekday:
+            if weekday == source:
+                continue
+            for part in parts:
+                cls._copy_key(copy, cls.name(source, part), cls.name(weekday, part))
+            for row in range(1, breaks + 1):
+                for part in ("start", "end"):
+                    cls._copy_key(copy, cls.name(source, part, row), cls.name(weekday, part, row))
+        return copy
+
+    @staticmethod
+    def _copy_key(data: dict, source: str, target: str) -> None:
+        if source in data:
+            data[target] = data[source]
+        else:  # an unticked checkbox sends nothing
+            data.pop(target, None)
+
+
+_BREAK_FIELD = re.compile(r"d[0-6]_b([0-9]{1,2})_(?:start|end)")
+
+
+def _clock(label) -> forms.TimeField:
+    return forms.TimeField(label=label, required=False, widget=TIME_WIDGET, input_formats=["%H:%M"])
 
 
 # --- Time off and rules -----------------------------------------------------------------------
@@ -369,7 +495,8 @@ class BookingRulesForm(forms.Form):
     slot_interval_minutes = forms.IntegerField(
         label=_("Slot interval (minutes)"),
         required=False,
-        min_value=0,
+        min_value=5,
+        error_messages={"min_value": _("Must be at least 5 minutes, or empty.")},
         max_value=1440,
         help_text=_("How often a time is offered. Empty: every service's own duration."),
     )

@@ -40,7 +40,16 @@ class TeamMembersView(TeamAPIView):
 
     @extend_schema(request=TeamInviteInputSerializer, responses={201: TeamMemberSerializer}, tags=["team"])
     def post(self, request: Request) -> Response:
-        data = validated(TeamInviteInputSerializer, request.data)
+        data = validated(
+            TeamInviteInputSerializer,
+            request.data,
+            check=lambda shaped: team.invitation_validate(
+                business=request.business,
+                email=shaped.get("email"),
+                role=shaped.get("role"),
+                professional_id=shaped.get("professional_id"),
+            ),
+        )
         invitation = team.invitation_create(business=request.business, invited_by=request.user, **data)
         return Response(_row(invitation), status=status.HTTP_201_CREATED)
 

@@ -43,9 +43,17 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterInputSerializer, responses={201: AuthTokensSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        data = RegisterInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        data = validated(
+            RegisterInputSerializer,
+            request.data,
+            check=lambda shaped: services.user_register_validate(
+                email=shaped.get("email"),
+                password=shaped.get("password"),
+                template_type=shaped.get("template_type"),
+                whatsapp_number=shaped.get("whatsapp_number"),
+            ),
+        )
+        user = services.user_register(**data)
         return _tokens_response(user, services.tokens_issue(user=user), status_code=status.HTTP_201_CREATED)
 
 

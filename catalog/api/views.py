@@ -64,7 +64,11 @@ class ServiceListView(BusinessAPIView):
 
     @extend_schema(request=ServiceCreateInputSerializer, responses={201: ServiceSerializer}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        data = validated(ServiceCreateInputSerializer, request.data)
+        data = validated(
+            ServiceCreateInputSerializer,
+            request.data,
+            check=lambda shaped: services.service_validate(business=request.business, data=shaped, creating=True),
+        )
         service = services.service_create(business=request.business, data=data)
         return Response(_service_body(request, service), status=status.HTTP_201_CREATED)
 
@@ -81,7 +85,11 @@ class ServiceDetailView(BusinessAPIView):
     @extend_schema(request=ServiceInputSerializer, responses={200: ServiceSerializer}, tags=TAGS)
     def put(self, request: Request, service_id) -> Response:
         service = selectors.service_get(business=request.business, service_id=service_id)
-        data = validated(ServiceInputSerializer, request.data)
+        data = validated(
+            ServiceInputSerializer,
+            request.data,
+            check=lambda shaped: services.service_validate(business=request.business, data=shaped, creating=False),
+        )
         service = services.service_update(service=service, data=data)
         return Response(_service_body(request, service))
 

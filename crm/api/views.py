@@ -67,9 +67,12 @@ class ClientListView(BusinessAPIView):
 
     @extend_schema(request=ClientCreateInputSerializer, responses={201: ClientSerializer}, tags=["clients"])
     def post(self, request: Request) -> Response:
-        client = services.client_create(
-            business=request.business, data=validated(ClientCreateInputSerializer, request.data)
+        data = validated(
+            ClientCreateInputSerializer,
+            request.data,
+            check=lambda shaped: services.client_validate(business=request.business, data=shaped),
         )
+        client = services.client_create(business=request.business, data=data)
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
@@ -90,7 +93,12 @@ class ClientDetailView(BusinessAPIView):
         client = selectors.client_get(
             business=request.business, client_id=client_id, professional_scope=_scope(request)
         )
-        client = services.client_update(client=client, data=validated(ClientInputSerializer, request.data))
+        data = validated(
+            ClientInputSerializer,
+            request.data,
+            check=lambda shaped: services.client_validate(business=request.business, data=shaped, client=client),
+        )
+        client = services.client_update(client=client, data=data)
         return Response(ClientSerializer(client).data)
 
     @extend_schema(request=ClientInputSerializer, responses={200: ClientSerializer}, tags=["clients"])

@@ -221,7 +221,13 @@ class TemplateDetailView(BusinessAPIView):
 
     @extend_schema(request=TemplateInputSerializer, responses={200: TemplateSerializer}, tags=["notifications"])
     def put(self, request: Request, kind: str, channel: str) -> Response:
-        data = validated(TemplateInputSerializer, request.data)
+        data = validated(
+            TemplateInputSerializer,
+            request.data,
+            check=lambda shaped: services.template_validate(
+                kind=kind, channel=channel, body=shaped.get("body", ""), subject=shaped.get("subject", "")
+            ),
+        )
         template = services.template_save(
             business=request.business, kind=kind, channel=channel, body=data["body"], subject=data.get("subject", "")
         )

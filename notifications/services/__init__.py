@@ -27,6 +27,7 @@ from notifications.services.texts import (
     template_preview,
     template_reset,
     template_save,
+    template_validate,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "template_preview",
     "template_reset",
     "template_save",
+    "template_validate",
 ]

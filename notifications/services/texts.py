@@ -180,18 +180,31 @@ def template_get(*, business: Business, kind: str, channel: str) -> tuple[str, s
 
 @transaction.atomic
 def template_save(*, business: Business, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
-    if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT):
-        raise _invalid("kind", _("This kind of message has no editable text."))
-    if channel not in Channel.values:
-        raise _invalid("channel", _("Choose whatsapp or email."))
-    body = (body or "").strip()
-    if not body:
-        raise _invalid("body", _("This field is required."))
-    texts_validate(channel=channel, body=body, subject=subject or "")
+    template_validate(kind=kind, channel=channel, body=body, subject=subject)
+    body = body.strip()
     template, _created = MessageTemplate.objects.update_or_create(
         business=business, kind=kind, channel=channel, defaults={"body": body, "subject": (subject or "").strip()}
     )
     return template
+
+
+def template_validate(*, kind: str, channel: str, body: str, subject: str = "") -> None:
+    """Check a text as `template_save` would, every error at once, writing nothing."""
+    errors: dict[str, list[str]] = {}
+    if kind not in Kind.values or kind in (Kind.REPLY, Kind.TEST, Kind.ACCOUNT):
+        errors["kind"] = [_("This kind of message has no editable text.")]
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose whatsapp or email.")]
+    if not (body or "").strip():
+        errors["body"] = [_("This field is required.")]
+    if channel in Channel.values:
+        try:
+            texts_validate(channel=channel, body=(body or "").strip(), subject=subject or "")
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 def template_reset(*, business: Business, kind: str, channel: str) -> None:
@@ -215,10 +228,6 @@ def texts_validate(*, channel: str, body: str, subject: str) -> None:
             errors[field] = exc.messages
     if errors:
         raise ValidationError(errors)
-
-
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
 
 
 def template_preview(

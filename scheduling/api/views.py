@@ -112,11 +112,19 @@ class AppointmentListView(BusinessAPIView):
         request=AppointmentCreateInputSerializer, responses={201: AppointmentSerializer}, tags=["appointments"]
     )
     def post(self, request: Request) -> Response:
-        data = validated(AppointmentCreateInputSerializer, request.data)
+        data = validated(AppointmentCreateInputSerializer, request.data, check=_client_details_check)
         appointment = services.appointment_book(
             business=request.business, actor=_actor(request), professional_scope=_scope(request), **data
         )
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+
+def _client_details_check(shaped: dict) -> None:
+    """A new booking's client name and number, checked beside the body's other errors."""
+    if not shaped.get("client_id"):
+        services.client_details_validate(
+            client_name=shaped.get("client_name"), client_whatsapp=shaped.get("client_whatsapp")
+        )
 
 
 class AppointmentDetailView(BusinessAPIView):
@@ -275,9 +283,12 @@ class ProfessionalDetailView(BusinessAPIView):
     @extend_schema(request=ProfessionalInputSerializer, responses={200: ProfessionalSerializer}, tags=["professionals"])
     def put(self, request: Request, professional_id) -> Response:
         professional = selectors.professional_get(business=request.business, professional_id=professional_id)
-        services.professional_update(
-            professional=professional, data=validated(ProfessionalInputSerializer, request.data)
+        data = validated(
+            ProfessionalInputSerializer,
+            request.data,
+            check=lambda shaped: services.professional_validate(professional=professional, data=shaped),
         )
+        services.professional_update(professional=professional, data=data)
         professional = selectors.professional_get(business=request.business, professional_id=professional_id)
         return Response(ProfessionalSerializer(professional).data)
 

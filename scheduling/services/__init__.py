@@ -10,6 +10,7 @@ from scheduling.services.booking import (
     appointment_set_status,
     appointment_update,
 )
+from scheduling.services.common import client_details_validate
 from scheduling.services.online import (
     SlotTaken,
     appointment_book_online,
@@ -34,6 +35,7 @@ from scheduling.services.setup import (
     professional_create,
     professional_deactivate,
     professional_update,
+    professional_validate,
     time_off_create,
     time_off_delete,
     time_off_update,
@@ -58,9 +60,11 @@ __all__ = [
     "appointment_update",
     "booking_rules_update",
     "business_setup",
+    "client_details_validate",
     "professional_create",
     "professional_deactivate",
     "professional_update",
+    "professional_validate",
     "public_booking_allowed",
     "status_change_check",
     "time_off_create",

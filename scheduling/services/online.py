@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Business
 from agendazap import events
@@ -121,7 +122,11 @@ def _check_client_notice(appointment: Appointment, now: datetime) -> None:
         raise ValidationError(
             {
                 "status": [
-                    _("Changes online close %(hours)d hours before the start. Please contact the business.")
+                    ngettext(
+                        "Changes online close %(hours)d hour before the start. Please contact the business.",
+                        "Changes online close %(hours)d hours before the start. Please contact the business.",
+                        hours,
+                    )
                     % {"hours": hours}
                 ]
             }

@@ -84,10 +84,13 @@ def booking_rules_update(*, business: Business, data: dict[str, Any]) -> Booking
     changed = [field for field in RULE_FIELDS if field in data]
     for field in changed:
         setattr(rules, field, data[field])
+    errors = {}
     if rules.slot_interval_minutes is not None and rules.slot_interval_minutes < 5:
-        raise ValidationError({"slot_interval_minutes": [_("Must be at least 5 minutes, or empty.")]})
+        errors["slot_interval_minutes"] = [_("Must be at least 5 minutes, or empty.")]
     if rules.online_booking_status not in OnlineBookingStatus.values:
-        raise ValidationError({"online_booking_status": [_("Choose pending or confirmed.")]})
+        errors["online_booking_status"] = [_("Choose pending or confirmed.")]
+    if errors:
+        raise ValidationError(errors)
     if changed:
         rules.save(update_fields=[*changed, "updated_at"])
     return rules

@@ -59,23 +59,46 @@ def professional_create(*, business: Business, name: str, service_ids: list | No
     return professional
 
 
+def professional_validate(*, professional: Professional, data: dict[str, Any]) -> tuple[str | None, list | None]:
+    """Check a change as `professional_update` would, every error at once, writing nothing.
+
+    Return the name and the services named (None for what `data` leaves as it is).
+    """
+    errors: dict[str, list[str]] = {}
+    name = performed = None
+    if "name" in data:
+        try:
+            name = required_text(data["name"], "name")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if "is_active" in data and not data["is_active"] and professional.is_owner:
+        errors["is_active"] = [_("The owner cannot be deactivated.")]
+    if "service_ids" in data:
+        try:
+            performed = _owner_services(professional.business, data["service_ids"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return name, performed
+
+
 @transaction.atomic
 def professional_update(*, professional: Professional, data: dict[str, Any]) -> Professional:
+    name, performed = professional_validate(professional=professional, data=data)
     fields = []
-    if "name" in data:
-        professional.name = required_text(data["name"], "name")
+    if name is not None:
+        professional.name = name
         fields.append("name")
     if "is_active" in data:
-        if not data["is_active"] and professional.is_owner:
-            raise ValidationError({"is_active": [_("The owner cannot be deactivated.")]})
         if data["is_active"] and not professional.is_active:
             plan_check(business=professional.business, resource=Resource.PROFESSIONALS)
         professional.is_active = bool(data["is_active"])
         fields.append("is_active")
     if fields:
         professional.save(update_fields=[*fields, "updated_at"])
-    if "service_ids" in data:
-        professional.services.set(_owner_services(professional.business, data["service_ids"]))
+    if performed is not None:
+        professional.services.set(performed)
     return professional
 
 

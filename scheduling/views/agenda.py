@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import Action, permission_required
 from agendazap.errors import Conflict, DomainError
 from agendazap.events import ActorKind, Via
-from agendazap.forms import add_domain_error, add_service_errors
+from agendazap.forms import add_domain_error, add_rule_errors, add_service_errors
 from catalog import selectors as catalog_selectors
 from crm import selectors as client_selectors
 from scheduling import selectors, services
@@ -199,6 +199,13 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                     },
                 )
                 return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
+    elif is_post:
+        add_rule_errors(
+            book,
+            lambda fields: services.client_details_validate(
+                client_name=fields.get("client_name"), client_whatsapp=fields.get("client_whatsapp")
+            ),
+        )
     context = {
         "query": query,
         "form": book,

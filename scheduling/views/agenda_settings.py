@@ -1,7 +1,5 @@
 """Dashboard pages of the agenda's settings: professionals, their hours, time off and booking rules."""
 
-from collections import Counter
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,9 +20,9 @@ from scheduling.forms import (
     ProfessionalCreateForm,
     ProfessionalForm,
     TimeOffForm,
-    WorkingHoursForm,
+    WeeklyHoursForm,
 )
-from scheduling.models import Professional
+from scheduling.models import Professional, Weekday
 from scheduling.views.common import business_professionals, status_of
 
 
@@ -84,18 +82,12 @@ def professional_create(request: HttpRequest) -> HttpResponse:
     return _settings(request, professional_form=form, status=status)
 
 
-def _hour_pairs(professional: Professional) -> int:
-    """Two intervals a day, or more when the week already has more (set through the API)."""
-    per_day = Counter(row.weekday for row in professional.working_hours.all())
-    return max(2, *per_day.values()) if per_day else 2
-
-
 def _professional_page(
     request: HttpRequest,
     professional: Professional,
     *,
     form: ProfessionalForm | None = None,
-    hours_form: WorkingHoursForm | None = None,
+    hours_form: WeeklyHoursForm | None = None,
     active_form: ActiveForm | None = None,
     status: int | None = None,
 ) -> HttpResponse:
@@ -108,8 +100,8 @@ def _professional_page(
         }
         form = ProfessionalForm(initial=initial, services=all_services)
     if hours_form is None:
-        hours = list(professional.working_hours.all())
-        hours_form = WorkingHoursForm(initial=WorkingHoursForm.initial_for(hours), pairs=_hour_pairs(professional))
+        initial, breaks = WeeklyHoursForm.initial_for(professional.working_hours.all())
+        hours_form = WeeklyHoursForm(initial=initial, breaks=breaks)
     context = {
         "professional": professional,
         "form": form,
@@ -175,17 +167,37 @@ def professional_active(request: HttpRequest, professional_id) -> HttpResponse:
 @permission_required(Action.SETTINGS_MANAGE)
 @require_POST
 def professional_hours(request: HttpRequest, professional_id) -> HttpResponse:
+    """Save the week; or, with `copy_from` or `add_break`, show it again changed and unsaved."""
     professional = selectors.professional_get(business=request.business, professional_id=professional_id)
-    form = WorkingHoursForm(request.POST, pairs=_hour_pairs(professional))
-    if form.is_valid():
-        try:
-            services.working_hours_replace(professional=professional, intervals=form.intervals())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Weekly hours saved."))
-            return redirect("dashboard:settings-professional", professional_id=professional.pk)
-    return _professional_page(request, professional, hours_form=form)
+    breaks = WeeklyHoursForm.breaks_in(request.POST)
+    data = request.POST
+    if "add_break" in request.POST:
+        breaks += 1
+    elif (source := _weekday_in(request.POST.get("copy_from"))) is not None:
+        data = WeeklyHoursForm.copied(request.POST, source=source, breaks=breaks)
+        messages.info(
+            request,
+            _("%(day)s's hours and breaks are now on every day. Save to keep them.") % {"day": Weekday(source).label},
+        )
+    else:
+        form = WeeklyHoursForm(data, breaks=breaks)
+        if form.is_valid():
+            try:
+                services.working_hours_replace(professional=professional, intervals=form.intervals())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Weekly hours saved."))
+                return redirect("dashboard:settings-professional", professional_id=professional.pk)
+        return _professional_page(request, professional, hours_form=form)
+    form = WeeklyHoursForm(data, breaks=breaks)
+    form.is_valid()  # show what is wrong with the week as it now stands
+    status = 400 if form.errors else 200
+    return _professional_page(request, professional, hours_form=form, status=status)
+
+
+def _weekday_in(value: str | None) -> int | None:
+    return int(value) if value in {str(int(weekday)) for weekday in Weekday} else None
 
 
 @login_required

@@ -69,7 +69,7 @@ def test_new_client_errors_are_shown_beside_the_fields(logged_in, business):
     duplicate = logged_in.post("/dashboard/clients/new/", {"name": "Ana", "whatsapp": "11 98888-1234"})
 
     assert bad.status_code == 400
-    assert set(bad.context["form"].errors) == {"name", "email"}
+    assert set(bad.context["form"].errors) == {"name", "email", "whatsapp"}  # the number too, at once
     assert duplicate.status_code == 400
     assert list(duplicate.context["form"].errors) == ["whatsapp"]
     assert 'id="id_whatsapp_error"' in duplicate.content.decode()

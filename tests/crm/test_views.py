@@ -143,8 +143,8 @@ def test_client_detail_shows_figures_badge_and_history(logged_in, regular):
     assert response.status_code == 200
     content = response.content.decode()
     assert "Joana Prado" in content and "Cliente frequente" in content
-    assert "R$ 200,00" in content  # four completed visits of R$ 50
-    assert "Tíquete médio" in content and "R$ 50,00" in content
+    assert "R$\xa0200,00" in content  # four completed visits of R$ 50
+    assert "Tíquete médio" in content and "R$\xa050,00" in content
     assert "Faltas" in content and "Não compareceu" in content
     assert content.count("Concluído") >= 4  # the history, newest first
     assert "64<small>/100</small>" in content  # 100 × (0.5 × 0.4 + 0.3 × (1 − 7/120) + 0.2 × 0.8)

@@ -327,22 +327,23 @@ def test_settings_page_renders_professionals_time_off_and_rules(logged_in, pro):
     assert 'value="09:00"' in detail.content.decode() and 'value="18:00"' in detail.content.decode()
 
 
-def hours_form(**days: list[tuple[str, str]]) -> dict:
-    """The hours editor's fields; days by English name, each with up to two (start, end) pairs."""
+def hours_form(**days: tuple[str, str, list[tuple[str, str]]]) -> dict:
+    """The hours editor's fields; days by English name as (opens, closes, breaks); other days closed."""
     names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
     data = {}
     for weekday, name in enumerate(names):
-        for pair in (1, 2):
-            data[f"d{weekday}_start{pair}"] = ""
-            data[f"d{weekday}_end{pair}"] = ""
-        for pair, (start, end) in enumerate(days.get(name, []), start=1):
-            data[f"d{weekday}_start{pair}"] = start
-            data[f"d{weekday}_end{pair}"] = end
+        opens, closes, breaks = days.get(name, ("", "", []))
+        if name not in days:
+            data[f"d{weekday}_closed"] = "on"
+        data[f"d{weekday}_start"], data[f"d{weekday}_end"] = opens, closes
+        for row in range(1, max(len(breaks), 1) + 1):
+            start, end = breaks[row - 1] if row <= len(breaks) else ("", "")
+            data[f"d{weekday}_b{row}_start"], data[f"d{weekday}_b{row}_end"] = start, end
     return data
 
 
 def test_hours_editor_saves_a_break_and_availability_follows(logged_in, service, pro, monday):
-    form = hours_form(monday=[("09:00", "12:00"), ("13:00", "18:00")])
+    form = hours_form(monday=("09:00", "18:00", [("12:00", "13:00")]))
 
     response = logged_in.post(f"/dashboard/settings/agenda/professionals/{pro.pk}/hours/", form)
 
@@ -360,9 +361,12 @@ def test_hours_editor_saves_a_break_and_availability_follows(logged_in, service,
 @pytest.mark.parametrize(
     ("days", "message"),
     [
-        ({"monday": [("12:00", "09:00")]}, "12:00 deve ser antes de 09:00"),
-        ({"monday": [("09:00", "")]}, "Preencha os dois horários"),
-        ({"monday": [("09:00", "13:00"), ("12:00", "18:00")]}, "12:00-18:00"),
+        ({"monday": ("12:00", "09:00", [])}, "O dia precisa fechar depois de abrir."),
+        ({"monday": ("09:00", "", [])}, "Preencha quando o dia abre e fecha, ou marque Fechado."),
+        ({"monday": ("09:00", "18:00", [("12:00", "")])}, "Preencha os dois horários do intervalo"),
+        ({"monday": ("09:00", "18:00", [("12:00", "13:00"), ("12:30", "14:00")])}, "12:30–14:00 se sobrepõe"),
+        ({"monday": ("09:00", "18:00", [("18:30", "19:00")])}, "fora do dia (09:00–18:00)"),
+        ({"monday": ("09:00", "18:00", [("13:00", "12:00")])}, "O intervalo precisa terminar depois de começar."),
     ],
 )
 def test_hours_editor_refuses_bad_weeks_and_keeps_the_old_one(logged_in, pro, days, message):
