@@ -116,7 +116,7 @@ def test_the_clients_question_says_what_will_happen(client, business, manage_url
     assert page.status_code == 200
     content = page.content.decode()
     assert 'id="cancel-confirm"' in content and "Cancelar este agendamento?" in content
-    assert re.search(r"<br>segunda-feira, \d+ de [a-zç]+, 10:00</p>", content)  # month names in lowercase
+    assert re.search(r"<br>Segunda-feira, \d+ de [a-zç]+, 10:00</p>", content)  # month names in lowercase
     assert "Seu horário fica livre para outros clientes." in content
     assert f"{business.name} é avisado, e você recebe uma confirmação por WhatsApp ou e-mail." in content
     assert f'href="{manage_url}" data-dialog-close>Voltar' in content
