@@ -328,6 +328,7 @@ def calendar_data(
     time_off = list(
         TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start)
         .filter(Q(professional__isnull=True) | Q(professional__in=ids))
+        .select_related("professional")
         .order_by("start_time")
     )
     appointments = Appointment.objects.filter(

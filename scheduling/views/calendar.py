@@ -100,6 +100,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
             "next_date": (day + step).isoformat(),
             "professional": chosen if len(shown) == 1 and chosen else "",
             "cell_professional": cell_professional,
+            "appointments": loaded.appointments,
             "count": len(loaded.appointments),
         }
     )
@@ -202,8 +203,12 @@ def agenda_block(request: HttpRequest) -> HttpResponse:
             )
             view = form.cleaned_data["view"] if form.cleaned_data["view"] in (CalendarForm.WEEK,) else CalendarForm.DAY
             return redirect(calendar_url(start.date(), view=view))
+    chosen = request.POST.get("professional", "")
     slot = CalendarSlotForm(
-        {"start": request.POST.get("start", ""), "professional": request.POST.get("professional", "")},
+        {
+            "start": request.POST.get("start", ""),
+            "professional": chosen if any(str(pro.pk) == chosen for pro in professionals) else "",
+        },
         professionals=professionals,
     )
     return _slot_page(request, slot, form, status=400)
