@@ -114,6 +114,11 @@
     popover(block);
   }, true);
 
+  // A link is natively draggable: that drag would swallow the pointer events this one needs.
+  grid.addEventListener("dragstart", (event) => {
+    if (event.target.closest && event.target.closest(".cal-appt")) event.preventDefault();
+  });
+
   grid.addEventListener("pointerdown", (event) => {
     const block = event.target.closest(".cal-appt");
     // Touch scrolls the grid; a phone moves through the popover's "Move" link.
@@ -168,12 +173,13 @@
     body.append("time", state.target.time);
     body.append("professional", state.target.column.dataset.professional);
     if (outsideHours) body.append("outside_hours", "on");
-    const csrf = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    // Every page has a form with the token (the header's log-out form); the cookie may be HttpOnly.
+    const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
     const response = await fetch(state.block.dataset.moveUrl, {
       method: "POST",
       body,
       credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrf ? decodeURIComponent(csrf[1]) : "" },
+      headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf.value : "" },
     });
     return { status: response.status, answer: await response.json() };
   }
