@@ -54,14 +54,15 @@ class SlotField(forms.Field):
 
 
 # --- Agenda -----------------------------------------------------------------------------------
+CALENDAR_VIEWS = [("day", _("Day")), ("week", _("Week"))]
+
+
 class CalendarForm(forms.Form):
     """The calendar's view (a day or a week), date, professional and status (sent with GET)."""
 
     DAY, WEEK = "day", "week"
 
-    view = forms.ChoiceField(
-        label=_("View"), required=False, choices=[(DAY, _("Day")), (WEEK, _("Week"))], widget=forms.HiddenInput
-    )
+    view = forms.ChoiceField(label=_("View"), required=False, choices=CALENDAR_VIEWS, widget=forms.HiddenInput)
     date = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET)
     professional = forms.ChoiceField(label=_("Professional"), required=False)
     status = forms.ChoiceField(
@@ -80,6 +81,7 @@ class CalendarSlotForm(forms.Form):
 
     start = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M"])
     professional = forms.ChoiceField(label=_("Professional"), required=False)
+    view = forms.ChoiceField(required=False, choices=CALENDAR_VIEWS)  # the calendar to go back to
 
     def __init__(self, *args, professionals, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,7 +117,7 @@ class BlockTimeForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Lunch, errand, training…")}),
     )
-    view = forms.CharField(required=False, widget=forms.HiddenInput)  # the calendar to go back to
+    view = forms.ChoiceField(required=False, choices=CALENDAR_VIEWS, widget=forms.HiddenInput)
 
     def __init__(self, *args, professionals, **kwargs):
         super().__init__(*args, **kwargs)

@@ -127,9 +127,7 @@ def _slot_page(request: HttpRequest, slot: CalendarSlotForm, block: BlockTimeFor
                         None
                     )
                 ),
-                "back_url": calendar_url(
-                    start.date(), professional=professional.pk if scope is None and professional else None
-                ),
+                "back_url": calendar_url(start.date(), view=slot.cleaned_data["view"] or CalendarForm.DAY),
             }
         )
         if professional is not None:
@@ -137,7 +135,12 @@ def _slot_page(request: HttpRequest, slot: CalendarSlotForm, block: BlockTimeFor
             context["refusal"] = _outside_hours(business, professional, start.replace(tzinfo=tz))
         if block is None:
             context["block_form"] = BlockTimeForm(
-                initial={"professional": chosen, "start": start.strftime("%Y-%m-%dT%H:%M"), "minutes": 60},
+                initial={
+                    "professional": chosen,
+                    "start": start.strftime("%Y-%m-%dT%H:%M"),
+                    "minutes": 60,
+                    "view": slot.cleaned_data["view"],
+                },
                 professionals=professionals,
             )
     else:
@@ -201,13 +204,13 @@ def agenda_block(request: HttpRequest) -> HttpResponse:
                     "name": row.professional.name,
                 },
             )
-            view = form.cleaned_data["view"] if form.cleaned_data["view"] in (CalendarForm.WEEK,) else CalendarForm.DAY
-            return redirect(calendar_url(start.date(), view=view))
+            return redirect(calendar_url(start.date(), view=form.cleaned_data["view"] or CalendarForm.DAY))
     chosen = request.POST.get("professional", "")
     slot = CalendarSlotForm(
         {
             "start": request.POST.get("start", ""),
             "professional": chosen if any(str(pro.pk) == chosen for pro in professionals) else "",
+            "view": form.cleaned_data.get("view", "") if hasattr(form, "cleaned_data") else "",
         },
         professionals=professionals,
     )

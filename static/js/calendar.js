@@ -18,6 +18,21 @@
   const SNAP = 5;
   const pad = (n) => String(n).padStart(2, "0");
 
+  // A wide screen has room for the filters: open them (a phone keeps the grid higher up).
+  const filters = document.querySelector(".cal-filter-box");
+  if (filters && window.matchMedia("(min-width: 48rem)").matches) filters.open = true;
+
+  // The line of now moves with the clock while the page stays open.
+  const nowLine = grid.querySelector(".cal-now");
+  if (nowLine) {
+    const last = Number(grid.style.getPropertyValue("--len"));
+    setInterval(() => {
+      const at = Number(nowLine.style.getPropertyValue("--at")) + 1;
+      if (at >= last) nowLine.remove();
+      else nowLine.style.setProperty("--at", at);
+    }, 60_000);
+  }
+
   // Open the day where work is happening: now on today, else the first open time.
   const now = grid.querySelector(".cal-now");
   const firstOpen = grid.querySelector(".cal-cell.is-open");
@@ -123,6 +138,7 @@
     const block = event.target.closest(".cal-appt");
     // Touch scrolls the grid; a phone moves through the popover's "Move" link.
     if (!block || !block.dataset.movable || event.pointerType !== "mouse" || event.button !== 0) return;
+    event.preventDefault(); // no text selection while dragging
     const rect = block.getBoundingClientRect();
     drag = { block, startX: event.clientX, startY: event.clientY, grabY: event.clientY - rect.top, moved: false };
   });

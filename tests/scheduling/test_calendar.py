@@ -36,7 +36,8 @@ def ana(business):
 def cell(content: str, start: str, professional=None) -> str:
     """The state of the grid's cell at `start` ("open", "closed" or "off"), for a professional."""
     who = rf"&amp;professional={professional.pk}" if professional else ""
-    found = re.search(rf'class="cal-cell is-(\w+)[^"]*" href="/dashboard/agenda/slot/\?start={start}{who}"', content)
+    href = rf'/dashboard/agenda/slot/\?start={start}{who}(?:&amp;view=week)?"'
+    found = re.search(rf'class="cal-cell is-(\w+)[^"]*" href="{href}', content)
     assert found, f"no cell at {start}"
     return found.group(1)
 

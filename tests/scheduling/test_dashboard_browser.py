@@ -61,6 +61,7 @@ def cell(page, day, clock: str, professional):
 def drag_block_to(page, block, target) -> None:
     """Press on the block's top edge, carry it to the target cell's top, and let go."""
     block.scroll_into_view_if_needed()
+    target.scroll_into_view_if_needed()  # both on screen: the drop is where the pointer is
     source = block.bounding_box()
     grab_x, grab_y = source["x"] + source["width"] / 2, source["y"] + 6
     page.mouse.move(grab_x, grab_y)
