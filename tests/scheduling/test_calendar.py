@@ -451,3 +451,19 @@ def test_instants_are_read_in_the_business_zone(client, monday):
     assert move(client, appointment, monday, "14:00", appointment.professional).status_code == 302
     appointment.refresh_from_db()
     assert appointment.start_time == at(monday, 14, tz=ZoneInfo("America/Manaus"))
+
+
+def test_a_week_of_everyone_puts_overlapping_appointments_side_by_side(logged_in, service, pro, ana, monday):
+    AppointmentFactory(service=service, professional=pro, start_time=at(monday, 10), client_name="Lado A")
+    AppointmentFactory(service=service, professional=ana, start_time=at(monday, 10, 30), client_name="Lado B")
+    AppointmentFactory(service=service, professional=ana, start_time=at(monday, 14), client_name="Sozinha")
+
+    content = logged_in.get(f"/dashboard/agenda/?view=week&date={monday}").content.decode()
+
+    lanes = {
+        name: re.search(r"--lane: (\d); --lanes: (\d)", block).groups()
+        for block in blocks(content)
+        for name in ("Lado A", "Lado B", "Sozinha")
+        if name in block
+    }
+    assert lanes == {"Lado A": ("0", "2"), "Lado B": ("1", "2"), "Sozinha": ("0", "1")}
