@@ -53,7 +53,8 @@ def agenda(request: HttpRequest) -> HttpResponse:
         data["professional"] = data.pop("professional_id")[0]
     if not data.get("date"):
         data["date"] = today.isoformat()
-    professionals = business_professionals(business, professional_scope=scope)
+    # Inactive professionals too: one may still have appointments to see to.
+    professionals = business_professionals(business, include_inactive=True, professional_scope=scope)
     form = CalendarForm(data, professionals=professionals)
     context = {"form": form, "today": today, "grid": None, "view": CalendarForm.DAY, "day": today}
     if not form.is_valid():
@@ -76,6 +77,10 @@ def agenda(request: HttpRequest) -> HttpResponse:
         last_day=days[-1],
         status=form.cleaned_data["status"] or None,
     )
+    if not chosen:
+        # Everyone active, and an inactive professional only on days it still has appointments.
+        booked = {appointment.professional_id for appointment in loaded.appointments}
+        shown = [professional for professional in shown if professional.is_active or professional.pk in booked]
     rules = selectors.booking_rules_get(business=business)
     grid = agenda_grid.build_grid(
         days=days,
@@ -98,7 +103,6 @@ def agenda(request: HttpRequest) -> HttpResponse:
             "days": days,
             "previous_date": (day - step).isoformat(),
             "next_date": (day + step).isoformat(),
-            "professional": chosen if len(shown) == 1 and chosen else "",
             "cell_professional": cell_professional,
             "appointments": loaded.appointments,
             "count": len(loaded.appointments),

@@ -467,3 +467,16 @@ def test_a_week_of_everyone_puts_overlapping_appointments_side_by_side(logged_in
         if name in block
     }
     assert lanes == {"Lado A": ("0", "2"), "Lado B": ("1", "2"), "Sozinha": ("0", "1")}
+
+
+def test_an_inactive_professional_shows_only_where_it_still_has_appointments(logged_in, service, pro, ana, monday):
+    ana.is_active = False
+    ana.save(update_fields=["is_active"])
+    AppointmentFactory(service=service, professional=ana, start_time=at(monday, 10), client_name="Ainda Marcada")
+
+    with_booking = logged_in.get(f"/dashboard/agenda/?date={monday}").content.decode()
+    without = logged_in.get(f"/dashboard/agenda/?date={monday + timedelta(days=1)}").content.decode()
+
+    assert re.findall(r'<span class="cal-pro">([^<]+)</span>', with_booking) == [pro.name, "Ana Paula"]
+    assert "Ainda Marcada" in with_booking
+    assert re.findall(r'<span class="cal-pro">([^<]+)</span>', without) == [pro.name]
