@@ -172,11 +172,15 @@ def build_grid(
     columns = []
     for (day, professional), (working, closed, booked) in spans_of.items():
         column = Column(day=day, professional=professional, is_today=day == today)
-        # Time off for a whole business closes every professional; per professional, only theirs.
         closed_spans = [(span, row) for row in closed for span in _spans([(row.start_time, row.end_time)], day, tz)]
+        # In a column of everyone, one professional's time off leaves the others open: only the
+        # business's own closing shades it (the time off still shows, named).
+        shading = [
+            span for span, row in closed_spans if professional is not None or len(ids) == 1 or not row.professional_id
+        ]
         for minute in range(first, last, row_minutes):
             end = minute + row_minutes
-            if any(start < end and minute < stop for (start, stop), _row in closed_spans):
+            if any(start < end and minute < stop for start, stop in shading):
                 state = "off"
             elif any(start <= minute and end <= stop for start, stop in working):
                 state = "open"

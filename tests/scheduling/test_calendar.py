@@ -138,6 +138,13 @@ def test_the_week_runs_monday_to_sunday_and_names_each_appointments_professional
     assert heads[0][1] == monday.strftime("%d/%m")
     (block,) = blocks(content)
     assert "Na Quarta" in block and "Ana Paula" in block
+    # Ana's time off leaves the owner working: the column of everyone stays open, and says whose it is.
+    TimeOff.objects.create(business=business, professional=ana, start_time=at(monday, 12), end_time=at(monday, 13))
+    content = logged_in.get(f"/dashboard/agenda/?view=week&date={wednesday}").content.decode()
+    assert cell(content, f"{monday}T12:00") == "open" and "Bloqueado · Ana Paula" in content
+    TimeOff.objects.create(business=business, start_time=at(monday, 15), end_time=at(monday, 16))
+    content = logged_in.get(f"/dashboard/agenda/?view=week&date={wednesday}").content.decode()
+    assert cell(content, f"{monday}T15:00") == "off"
     assert f"date={monday - timedelta(days=5)}" in content and f"date={monday + timedelta(days=9)}" in content
     # One professional's week: its cells name it, so a click books with it.
     alone = logged_in.get(f"/dashboard/agenda/?view=week&date={wednesday}&professional={ana.pk}").content.decode()
