@@ -78,6 +78,7 @@ def test_a_day_in_the_life_of_the_owner(browser, live_server, business, pro, mon
 
     service = ServiceFactory(business=business, name="Corte", duration=60, price=Decimal("80.00"))
     now = timezone.now()
+    AppointmentFactory(service=service, start_time=at(monday, 14), client_name="Joana Dias")
     # A visit booked for earlier today, under way now.
     started = AppointmentFactory(
         service=service, start_time=(now - timedelta(minutes=40)).replace(second=0), client_name="Rita Cliente"
@@ -118,6 +119,10 @@ def test_a_day_in_the_life_of_the_owner(browser, live_server, business, pro, mon
     expect(block).to_contain_text("10:00–11:00")
     shot(page, screen, "day")
     if screen == "desktop":
+        # Onto another booking: refused, the reason names it, and the block goes back.
+        drag_block_to(page, block, cell(page, monday, "14:00", pro))
+        expect(page.locator("#cal-notice")).to_contain_text("14:00–15:00 · Joana Dias")
+        expect(block).to_contain_text("10:00–11:00")
         drag_block_to(page, block, cell(page, monday, "12:00", pro))
     else:
         block.click()
