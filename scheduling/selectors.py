@@ -344,7 +344,8 @@ def calendar_data(
 def start_refusal(
     *, business: Business, professional: Professional, service: Service, start: datetime, duration_minutes: int
 ) -> str | None:
-    """Why the business could not book `start` without the squeeze-in box (None when it can)."""
+    """Why the business could book `start` only with the squeeze-in box: outside working hours or
+    in time off (None when it can book it as it is, or when the time is taken: booking says so)."""
     tz = business_timezone(business)
     rules = rules_for(booking_rules_get(business=business), service)
     day = professional_days(
@@ -353,7 +354,7 @@ def start_refusal(
     refusal = slot_refusal(
         day, start, timedelta(minutes=duration_minutes), rules, now=timezone.now(), tz=tz, online=False
     )
-    return refusal.reason if refusal is not None else None
+    return refusal.reason if refusal is not None and not refusal.conflicts else None
 
 
 # --- Appointments ------------------------------------------------------------------------------

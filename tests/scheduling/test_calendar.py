@@ -487,3 +487,11 @@ def test_an_inactive_professional_shows_only_where_it_still_has_appointments(log
     assert re.findall(r'<span class="cal-pro">([^<]+)</span>', with_booking) == [pro.name, "Ana Paula"]
     assert "Ainda Marcada" in with_booking
     assert re.findall(r'<span class="cal-pro">([^<]+)</span>', without) == [pro.name]
+
+
+def test_a_taken_time_from_the_grid_is_not_called_a_squeeze_in(logged_in, business, service, pro, monday):
+    book(business, service, at(monday, 10), pro)
+    page = logged_in.get(
+        f"/dashboard/agenda/new/?date={monday}&time=10:30&professional_id={pro.pk}&service_id={service.pk}"
+    ).content.decode()
+    assert 'id="squeeze-in-notice"' not in page and 'value="10:30"' in page
