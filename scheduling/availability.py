@@ -132,7 +132,7 @@ def slot_refusal(
         if not any(work_start <= start and end <= work_end for work_start, work_end in day.work):
             return Refusal(_("This time is outside working hours."))
         if any(closed_start < end and start < closed_end for closed_start, closed_end in day.closed):
-            return Refusal(_("Closed at this time."))
+            return Refusal(_("Closed at this time (time off)."))
     if online:
         if on_grid is None:
             on_grid = start in set(slot_grid(day, duration, rules))

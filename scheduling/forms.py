@@ -57,16 +57,92 @@ class SlotField(forms.Field):
 
 
 # --- Agenda -----------------------------------------------------------------------------------
-class AgendaFilterForm(forms.Form):
+CALENDAR_VIEWS = [("day", _("Day")), ("week", _("Week"))]
+
+
+class CalendarForm(forms.Form):
+    """The calendar's view (a day or a week), date, professional and status (sent with GET)."""
+
+    DAY, WEEK = "day", "week"
+
+    view = forms.ChoiceField(label=_("View"), required=False, choices=CALENDAR_VIEWS, widget=forms.HiddenInput)
     date = forms.DateField(label=_("Date"), required=False, widget=DATE_WIDGET)
-    professional_id = forms.ChoiceField(label=_("Professional"), required=False)
+    professional = forms.ChoiceField(label=_("Professional"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[(ANY, _("All statuses")), *AppointmentStatus.choices]
+        label=_("Status"),
+        required=False,
+        choices=[(ANY, _("All but cancelled")), *AppointmentStatus.choices],
     )
 
     def __init__(self, *args, professionals, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["professional_id"].choices = _choices(professionals, _("All professionals"))
+        self.fields["professional"].choices = _choices(professionals, _("All professionals"))
+
+
+class CalendarSlotForm(forms.Form):
+    """An empty time clicked in the calendar: its start and, in a week of everyone, no professional."""
+
+    start = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M"])
+    professional = forms.ChoiceField(label=_("Professional"), required=False)
+    view = forms.ChoiceField(required=False, choices=CALENDAR_VIEWS)  # the calendar to go back to
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].choices = _choices(professionals, _("Choose a professional"))
+
+
+# Lengths offered to block a time, labelled alike in both languages.
+BLOCK_LENGTHS = [
+    (15, "15 min"),
+    (30, "30 min"),
+    (45, "45 min"),
+    (60, "1 h"),
+    (90, "1 h 30"),
+    (120, "2 h"),
+    (240, "4 h"),
+]
+
+
+class BlockTimeForm(forms.Form):
+    """Block a professional's time from the calendar: time off from `start`, for `minutes`."""
+
+    professional = forms.ChoiceField(label=_("Professional"))
+    start = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M"], widget=forms.HiddenInput)
+    minutes = forms.TypedChoiceField(
+        label=_("For how long"),
+        coerce=int,
+        initial=60,
+        choices=BLOCK_LENGTHS,
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Lunch, errand, training…")}),
+    )
+    view = forms.ChoiceField(required=False, choices=CALENDAR_VIEWS, widget=forms.HiddenInput)
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].choices = _choices(professionals, _("Choose a professional"))
+
+
+class MoveForm(forms.Form):
+    """Move an appointment: a date, a start time (any minute), a professional, and the squeeze-in box."""
+
+    date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
+    time = forms.TimeField(label=_("Time"), widget=TIME_WIDGET, input_formats=["%H:%M"])
+    professional = forms.ChoiceField(label=_("Professional"))
+    outside_hours = forms.BooleanField(
+        label=_("Squeeze-in: move it even outside working hours or in time off"), required=False
+    )
+
+    def __init__(self, *args, professionals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["professional"].choices = _choices(professionals)
+
+    def start(self, tz: ZoneInfo) -> datetime:
+        return at_local(self.cleaned_data["date"], self.cleaned_data["time"], tz)
 
 
 class SlotQueryForm(forms.Form):
@@ -153,6 +229,12 @@ class AppointmentBookForm(forms.Form):
         """The start asked for: the typed time when there is one, else the slot chosen."""
         typed = self.cleaned_data.get("other_time")
         return start_instant(day, typed if typed is not None else self.cleaned_data["start_time"], tz)
+
+
+class TimeFillForm(forms.Form):
+    """The time a link pre-fills in a booking (HH:MM); a bad one is ignored, the form asks anyway."""
+
+    time = forms.TimeField(required=False, input_formats=["%H:%M"])
 
 
 class AppointmentStatusForm(forms.Form):

@@ -16,7 +16,16 @@ from accounts.models import Business
 from agendazap.errors import Forbidden
 from agendazap.ids import as_uuid
 from catalog.models import Service
-from scheduling.availability import Busy, ProfessionalDay, Rules, day_bounds, free_starts, local_datetime, merge_starts
+from scheduling.availability import (
+    Busy,
+    ProfessionalDay,
+    Rules,
+    day_bounds,
+    free_starts,
+    local_datetime,
+    merge_starts,
+    slot_refusal,
+)
 from scheduling.filters import AppointmentFilter
 from scheduling.models import (
     Appointment,
@@ -276,6 +285,77 @@ def availability_get(
         key=lambda b: b.start,
     )
     return Availability(day=day, service=service, slots=slots, busy=busy)
+
+
+# --- The owner's calendar ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CalendarData:
+    """What a calendar of several days shows: working intervals per (date, professional id),
+    the time off and the appointments that touch the range."""
+
+    work: dict[tuple[date, object], list[tuple[datetime, datetime]]]
+    time_off: list[TimeOff]
+    appointments: list[Appointment]
+
+
+def calendar_data(
+    *,
+    business: Business,
+    professionals: list[Professional],
+    first_day: date,
+    last_day: date,
+    status: str | None = None,
+) -> CalendarData:
+    """Load the range in three queries, whatever its length and the number of professionals:
+    weekly hours, time off (the business's and these professionals'), appointments.
+
+    Cancelled appointments are left out unless `status` asks for them.
+    """
+    tz = business_timezone(business)
+    ids = [professional.pk for professional in professionals]
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    range_start, range_end = day_bounds(first_day, tz)[0], day_bounds(last_day, tz)[1]
+
+    work: dict[tuple[date, object], list[tuple[datetime, datetime]]] = {}
+    hours_by_weekday: dict[int, list[WorkingHours]] = {}
+    for hours in WorkingHours.objects.filter(professional__in=ids).order_by("start_time"):
+        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
+    for day in days:
+        for hours in hours_by_weekday.get(day.weekday(), []):
+            start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
+            if start < end:
+                work.setdefault((day, hours.professional_id), []).append((start, end))
+
+    time_off = list(
+        TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start)
+        .filter(Q(professional__isnull=True) | Q(professional__in=ids))
+        .select_related("professional")
+        .order_by("start_time")
+    )
+    appointments = Appointment.objects.filter(
+        business=business, professional__in=ids, start_time__lt=range_end, end_time__gt=range_start
+    ).select_related("service", "professional")
+    if status:
+        appointments = appointments.filter(status=status)
+    else:
+        appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
+    return CalendarData(work=work, time_off=time_off, appointments=list(appointments.order_by("start_time")))
+
+
+def start_refusal(
+    *, business: Business, professional: Professional, service: Service, start: datetime, duration_minutes: int
+) -> str | None:
+    """Why the business could book `start` only with the squeeze-in box: outside working hours or
+    in time off (None when it can book it as it is, or when the time is taken: booking says so)."""
+    tz = business_timezone(business)
+    rules = rules_for(booking_rules_get(business=business), service)
+    day = professional_days(
+        business=business, professionals=[professional], day=start.astimezone(tz).date(), tz=tz, buffer=rules.buffer
+    )[professional.pk]
+    refusal = slot_refusal(
+        day, start, timedelta(minutes=duration_minutes), rules, now=timezone.now(), tz=tz, online=False
+    )
+    return refusal.reason if refusal is not None and not refusal.conflicts else None
 
 
 # --- Appointments ------------------------------------------------------------------------------

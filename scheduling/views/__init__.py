@@ -1,7 +1,6 @@
-"""Dashboard pages of scheduling, by concern: the agenda and its settings."""
+"""Dashboard pages of scheduling, by concern: the calendar, the agenda's pages and its settings."""
 
 from scheduling.views.agenda import (
-    agenda,
     appointment_cancel,
     appointment_detail,
     appointment_edit,
@@ -19,14 +18,18 @@ from scheduling.views.agenda_settings import (
     time_off_create,
     time_off_delete,
 )
+from scheduling.views.calendar import agenda, agenda_block, agenda_slot, appointment_move
 from scheduling.views.reports import reports_csv, reports_page
 
 __all__ = [
     "agenda",
+    "agenda_block",
     "agenda_settings",
+    "agenda_slot",
     "appointment_cancel",
     "appointment_detail",
     "appointment_edit",
+    "appointment_move",
     "appointment_new",
     "appointment_reschedule",
     "appointment_status",

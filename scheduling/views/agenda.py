@@ -1,4 +1,4 @@
-"""Dashboard pages of the agenda: the day list, a new appointment, one appointment and its actions.
+"""Dashboard pages of the agenda: a new appointment, one appointment and its actions.
 
 Thin views: a form checks the shape of the input, then the same services and selectors the
 API uses do the work. A service's ValidationError goes back on the form (400); a domain error
@@ -6,7 +6,7 @@ API uses do the work. A service's ValidationError goes back on the form (400); a
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,7 +27,6 @@ from catalog import selectors as catalog_selectors
 from crm import selectors as client_selectors
 from scheduling import selectors, services
 from scheduling.forms import (
-    AgendaFilterForm,
     AppointmentBookForm,
     AppointmentCancelForm,
     AppointmentEditForm,
@@ -35,6 +34,7 @@ from scheduling.forms import (
     DateForm,
     RescheduleForm,
     SlotQueryForm,
+    TimeFillForm,
     start_instant,
 )
 from scheduling.models import ActivityKind, Appointment, AppointmentActivity, AppointmentStatus
@@ -49,45 +49,6 @@ from scheduling.views.common import (
 )
 
 STATUS_ACTIONS = (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
-
-
-# --- Agenda ---------------------------------------------------------------------------------------
-@login_required
-@permission_required(Action.AGENDA_VIEW_OWN)
-@require_GET
-def agenda(request: HttpRequest) -> HttpResponse:
-    business = request.business
-    scope = agenda_scope(request)
-    today = business_today(business)
-    data = request.GET.copy()
-    if not data.get("date"):
-        data["date"] = today.isoformat()
-    form = AgendaFilterForm(
-        data, professionals=business_professionals(business, include_inactive=True, professional_scope=scope)
-    )
-    day, appointments = today, []
-    if form.is_valid():
-        day = form.cleaned_data["date"]
-        filters = {"date_from": day, "date_to": day}
-        if form.cleaned_data["professional_id"]:
-            filters["professional_id"] = form.cleaned_data["professional_id"]
-        if form.cleaned_data["status"]:
-            filters["status"] = [form.cleaned_data["status"]]
-        try:
-            appointments = list(
-                selectors.appointment_list(business=business, filters=filters, professional_scope=scope)
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-    context = {
-        "form": form,
-        "day": day,
-        "today": today,
-        "previous_day": (day - timedelta(days=1)).isoformat(),
-        "next_day": (day + timedelta(days=1)).isoformat(),
-        "appointments": appointments,
-    }
-    return render(request, "scheduling/agenda.html", context, status=status_of(form))
 
 
 def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
@@ -107,6 +68,22 @@ def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
         add_service_errors(query, exc)
         return None
     return selectors.availability_get(business=business, service=service, day=data["date"], professional=professional)
+
+
+def _squeeze_in_reason(business, query: SlotQueryForm, availability: Availability, clock, tz) -> str:
+    """Why the time chosen in the calendar needs the squeeze-in box ("" when it does not)."""
+    professional = selectors.professional_get(business=business, professional_id=query.cleaned_data["professional_id"])
+    service = availability.service
+    return (
+        selectors.start_refusal(
+            business=business,
+            professional=professional,
+            service=service,
+            start=start_instant(availability.day, clock, tz),
+            duration_minutes=service.duration,
+        )
+        or ""
+    )
 
 
 def _client_details(business, client_id: str, scope) -> dict:
@@ -140,18 +117,26 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     # ?client=<id> ("Book for this client"): step two starts with that client's details.
     step_one = request.GET.copy()
     client_id = step_one.pop("client", [""])[0]
+    # ?time=HH:MM (an empty time clicked in the calendar): step two starts with that time typed.
+    prefill = TimeFillForm({"time": step_one.pop("time", [""])[0]})
+    prefill_time = prefill.cleaned_data["time"] if prefill.is_valid() else None
+    # Without a service yet (a link from the calendar), the date and professional only fill step one.
     query = SlotQueryForm(
-        request.POST if is_post else (step_one or None),
+        request.POST if is_post else (step_one if "service_id" in step_one else None),
         services=list(bookable),
         professionals=business_professionals(business, professional_scope=scope),
-        initial={"date": today},
+        initial={"date": today, **{key: step_one[key] for key in ("date", "professional_id") if step_one.get(key)}},
     )
     availability = _availability(business, query, scope) if query.is_bound and query.is_valid() else None
     day = availability.day if availability is not None else None
+    initial = _client_details(business, client_id, scope) if client_id and not is_post else {}
+    squeeze_in = ""
+    if prefill_time is not None and not is_post:
+        initial["other_time"] = prefill_time
+        if availability is not None and query.cleaned_data["professional_id"]:
+            squeeze_in = _squeeze_in_reason(business, query, availability, prefill_time, tz)
     book = AppointmentBookForm(
-        request.POST if is_post else None,
-        past_day=day is not None and day < today,
-        initial=_client_details(business, client_id, scope) if client_id and not is_post else None,
+        request.POST if is_post else None, past_day=day is not None and day < today, initial=initial or None
     )
     status = None
     known_client = None
@@ -215,6 +200,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "chosen_time": book.data.get("start_time", "") if book.is_bound else "",
         "known_client": known_client,
         "client_id": client_id,
+        "prefill_time": prefill_time,
+        "squeeze_in": squeeze_in,
     }
     return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book))
 

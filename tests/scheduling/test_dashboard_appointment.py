@@ -112,8 +112,8 @@ def test_agenda_marks_the_appointments_the_client_confirmed(logged_in, service, 
 
     content = logged_in.get(f"/dashboard/agenda/?date={monday}").content.decode()
 
-    rows = re.findall(r'<li class="row-item.*?</li>', content, re.S)
-    assert ["client-mark" in row for row in rows] == [True, False]
+    blocks = re.findall(r'<a class="cal-appt .*?</a>', content, re.S)
+    assert ["cal-appt-client-ok" in block for block in blocks] == [True, False]
 
 
 # --- Booking any time, a squeeze-in, a past visit ----------------------------------------------------

@@ -90,8 +90,9 @@ def test_agenda_opens_on_today_in_the_business_time_zone(logged_in):
     today = timezone.now().astimezone(SAO_PAULO).date()
     response = logged_in.get("/dashboard/agenda/")
     assert response.status_code == 200
-    assert f'value="{today.isoformat()}"' in response.content.decode()
-    assert "Nenhum agendamento neste dia" in response.content.decode()
+    content = response.content.decode()
+    assert f'value="{today.isoformat()}"' in content
+    assert "0 agendamento" in content and f'data-day="{today.isoformat()}"' in content
 
 
 def test_agenda_times_are_shown_in_the_business_time_zone(client, monday):
@@ -103,8 +104,8 @@ def test_agenda_times_are_shown_in_the_business_time_zone(client, monday):
     content = client.get(f"/dashboard/agenda/?date={monday}").content.decode()
 
     assert "Cliente Manaus" in content
-    assert "10:00" in content and "11:00" in content  # from 10:00 until 11:00 in Manaus
-    assert "12:00" not in content
+    assert "10:00–11:00" in content  # from 10:00 until 11:00 in Manaus
+    assert "11:00–12:00" not in content
 
 
 def test_agenda_filters_by_professional_and_status(logged_in, business, service, pro, monday):
@@ -147,7 +148,7 @@ def test_agenda_runs_the_same_queries_for_1_and_20_appointments(
         )
     with django_assert_num_queries(len(one_row)):
         response = client.get(url)
-    assert response.content.decode().count('class="row-item') == 20
+    assert response.content.decode().count('class="cal-appt ') == 20
 
 
 # --- Booking from the dashboard -------------------------------------------------------------------
