@@ -32,6 +32,12 @@ def test_month_names_are_lowercase_in_portuguese_and_unchanged_in_english():
         assert formats.date_format(day, "DATE_FORMAT") == "Dec. 5, 2026"
 
 
+def test_an_empty_day_says_zero_in_the_plural_as_brazilians_write_it(logged_in, business):
+    page = logged_in.get("/dashboard/agenda/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+
+    assert ">0 agendamentos<" in page
+
+
 def test_counts_and_money_group_thousands_the_brazilian_way():
     template = Template('{% load dashboard %}{{ count|floatformat:"g" }} · {{ price|brl }}')
     with translation.override("pt-br"):
