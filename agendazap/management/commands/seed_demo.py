@@ -1,4 +1,5 @@
-from datetime import timedelta
+import random
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -8,8 +9,10 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Business, TemplateType, User
 from agendazap.events import Actor, Via
+from billing.services import plan_change
 from catalog.services import service_create
-from scheduling.selectors import availability_get
+from scheduling.models import AppointmentStatus
+from scheduling.selectors import availability_get, business_timezone
 from scheduling.services import appointment_book
 
 DEMO_EMAIL = "demo@agendazap.local"
@@ -59,8 +62,11 @@ class Command(BaseCommand):
     def _demo_agenda(self, business: Business) -> None:
         """A few services and the next days' bookings, made the way the app makes them."""
         corte = service_create(business=business, data={"name": "Corte masculino", "duration": 45, "price": "50.00"})
-        service_create(business=business, data={"name": "Barba", "duration": 30, "price": "35.00"})
-        service_create(business=business, data={"name": "Corte + barba", "duration": 75, "price": "80.00"})
+        barba = service_create(business=business, data={"name": "Barba", "duration": 30, "price": "35.00"})
+        combo = service_create(business=business, data={"name": "Corte + barba", "duration": 75, "price": "80.00"})
+        # The history below would fill the free plan's month on its own.
+        plan_change(business=business, plan_type="pro")
+        self._demo_history(business, [corte, barba, combo])
         clients = [
             ("João Silva", "(11) 98888-1001"),
             ("Pedro Santos", "(11) 98888-1002"),
@@ -82,3 +88,34 @@ class Command(BaseCommand):
                 )
                 booked += 1
             day += timedelta(days=1)
+
+    def _demo_history(self, business: Business, services: list) -> None:
+        """Three weeks of past visits, so the reports, the home page and the clients' figures show something."""
+        rng = random.Random(2026)  # noqa: S311 - the same demo on every machine, nothing secret
+        tz = business_timezone(business)
+        actor = Actor.business(business.owner_login, via=Via.DASHBOARD)
+        regulars = [
+            ("Rafael Costa", "(11) 98888-1101"),
+            ("Bruno Almeida", "(11) 98888-1102"),
+            ("Carlos Pereira", "(11) 98888-1103"),
+            ("Diego Rocha", "(11) 98888-1104"),
+            ("Felipe Martins", "(11) 98888-1105"),
+            ("Gustavo Ribeiro", "(11) 98888-1106"),
+        ]
+        weekday_starts = (time(9), time(10, 30), time(13), time(15), time(16, 30))
+        saturday_starts = (time(9), time(10, 30))  # the demo closes at 13:00 on Saturdays
+        today = timezone.localdate(timezone=tz)
+        for days_ago in range(21, 0, -1):
+            day = today - timedelta(days=days_ago)
+            starts = weekday_starts if day.weekday() < 5 else saturday_starts if day.weekday() == 5 else ()
+            for start in sorted(rng.sample(starts, k=min(len(starts), rng.randint(2, 4)))):
+                name, phone = rng.choice(regulars)
+                appointment_book(
+                    business=business,
+                    actor=actor,
+                    service_id=rng.choice(services).pk,
+                    start_time=datetime.combine(day, start, tzinfo=tz),
+                    client_name=name,
+                    client_whatsapp=phone,
+                    status=AppointmentStatus.NO_SHOW if rng.random() < 0.1 else AppointmentStatus.COMPLETED,
+                )
