@@ -1,5 +1,6 @@
 """Bar charts drawn on the server as SVG geometry: the page needs no JavaScript and no CDN."""
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -7,6 +8,8 @@ from decimal import Decimal
 # width, so the labels' font size stays close to the page's own there (and grows a little on a desktop).
 COLUMN_WIDTH, COLUMN_HEIGHT, COLUMN_LABELS = 340, 140, 20
 ROW_WIDTH, ROW_HEIGHT, ROW_GAP, ROW_LABEL = 340, 14, 8, 18
+# A day label ("14/11") is about 40 units wide at the labels' font size: 8 fit the width side by side.
+MAX_COLUMN_LABELS = 8
 
 
 @dataclass(frozen=True)
@@ -34,15 +37,19 @@ def _share(value, top) -> float:
 
 
 def column_chart(points: list[tuple[str, object, str]]) -> Chart:
-    """Vertical bars, one per (label, value, value as read) — the days of the period."""
+    """Vertical bars, one per (label, value, value as read) — the days of the period.
+
+    Past MAX_COLUMN_LABELS bars, only every few bars keep their label, so none overlap; every bar
+    still reads out its own day and value."""
     top = max((value for _label, value, _text in points), default=0)
     slot = COLUMN_WIDTH / max(len(points), 1)
+    label_every = math.ceil(len(points) / MAX_COLUMN_LABELS) or 1
     bars = []
     for index, (label, value, text) in enumerate(points):
         height = _share(value, top) * COLUMN_HEIGHT
         bars.append(
             Bar(
-                label=label,
+                label=label if index % label_every == 0 else "",
                 value_text=text,
                 x=round(index * slot + slot * 0.15, 2),
                 y=round(COLUMN_HEIGHT - height, 2),

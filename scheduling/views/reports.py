@@ -52,12 +52,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         report = reports.report_overview(
             business=request.business, date_from=date_from, date_to=date_to, professional=professional
         )
-        # Long periods: day labels every few bars only, so they stay legible.
-        every = max(1, len(report["by_day"]) // 14 + 1) if len(report["by_day"]) > 14 else 1
-        days = [
-            (date_format(row["date"], "d/m") if index % every == 0 else "", row)
-            for index, row in enumerate(report["by_day"])
-        ]
+        days = [(date_format(row["date"], "d/m"), row) for row in report["by_day"]]
         context |= {
             "report": report,
             "professional": professional,

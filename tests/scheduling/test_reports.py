@@ -264,3 +264,17 @@ def test_a_long_period_still_lists_every_day(auth_client, business):
     assert len(body["by_day"]) == 365
     assert body["by_day"][0]["date"] == "2026-01-01"
     assert datetime.fromisoformat(body["by_day"][-1]["date"]).date() == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("days,labelled", [(7, 7), (22, 8), (31, 8), (60, 8)])
+def test_day_labels_thin_out_on_long_periods_yet_every_bar_reads_its_day(client, business, days, labelled):
+    client.force_login(business.owner_login)
+    date_from = date(2026, 11, 2)
+
+    response = client.get(PAGE, {"date_from": date_from, "date_to": date_from + timedelta(days=days - 1)})
+
+    bars = response.context["bookings_chart"].bars
+    assert len(bars) == days
+    assert [bar.label for bar in bars if bar.label][0] == "02/11"
+    assert len([bar for bar in bars if bar.label]) == labelled
+    assert all(bar.value_text.endswith(": 0") for bar in bars)
