@@ -171,6 +171,25 @@ def professional_days(
     )[day]
 
 
+def _working_intervals(
+    professional_ids: list, days: list[date], tz: ZoneInfo
+) -> dict[tuple[date, object], list[tuple[datetime, datetime]]]:
+    """The weekly hours laid on each date as instants, per (date, professional id), in one query.
+
+    Each date is expanded in the business's zone, so a day on which the clocks change keeps its
+    wall-clock hours."""
+    hours_by_weekday: dict[int, list[WorkingHours]] = {}
+    for hours in WorkingHours.objects.filter(professional__in=professional_ids).order_by("start_time"):
+        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
+    work: dict[tuple[date, object], list[tuple[datetime, datetime]]] = {}
+    for day in days:
+        for hours in hours_by_weekday.get(day.weekday(), []):
+            start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
+            if start < end:
+                work.setdefault((day, hours.professional_id), []).append((start, end))
+    return work
+
+
 def professional_days_range(
     *,
     business: Business,
@@ -188,14 +207,8 @@ def professional_days_range(
     plan = {day: {pk: ProfessionalDay(professional_id=pk) for pk in ids} for day in days}
     range_start, range_end = bounds[first_day][0], bounds[last_day][1]
 
-    hours_by_weekday: dict[int, list[WorkingHours]] = {}
-    for hours in WorkingHours.objects.filter(professional__in=ids).order_by("start_time"):
-        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
-    for day in days:
-        for hours in hours_by_weekday.get(day.weekday(), []):
-            start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
-            if start < end:
-                plan[day][hours.professional_id].work.append((start, end))
+    for (day, pk), intervals in _working_intervals(ids, days, tz).items():
+        plan[day][pk].work.extend(intervals)
 
     closed_rows = TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start).filter(
         Q(professional__isnull=True) | Q(professional__in=ids)
@@ -316,16 +329,7 @@ def calendar_data(
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     range_start, range_end = day_bounds(first_day, tz)[0], day_bounds(last_day, tz)[1]
 
-    work: dict[tuple[date, object], list[tuple[datetime, datetime]]] = {}
-    hours_by_weekday: dict[int, list[WorkingHours]] = {}
-    for hours in WorkingHours.objects.filter(professional__in=ids).order_by("start_time"):
-        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
-    for day in days:
-        for hours in hours_by_weekday.get(day.weekday(), []):
-            start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
-            if start < end:
-                work.setdefault((day, hours.professional_id), []).append((start, end))
-
+    work = _working_intervals(ids, days, tz)
     time_off = list(
         TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start)
         .filter(Q(professional__isnull=True) | Q(professional__in=ids))
