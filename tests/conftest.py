@@ -26,6 +26,16 @@ def _redis_answers() -> bool:
 
 
 CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium as root in a closed network: no sandbox, no GPU, no calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_runtest_setup(item):
@@ -104,3 +114,16 @@ def service(business):
 def pro(business):
     """The owner-professional every business starts with."""
     return business.professionals.get(is_owner=True)
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless Chromium for the tests marked `browser` (they skip, or fail in CI, without it)."""
+    from playwright.sync_api import sync_playwright  # only the browser tests need it
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls here stay sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
