@@ -21,6 +21,7 @@ agenda_patterns = [
     path("agenda/new/", scheduling_views.appointment_new, name="agenda-new"),
     path("agenda/slot/", scheduling_views.agenda_slot, name="agenda-slot"),
     path("agenda/block/", scheduling_views.agenda_block, name="agenda-block"),
+    path("agenda/block/<uuid:time_off_id>/delete/", scheduling_views.agenda_unblock, name="agenda-unblock"),
     path("agenda/<uuid:appointment_id>/move/", scheduling_views.appointment_move, name="agenda-move"),
     path("agenda/<uuid:appointment_id>/", scheduling_views.appointment_detail, name="agenda-detail"),
     path("agenda/<uuid:appointment_id>/edit/", scheduling_views.appointment_edit, name="agenda-edit"),

@@ -18,7 +18,7 @@ from scheduling.views.agenda_settings import (
     time_off_create,
     time_off_delete,
 )
-from scheduling.views.calendar import agenda, agenda_block, agenda_slot, appointment_move
+from scheduling.views.calendar import agenda, agenda_block, agenda_slot, agenda_unblock, appointment_move
 from scheduling.views.reports import reports_csv, reports_page
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "agenda_block",
     "agenda_settings",
     "agenda_slot",
+    "agenda_unblock",
     "appointment_cancel",
     "appointment_detail",
     "appointment_edit",

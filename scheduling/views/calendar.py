@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -136,7 +136,15 @@ def _slot_page(request: HttpRequest, slot: CalendarSlotForm, block: BlockTimeFor
         )
         if professional is not None:
             tz = selectors.business_timezone(business)
-            context["refusal"] = _outside_hours(business, professional, start.replace(tzinfo=tz))
+            aware = start.replace(tzinfo=tz)
+            context["refusal"] = _outside_hours(business, professional, aware)
+            # The professional's own blocks at this time can be lifted here; a closing of the
+            # whole business stays in the settings.
+            context["blocks"] = [
+                row
+                for row in selectors.time_off_list(business=business).filter(professional=professional)
+                if row.start_time <= aware < row.end_time
+            ]
         if block is None:
             context["block_form"] = BlockTimeForm(
                 initial={
@@ -177,13 +185,15 @@ def agenda_slot(request: HttpRequest) -> HttpResponse:
     return _slot_page(request, slot, None)
 
 
+# Blocking a professional's time is agenda work (a receptionist does it at the counter, a
+# professional on its own agenda); closing the whole business stays a settings action.
 @login_required
-@permission_required(Action.SETTINGS_MANAGE)
+@permission_required(Action.AGENDA_MANAGE)
 @require_POST
 def agenda_block(request: HttpRequest) -> HttpResponse:
     business = request.business
     tz = selectors.business_timezone(business)
-    professionals = business_professionals(business)
+    professionals = business_professionals(business, professional_scope=agenda_scope(request))
     form = BlockTimeForm(request.POST, professionals=professionals)
     if form.is_valid():
         start = form.cleaned_data["start"].replace(tzinfo=tz)
@@ -219,6 +229,31 @@ def agenda_block(request: HttpRequest) -> HttpResponse:
         professionals=professionals,
     )
     return _slot_page(request, slot, form, status=400)
+
+
+@login_required
+@permission_required(Action.AGENDA_MANAGE)
+@require_POST
+def agenda_unblock(request: HttpRequest, time_off_id) -> HttpResponse:
+    business = request.business
+    row = selectors.time_off_get(business=business, time_off_id=time_off_id)
+    scope = agenda_scope(request)
+    if row.professional_id is None or (scope is not None and row.professional_id != scope.pk):
+        raise Http404  # not a block of an agenda this member works on
+    tz = selectors.business_timezone(business)
+    day = row.start_time.astimezone(tz).date()
+    services.time_off_delete(time_off=row)
+    messages.success(
+        request,
+        _("Time unblocked: %(start)s–%(end)s for %(name)s.")
+        % {
+            "start": row.start_time.astimezone(tz).strftime("%H:%M"),
+            "end": row.end_time.astimezone(tz).strftime("%H:%M"),
+            "name": row.professional.name,
+        },
+    )
+    view = CalendarForm.WEEK if request.POST.get("view") == CalendarForm.WEEK else CalendarForm.DAY
+    return redirect(calendar_url(day, view=view))
 
 
 # --- Moving an appointment ------------------------------------------------------------------------

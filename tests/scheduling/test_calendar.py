@@ -311,6 +311,55 @@ def test_blocking_needs_a_professional_and_a_length(logged_in, business, monday)
     assert 'class="field-errors"' in response.content.decode()
 
 
+def test_a_blocked_time_is_unblocked_from_the_calendar_in_two_clicks(logged_in, business, pro, monday):
+    block = TimeOff.objects.create(
+        business=business, professional=pro, start_time=at(monday, 14), end_time=at(monday, 15), reason="Curso"
+    )
+
+    slot = logged_in.get(f"/dashboard/agenda/slot/?start={monday}T14:30&professional={pro.pk}").content.decode()
+    response = logged_in.post(f"/dashboard/agenda/block/{block.pk}/delete/", {"view": "week"})
+
+    assert "14:00–15:00 · Curso" in slot and f'id="unblock-{block.pk}"' in slot
+    assert response.status_code == 302
+    assert response["Location"] == f"/dashboard/agenda/?view=week&date={monday}"
+    assert not TimeOff.objects.exists()
+    content = logged_in.get(response["Location"]).content.decode()
+    assert cell(content, f"{monday}T14:30", pro) == "open"
+
+
+def test_a_closing_of_the_whole_business_is_not_lifted_from_the_calendar(logged_in, business, pro, monday):
+    closed = TimeOff.objects.create(business=business, start_time=at(monday, 14), end_time=at(monday, 15))
+
+    slot = logged_in.get(f"/dashboard/agenda/slot/?start={monday}T14:30&professional={pro.pk}").content.decode()
+
+    assert f'id="unblock-{closed.pk}"' not in slot
+    assert logged_in.post(f"/dashboard/agenda/block/{closed.pk}/delete/").status_code == 404
+    assert TimeOff.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.RECEPTIONIST, Role.PROFESSIONAL])
+def test_the_team_at_the_counter_blocks_and_unblocks_the_agendas_it_works_on(client, business, pro, monday, role):
+    colleague = ProfessionalFactory(business=business)
+    login = UserFactory()
+    own = pro if role == Role.PROFESSIONAL else None
+    Membership.objects.create(user=login, business=business, role=role, professional=own)
+    client.force_login(login)
+    theirs = TimeOff.objects.create(
+        business=business, professional=colleague, start_time=at(monday, 9), end_time=at(monday, 10)
+    )
+
+    blocked = client.post(
+        "/dashboard/agenda/block/", {"professional": pro.pk, "start": f"{monday}T10:15", "minutes": "30"}
+    )
+    unblock_theirs = client.post(f"/dashboard/agenda/block/{theirs.pk}/delete/")
+
+    assert blocked.status_code == 302
+    assert TimeOff.objects.filter(professional=pro).exists()
+    # A professional works only its own agenda; a receptionist works everyone's.
+    assert unblock_theirs.status_code == (404 if role == Role.PROFESSIONAL else 302)
+    assert TimeOff.objects.filter(pk=theirs.pk).exists() == (role == Role.PROFESSIONAL)
+
+
 # --- Moving an appointment ------------------------------------------------------------------------
 def move(client, appointment, day, clock, professional, *, json_answer=False, **extra):
     headers = {"HTTP_ACCEPT": "application/json"} if json_answer else {}
