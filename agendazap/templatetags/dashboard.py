@@ -15,7 +15,11 @@ register = template.Library()
 def nav_current(context, url_name: str, prefix: str = "") -> str:
     """Return the aria-current attribute for a dashboard nav link: "page" on the page, "true" under it."""
     match = getattr(context.get("request"), "resolver_match", None)
-    if match is None or match.namespace != "dashboard" or not match.url_name:
+    if match is None or not match.url_name:
+        return ""
+    if ":" in url_name:  # a page of the dashboard outside its namespace, such as "billing:plan"
+        return mark_safe(' aria-current="page"') if match.view_name == url_name else ""  # noqa: S308
+    if match.namespace != "dashboard":
         return ""
     if match.url_name == url_name:
         return mark_safe(' aria-current="page"')  # noqa: S308 - a constant string

@@ -150,3 +150,11 @@ def test_plan_page_shows_the_period_as_dates(owner_client):
     content = owner_client.get("/dashboard/plan/").content.decode()
     assert re.search(r"de \d\d/\d\d/\d{4} a \d\d/\d\d/\d{4}", content)
     assert "Gratuito" in content
+
+
+def test_the_menu_marks_the_plan_page_as_the_current_one(owner_client):
+    plan = owner_client.get("/dashboard/plan/").content.decode()
+    home = owner_client.get("/dashboard/").content.decode()
+
+    assert re.search(r'href="/dashboard/plan/" aria-current="page"', plan)
+    assert 'href="/dashboard/plan/" aria-current' not in home
