@@ -43,7 +43,7 @@ class Command(BaseCommand):
             owner.is_verified = True
             owner.save(update_fields=["is_verified", "updated_at"])
             owner.last_business.address = "Rua Augusta, 1000 - São Paulo, SP"
-            owner.last_business.description = "Cortes clássicos e modernos, barba na navalha. Atendimento com hora marcada."
+            owner.last_business.description = "Cortes clássicos e modernos, barba na navalha. Com hora marcada."
             owner.last_business.save(update_fields=["address", "description", "updated_at"])
         business = owner.last_business
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
