@@ -70,6 +70,8 @@ def evaluate(rows: list[Row]) -> None:
             )
         if row.group == LIST and row.queries_one_row is not None and row.queries_one_row != row.queries:
             misses.append(f"{row.queries_one_row} queries at 1 row, {row.queries} at a full page")
+        if row.group == BOOKING and not row.statuses:
+            misses.append("no booking answered within the run")
         if row.errors:
             misses.append(f"{row.errors} errors")
         if row.page_with_assets_bytes is not None and row.page_with_assets_bytes >= PUBLIC_PAGE_BYTES_LIMIT:
@@ -147,8 +149,8 @@ HOW_TO_READ = """\
   authentication included, on the second request (caches warm); for lists, "1 / 50" is the count
   at one row per page and at 50.
 - **1-conn ms** is the median time of sequential requests on one connection: the server time of
-  the page without queueing. **bytes** is the response body; for the public page also the page
-  with its stylesheets, scripts and images.
+  the page without queueing. **bytes** is the response body, uncompressed; for the public page also
+  the page with its stylesheets, scripts and images.
 - **data** is the size of the seeded history; availability and lists must not change their
   query count between sizes.
 """

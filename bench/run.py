@@ -408,15 +408,21 @@ def measure_size(
         return wrk.run(url, seconds=seconds, connections=options.pop("connections", LOAD_CONNECTIONS),
                        headers=headers, **options)  # fmt: skip
 
+    def floor() -> float:
+        result = load(floor_url)
+        if result.non_2xx_3xx or result.socket_errors or not result.requests:
+            raise SystemExit(f"the floor itself failed ({result}): no ratio would mean anything")
+        return result.requests_per_second
+
     wrk.run(floor_url, seconds=2, connections=LOAD_CONNECTIONS)  # warm-up
-    before = load(floor_url).requests_per_second
+    before = floor()
     rows = []
     for target in targets:
         server_ms, body = sequential(APP_PORT, target.url, target.headers)
         url = f"http://127.0.0.1:{APP_PORT}{target.url}"
         wrk.run(url, seconds=1, connections=LOAD_CONNECTIONS, headers=target.headers)  # warm-up
         result = load(url, target.headers)
-        after = load(floor_url).requests_per_second
+        after = floor()
         row = report.Row(
             size=label,
             path=target.name,
@@ -450,7 +456,7 @@ def measure_size(
             script=script,
             script_path=str(tmp / "booking.lua"),
         )
-        after = load(floor_url).requests_per_second
+        after = floor()
         unexpected = sum(n for status, n in result.statuses.items() if not (200 <= status < 300 or status == 409))
         rows.append(
             report.Row(
@@ -602,9 +608,12 @@ def main() -> None:
     # The servers log every request (production's level); this process's own test requests need not.
     logging.getLogger("agendazap.requests").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    # A SIGTERM ends the run like Ctrl-C: through the finally blocks that stop the servers.
+    # Ctrl-C and SIGTERM end the run through the finally blocks that stop the servers (SIGINT is
+    # set too: a shell starts background jobs with it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = datetime.now().astimezone()
+    load_at_start = os.getloadavg()[0]
     print(f"bench: {args.businesses} businesses; sizes " + ", ".join(label for label, _ in sizes), flush=True)
     print(report.TABLE_HEADER, flush=True)
     notes: list[str] = list(args.note)
@@ -618,6 +627,13 @@ def main() -> None:
             summaries.append(f"{label}: {summary}")
             rows.extend(measured)
         about_machine = machine(env)
+    cores = os.cpu_count() or 1
+    busiest = max(load_at_start, *os.getloadavg()[:1])
+    if busiest > cores / 2:
+        notes.append(
+            f"measured while other work loaded the machine (load average up to {busiest:.1f} on {cores} cores): "
+            "the req/s are low and noisy, compare the ratios and query counts"
+        )
     extras = {} if args.skip_extra else run_extras(env)
     report.evaluate(rows)
     print("\n" + report.table(rows))
