@@ -32,7 +32,7 @@ import urllib.parse
 import urllib.request
 import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,7 @@ class Fixture:
     owner_times: list[str]
     public_times: list[str]
     counted_times: list[str]
+    history: str  # the busy business's share of the data, for the report
 
 
 # --- Environment -------------------------------------------------------------------------------------
@@ -265,6 +266,12 @@ def fixture() -> Fixture:
         owner_times=owner_times,
         public_times=public_times,
         counted_times=counted_times,
+        history=(
+            f"busy business {business.slug}: {business.appointments.count():,} appointments, "
+            f"{business.professionals.filter(is_active=True).count()} professionals; "
+            f"availability measured on {busy_day.isoformat()} "
+            f"({business.appointments.filter(start_time__date=busy_day).count()} booked that day)"
+        ),
     )
 
 
@@ -397,6 +404,14 @@ def page_with_assets(port: int, page: bytes) -> tuple[int, list[str]]:
     return total, lines
 
 
+def progress(row: report.Row) -> None:
+    print(
+        f"[{row.size}] {row.path}: {row.requests_per_second:,.0f} req/s = {row.ratio:.2f} × floor, "
+        f"p99 {row.p99_ms:,.0f} ms, {row.errors} errors",
+        flush=True,
+    )
+
+
 # --- One data size -------------------------------------------------------------------------------------------------
 def measure_size(
     label: str, fix: Fixture, targets: list[Path_], *, bookings: bool, args, notes: list[str], tmp: Path
@@ -440,7 +455,7 @@ def measure_size(
             row.page_with_assets_bytes, lines = page_with_assets(APP_PORT, body)
             notes.append(f"{label}, {target.name}: page {len(body):,} B + " + ", ".join(lines))
         rows.append(row)
-        print(report.table([row]).splitlines()[-1], flush=True)
+        progress(row)
         before = after
     for name, url, online, prefix in BOOKINGS if bookings else []:
         times = fix.public_times if online else fix.owner_times
@@ -477,7 +492,7 @@ def measure_size(
             + ", ".join(f"{status}: {n}" for status, n in sorted(result.statuses.items()))
             + f" over {len(times)} distinct free times"
         )
-        print(report.table([rows[-1]]).splitlines()[-1], flush=True)
+        progress(rows[-1])
         before = after
     return rows
 
@@ -511,7 +526,7 @@ def run_size(label: str, appointments: int, args, env: dict[str, str], tmp: Path
         processes.stop_all()
     for row in rows:
         row.queries, row.queries_one_row = queries.get(row.path, (None, None))
-    return summary, rows
+    return f"{summary}; {fix.history}", rows
 
 
 SIZE_SENSITIVE = (report.AVAILABILITY, report.LIST)
@@ -612,10 +627,9 @@ def main() -> None:
     # set too: a shell starts background jobs with it ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    started = datetime.now().astimezone()
+    started = datetime.now(UTC)
     load_at_start = os.getloadavg()[0]
     print(f"bench: {args.businesses} businesses; sizes " + ", ".join(label for label, _ in sizes), flush=True)
-    print(report.TABLE_HEADER, flush=True)
     notes: list[str] = list(args.note)
     rows: list[report.Row] = []
     summaries = []
@@ -641,7 +655,7 @@ def main() -> None:
     args.results.write_text(
         report.results_markdown(
             machine=about_machine,
-            date=started.strftime("%Y-%m-%d %H:%M %Z"),
+            date=started.strftime("%Y-%m-%d %H:%M UTC"),
             sizes=[
                 *summaries,
                 f"each wrk run {args.seconds} s with {LOAD_CONNECTIONS} connections; "
