@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from bench import report, wrk
+from agendazap import settings as project_settings
+from bench import floor_settings, report, wrk
 from bench.run import asset_urls
 
 # wrk 4.1.0 --latency against the floor, 2 threads and 8 connections.
@@ -196,3 +197,18 @@ def test_public_page_assets_are_the_same_site_css_js_and_images():
         "/b/negocio-0001/logo/3",
         "/static/js/booking.js",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("bench.floor_urls")
+def test_floor_view_runs_one_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/floor")
+
+    assert response.status_code == 200
+    assert response.json()["row"]["model"] == "appointment"
+
+
+def test_floor_has_no_middleware_and_the_projects_database_settings():
+    assert floor_settings.MIDDLEWARE == []
+    assert floor_settings.DATABASES is project_settings.DATABASES
