@@ -533,11 +533,11 @@ SIZE_SENSITIVE = (report.AVAILABILITY, report.LIST)
 
 
 # --- Other scripts, machine, main ------------------------------------------------------------------------------------
-def run_extras(env: dict[str, str]) -> dict[str, dict]:
+def run_extras(env: dict[str, str], folder: Path = ROOT / "bench") -> dict[str, dict]:
     """Run each EXTRA_SCRIPTS present; keep the JSON object each prints on its last stdout line."""
     figures: dict[str, dict] = {}
     for name in EXTRA_SCRIPTS:
-        script = ROOT / "bench" / name
+        script = folder / name
         if not script.exists():
             continue
         print(f"[extra] {name}", flush=True)

@@ -1,12 +1,13 @@
 """The benchmark instrument's pure parts, on wrk output captured from real runs: no load here."""
 
 import json
+import os
 
 import pytest
 
 from agendazap import settings as project_settings
 from bench import floor_settings, report, wrk
-from bench.run import asset_urls
+from bench.run import EXTRA_SCRIPTS, asset_urls, run_extras
 
 # wrk 4.1.0 --latency against the floor, 2 threads and 8 connections.
 GET_OUTPUT = """\
@@ -212,3 +213,20 @@ def test_floor_view_runs_one_query(client, django_assert_num_queries):
 def test_floor_has_no_middleware_and_the_projects_database_settings():
     assert floor_settings.MIDDLEWARE == []
     assert floor_settings.DATABASES is project_settings.DATABASES
+
+
+def test_other_bench_scripts_give_their_last_line_of_json(tmp_path):
+    first, second = EXTRA_SCRIPTS
+    (tmp_path / first).write_text('print("a table")\nprint(\'{"share_of_cap": 0.94, "twice": 0}\')\n')
+    (tmp_path / second).write_text('print("no figures")\nraise SystemExit(3)\n')
+
+    figures = run_extras(dict(os.environ), folder=tmp_path)
+
+    assert figures == {
+        first: {"share_of_cap": 0.94, "twice": 0},
+        second: {"error": "exit code 3, no JSON object on the last line"},
+    }
+
+
+def test_missing_bench_scripts_are_skipped(tmp_path):
+    assert run_extras(dict(os.environ), folder=tmp_path) == {}
