@@ -57,7 +57,7 @@ BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production"  # noqa: S105 - sc
 
 
 @dataclass
-class Path_:
+class HotPath:
     """One path to load: `url` is relative to the project server."""
 
     name: str
@@ -275,24 +275,24 @@ def fixture() -> Fixture:
     )
 
 
-def paths(fix: Fixture) -> list[Path_]:
+def paths(fix: Fixture) -> list[HotPath]:
     bearer = {"Authorization": f"Bearer {fix.token}"}
     day, month = fix.busy_day.isoformat(), fix.busy_day.strftime("%Y-%m")
     page = f"/b/{fix.slug}/book/{fix.service_id}/"
     return [
-        Path_("availability, owner API", report.AVAILABILITY,
+        HotPath("availability, owner API", report.AVAILABILITY,
               f"/api/appointments/availability?service_id={fix.service_id}&date={day}", bearer),
-        Path_("availability, public day", report.AVAILABILITY, f"{page}?date={day}"),
-        Path_("availability, public month", report.AVAILABILITY, f"{page}?month={month}"),
-        Path_("/health", report.HEALTH, "/health"),
-        Path_("appointment list (API)", report.LIST, f"/api/appointments?per_page={PAGE_ROWS}", bearer,
+        HotPath("availability, public day", report.AVAILABILITY, f"{page}?date={day}"),
+        HotPath("availability, public month", report.AVAILABILITY, f"{page}?month={month}"),
+        HotPath("/health", report.HEALTH, "/health"),
+        HotPath("appointment list (API)", report.LIST, f"/api/appointments?per_page={PAGE_ROWS}", bearer,
               one_row_url="/api/appointments?per_page=1"),
-        Path_("client list (API)", report.LIST, f"/api/clients?per_page={PAGE_ROWS}", bearer,
+        HotPath("client list (API)", report.LIST, f"/api/clients?per_page={PAGE_ROWS}", bearer,
               one_row_url="/api/clients?per_page=1"),
-        Path_("client history (API)", report.LIST, f"/api/clients/{fix.client_id}/history?per_page={PAGE_ROWS}",
+        HotPath("client history (API)", report.LIST, f"/api/clients/{fix.client_id}/history?per_page={PAGE_ROWS}",
               bearer, one_row_url=f"/api/clients/{fix.client_id}/history?per_page=1"),
-        Path_("public booking page", report.PAGE, f"/b/{fix.slug}/", assets=True),
-        Path_("dashboard home", report.PAGE, "/dashboard/", {"Cookie": fix.session_cookie}),
+        HotPath("public booking page", report.PAGE, f"/b/{fix.slug}/", assets=True),
+        HotPath("dashboard home", report.PAGE, "/dashboard/", {"Cookie": fix.session_cookie}),
     ]  # fmt: skip
 
 
@@ -316,7 +316,7 @@ BOOKINGS = [
 
 
 # --- Query counts ------------------------------------------------------------------------------------------
-def count_queries(fix: Fixture, targets: list[Path_], *, bookings: bool) -> dict[str, tuple[int, int | None]]:
+def count_queries(fix: Fixture, targets: list[HotPath], *, bookings: bool) -> dict[str, tuple[int, int | None]]:
     """Queries of each path (and of a one-row page for lists) on its second request, caches warm."""
     from django.db import connection  # noqa: PLC0415 - Django is set up by main()
     from django.test import Client  # noqa: PLC0415
@@ -414,7 +414,7 @@ def progress(row: report.Row) -> None:
 
 # --- One data size -------------------------------------------------------------------------------------------------
 def measure_size(
-    label: str, fix: Fixture, targets: list[Path_], *, bookings: bool, args, notes: list[str], tmp: Path
+    label: str, fix: Fixture, targets: list[HotPath], *, bookings: bool, args, notes: list[str], tmp: Path
 ) -> list[report.Row]:
     floor_url = f"http://127.0.0.1:{FLOOR_PORT}/floor"
     seconds = args.seconds
