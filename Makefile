@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test lint format migrate worker beat bench install install-dev messages compose-check clean
 
@@ -55,8 +56,10 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A agendazap beat --loglevel=INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
+## Measure the hot paths against the floor on scratch PostgreSQL/Redis, rewrite bench/RESULTS.md (BENCH_ARGS: sizes, durations)
 bench: install-dev
-	@for script in bench/*.py; do [ -e "$$script" ] && $(PY) "$$script"; done; true
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## Regenerate the pt-BR catalogue after changing translatable strings
 messages: install-dev

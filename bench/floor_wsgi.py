@@ -1,0 +1,9 @@
+"""WSGI entry point of the floor (bench/floor_settings.py), served by gunicorn like the project."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor_settings"
+
+application = get_wsgi_application()
