@@ -1,5 +1,8 @@
 """Indexes for the read paths at years of history, and statistics the planner needs on PostgreSQL.
 
+The manage link token stays unique through a constraint: unique=True also built a pattern-matching
+index on PostgreSQL that no query uses.
+
 Every appointment of a professional belongs to that professional's business, which PostgreSQL
 does not know: it estimates "business and professional" as if independent, far too low, and
 sorts a professional's whole history instead of reading its newest rows from
@@ -8,6 +11,8 @@ appointment_prof_start_idx. Functional-dependency statistics tell it.
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+import scheduling.models
 
 STATISTICS = "appointment_owner_professional_stats"
 
@@ -43,6 +48,11 @@ class Migration(migrations.Migration):
             name='client',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='crm.client', verbose_name='client'),
         ),
+        migrations.AlterField(
+            model_name='appointment',
+            name='manage_token',
+            field=models.CharField(default=scheduling.models.new_manage_token, editable=False, max_length=64, verbose_name='manage link token'),
+        ),
         migrations.AddIndex(
             model_name='appointment',
             index=models.Index(condition=models.Q(('status', 'cancelled'), _negated=True), fields=['professional', 'blocks_until'], name='appointment_prof_until_idx'),
@@ -50,6 +60,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='appointment',
             index=models.Index(fields=['client', 'start_time'], name='appointment_client_start_idx'),
+        ),
+        migrations.AddConstraint(
+            model_name='appointment',
+            constraint=models.UniqueConstraint(fields=('manage_token',), name='appointment_manage_token_unique'),
         ),
         migrations.RunPython(create_statistics, drop_statistics),
     ]
