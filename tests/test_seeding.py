@@ -14,7 +14,11 @@ from agendazap.phones import phone_could_be_a_persons
 from agendazap.seeding import BUSY_BUSINESS_SHARE, seeded_businesses
 from crm.models import Client
 from crm.services import METRIC_FIELDS, client_metrics_refresh
+from notifications.models import Message
 from scheduling.models import Appointment, AppointmentStatus, Professional, TimeOff
+from scheduling.selectors import availability_get
+from scheduling.services import appointment_book
+from tests.helpers import as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +213,28 @@ def test_postgresql_guards_the_seeded_agendas_against_double_booking(seeded):
 
     with pytest.raises(IntegrityError, match="appointment_no_overlap"), transaction.atomic():
         twin.save()
+
+
+def test_reset_also_clears_what_bookings_added_to_the_seeded_businesses():
+    seed()
+    business = Business.objects.get(slug="negocio-0002")
+    service = business.services.first()
+    day = timezone.localdate() + timedelta(days=40)  # past the seeded month ahead
+    while not (slots := availability_get(business=business, service=service, day=day).slots):
+        day += timedelta(days=1)
+    booked = appointment_book(
+        business=business,
+        actor=as_owner(business),
+        service_id=service.pk,
+        start_time=slots[0],
+        client_name="Ana Souza",
+        client_whatsapp="(11) 98765-4321",
+    )
+    assert booked.activity.exists()
+    assert Message.objects.filter(appointment=booked).exists()
+
+    seed("--reset")
+
+    assert not Appointment.objects.filter(pk=booked.pk).exists()
+    assert not Message.objects.exists()
+    assert Appointment.objects.count() == APPOINTMENTS
