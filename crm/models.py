@@ -81,6 +81,8 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["business", "is_active"], name="client_owner_active_idx"),
             models.Index(fields=["business", "created_at"], name="client_owner_created_idx"),
+            # The client list, by name (its default order).
+            models.Index(fields=["business", "name"], name="client_owner_name_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["business", "whatsapp"], name="client_unique_whatsapp_per_business"),

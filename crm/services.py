@@ -402,15 +402,22 @@ def _import_one(business: Business, *, name: str, number: str, email: str) -> bo
 # --- Figures ---------------------------------------------------------------------------------------------
 def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Client:
     """Recompute every figure of `client` from its appointments (one read, one write)."""
-    tz = ZoneInfo(client.business.timezone)
-    today = (now or timezone.now()).astimezone(tz).date()
+    rows = client.appointments.order_by("start_time").values_list(
+        "status", "start_time", "end_time", "service_id", "price"
+    )
+    figures = client_figures(rows=list(rows), tz=ZoneInfo(client.business.timezone), now=now or timezone.now())
+    for field, value in figures.items():
+        setattr(client, field, value)
+    client.save(update_fields=[*METRIC_FIELDS, "updated_at"])
+    return client
+
+
+def client_figures(*, rows: list[tuple], tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+    """Every figure (METRIC_FIELDS) from a client's appointments as
+    (status, start_time, end_time, service_id, price) rows ordered by start, without a query."""
+    today = now.astimezone(tz).date()
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
-    rows = list(
-        client.appointments.order_by("start_time").values_list(
-            "status", "start_time", "end_time", "service_id", "price"
-        )
-    )
     by_status = Counter(status for status, *_rest in rows)
     kept = [(start, service_id) for status, start, _end, service_id, _price in rows if status != "cancelled"]
     completed = [(end, price) for status, _start, end, _service, price in rows if status == "completed"]
@@ -422,28 +429,27 @@ def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Cl
     spent = sum((price or Decimal("0") for _end, price in completed), Decimal("0"))
     completed_count = by_status[AppointmentStatus.COMPLETED]
     no_show_count = by_status[AppointmentStatus.NO_SHOW]
-
-    client.total_appointments = len(rows)
-    client.completed_appointments = completed_count
-    client.cancelled_appointments = by_status[AppointmentStatus.CANCELLED]
-    client.no_show_appointments = no_show_count
-    client.first_appointment_at = starts[0] if starts else None
-    client.last_appointment_at = starts[-1] if starts else None
-    client.metrics_month = this_month
-    client.appointments_this_month = sum(1 for start in local_starts if start.date().replace(day=1) == this_month)
-    client.appointments_last_month = sum(1 for start in local_starts if start.date().replace(day=1) == last_month)
-    client.average_days_between_appointments = average_gap
-    client.preferred_services = _top((str(service_id) for _start, service_id in kept), 3)
-    client.preferred_days = _top((WEEKDAYS[start.weekday()] for start in local_starts), 3)
-    client.preferred_times = _top((_time_of_day(start) for start in local_starts), 3)
-    client.total_spent = spent
-    client.average_ticket = (spent / completed_count).quantize(Decimal("0.01")) if completed_count else Decimal("0")
-    client.last_payment_at = max((end for end, _price in completed), default=None)
-    client.frequency_score = frequency_score(
-        completed=completed_count, no_shows=no_show_count, kept=len(starts), average_days=average_gap
-    )
-    client.save(update_fields=[*METRIC_FIELDS, "updated_at"])
-    return client
+    return {
+        "total_appointments": len(rows),
+        "completed_appointments": completed_count,
+        "cancelled_appointments": by_status[AppointmentStatus.CANCELLED],
+        "no_show_appointments": no_show_count,
+        "first_appointment_at": starts[0] if starts else None,
+        "last_appointment_at": starts[-1] if starts else None,
+        "metrics_month": this_month,
+        "appointments_this_month": sum(1 for start in local_starts if start.date().replace(day=1) == this_month),
+        "appointments_last_month": sum(1 for start in local_starts if start.date().replace(day=1) == last_month),
+        "average_days_between_appointments": average_gap,
+        "preferred_services": _top((str(service_id) for _start, service_id in kept), 3),
+        "preferred_days": _top((WEEKDAYS[start.weekday()] for start in local_starts), 3),
+        "preferred_times": _top((_time_of_day(start) for start in local_starts), 3),
+        "total_spent": spent,
+        "average_ticket": (spent / completed_count).quantize(Decimal("0.01")) if completed_count else Decimal("0"),
+        "last_payment_at": max((end for end, _price in completed), default=None),
+        "frequency_score": frequency_score(
+            completed=completed_count, no_shows=no_show_count, kept=len(starts), average_days=average_gap
+        ),
+    }
 
 
 def client_figures_on_appointment(event: events.AppointmentEvent) -> None:

@@ -178,7 +178,11 @@ class Appointment(models.Model):
     # Every appointment belongs to a client (found or created by booking); PROTECT because a
     # client with history is deactivated or anonymized, never deleted.
     client = models.ForeignKey(
-        "crm.Client", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("client")
+        "crm.Client",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("client"),
+        db_index=False,  # appointment_client_start_idx starts with it
     )
     client_name = models.CharField(_("client name"), max_length=255)
     client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))
@@ -202,9 +206,9 @@ class Appointment(models.Model):
     # Whether the client agreed to WhatsApp messages (public bookings ask; the owner's own are yes).
     whatsapp_consent = models.BooleanField(_("WhatsApp messages allowed"), default=True)
     # The client's private link to see, cancel or reschedule this booking without an account.
-    manage_token = models.CharField(
-        _("manage link token"), max_length=64, unique=True, default=new_manage_token, editable=False
-    )
+    # Unique through a constraint in Meta rather than unique=True, which on PostgreSQL adds a
+    # second (pattern-matching) index that no query uses and every insert pays for.
+    manage_token = models.CharField(_("manage link token"), max_length=64, default=new_manage_token, editable=False)
     # When the client said they will come (WhatsApp reply, manage page): apart from `status`,
     # which is the business's word.
     client_confirmed_at = models.DateTimeField(_("client confirmed at"), null=True, blank=True)
@@ -222,10 +226,20 @@ class Appointment(models.Model):
             models.Index(fields=["professional", "start_time"], name="appointment_prof_start_idx"),
             # Plan usage counts appointments by the month they were created in.
             models.Index(fields=["business", "created_at"], name="appointment_owner_created_idx"),
+            # A day's busy intervals (availability): bounded by `blocks_until > day start`, the scan
+            # skips the professional's history instead of reading all of it.
+            models.Index(
+                fields=["professional", "blocks_until"],
+                condition=~models.Q(status=AppointmentStatus.CANCELLED),
+                name="appointment_prof_until_idx",
+            ),
+            # A client's history, newest first, and its last visit.
+            models.Index(fields=["client", "start_time"], name="appointment_client_start_idx"),
         ]
         # The no-overlap guarantee on PostgreSQL is an exclusion constraint added by migration
         # 0002 (it cannot be created on SQLite); see scheduling.services.appointment_book.
         constraints = [
+            models.UniqueConstraint(fields=["manage_token"], name="appointment_manage_token_unique"),
             models.CheckConstraint(
                 condition=models.Q(start_time__lt=models.F("end_time")), name="appointment_start_before_end"
             ),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Business, TemplateType, User
+from agendazap import seeding
 from agendazap.events import Actor, Via
 from billing.services import plan_change
 from catalog.services import service_create
@@ -22,15 +23,52 @@ ADMIN_PASSWORD = "admin-demo-2026"  # noqa: S105 - a local demo login, printed o
 
 
 class Command(BaseCommand):
-    help = "Create (once) a demo business and a staff login for trying AgendaZap locally."
+    help = (
+        "Create (once) a demo business and a staff login for trying AgendaZap locally; with --businesses "
+        "and --appointments, a large data set written in bulk instead (businesses negocio-0001...)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Allow running with ENVIRONMENT=production.")
+        parser.add_argument("--businesses", type=int, help="How many businesses to seed (the first is the busy one).")
+        parser.add_argument("--appointments", type=int, help="How many appointments in all.")
+        parser.add_argument("--years", type=int, default=3, help="Years of history before today (default 3).")
+        parser.add_argument(
+            "--password",
+            default=seeding.DEFAULT_PASSWORD,
+            help="The owners' password (dono0001@%s...)." % seeding.SEED_EMAIL_DOMAIN,
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Random seed: the same data set for the same seed.")
+        parser.add_argument("--reset", action="store_true", help="Delete the seeded businesses first.")
 
-    @transaction.atomic
     def handle(self, *args, **options):
         if settings.IS_PRODUCTION and not options["force"]:
             raise CommandError("Refusing to create demo logins in production (use --force if you mean it).")
+        bulk = options["businesses"] is not None or options["appointments"] is not None
+        if not bulk:
+            if options["reset"]:
+                raise CommandError("--reset goes with --businesses and --appointments.")
+            self._demo()
+            return
+        if options["businesses"] is None or options["appointments"] is None:
+            raise CommandError("Give both --businesses and --appointments.")
+        try:
+            report = seeding.seed_businesses(
+                businesses=options["businesses"],
+                appointments=options["appointments"],
+                years=options["years"],
+                password=options["password"],
+                seed=options["seed"],
+                reset=options["reset"],
+            )
+        except seeding.SeedError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"seeded {report.businesses} businesses, {report.appointments} appointments in {report.seconds:.1f} s"
+        )
+
+    @transaction.atomic
+    def _demo(self) -> None:
         owner = User.objects.filter(email=DEMO_EMAIL).first()
         if owner is None:
             owner = services.user_register(
