@@ -188,26 +188,26 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 
 
 # --- Database content -----------------------------------------------------------------------------------
 def seed(env: dict[str, str], businesses: int, appointments: int) -> str:
-    """Seed with seed_demo when it takes --businesses, else with the stand-in; return the summary line."""
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    help_text = subprocess.run(  # noqa: S603 - fixed command line
-        [*manage, "seed_demo", "--help"], env=env, capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout
-    if "--businesses" in help_text:
-        done = subprocess.run(  # noqa: S603 - fixed command line
-            [*manage, "seed_demo", "--businesses", str(businesses), "--appointments", str(appointments)],
-            env=env,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"seed_demo failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout.strip().splitlines()[-1] + " (manage.py seed_demo)"
-    from bench import standin_seed  # noqa: PLC0415 - needs Django set up
-
-    return standin_seed.seed(businesses=businesses, appointments=appointments) + " (bench stand-in seeder)"
+    """Seed the scratch database with `manage.py seed_demo`; return its summary line."""
+    done = subprocess.run(  # noqa: S603 - fixed command line
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "seed_demo",
+            "--businesses",
+            str(businesses),
+            "--appointments",
+            str(appointments),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"seed_demo failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
 
 
 def fixture() -> Fixture:
