@@ -152,6 +152,14 @@ def free_starts(
     ]
 
 
+def has_free_start(day: ProfessionalDay, duration: timedelta, rules: Rules, *, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether `free_starts` offers anything: stops at the first start it would offer."""
+    return any(
+        slot_refusal(day, start, duration, rules, now=now, tz=tz, on_grid=True) is None
+        for start in slot_grid(day, duration, rules)
+    )
+
+
 def merge_starts(per_professional: Iterable[list[datetime]]) -> list[datetime]:
     """Starts free for at least one professional, in order, without repeats."""
     return sorted({start for starts in per_professional for start in starts})
