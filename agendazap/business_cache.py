@@ -16,13 +16,19 @@ A transaction that rolls back leaves the marker until it expires (`CHANGING_SECO
 read the database meanwhile, which is always right. A version evicted from the cache is a new
 version: nothing stale is trusted. Writes that bypass model signals (`QuerySet.update`,
 `bulk_create`) call `business_changed` themselves.
+
+Within one request a snapshot is read from the cache once and then kept in memory for the rest
+of that request (several selectors read it); a change made in the request drops that copy.
+Outside a request (tasks, commands) every read goes to the cache.
 """
 
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 CHANGING = "changing:"
@@ -38,8 +44,29 @@ def _snapshot_key(business_id, name: str) -> str:
     return f"business:{business_id}:{name}"
 
 
+# The snapshots read by the current request, per thread: {(business id, name): value}; None
+# outside a request.
+_request = threading.local()
+
+
+def _request_begins(**kwargs) -> None:
+    _request.snapshots = {}
+
+
+def _request_ends(**kwargs) -> None:
+    _request.snapshots = None
+
+
+request_started.connect(_request_begins, dispatch_uid="business_cache_request_begins")
+request_finished.connect(_request_ends, dispatch_uid="business_cache_request_ends")
+
+
 def business_changed(business_id) -> None:
     """Stop trusting `business_id`'s cached configuration now and, with a new version, after the commit."""
+    snapshots = getattr(_request, "snapshots", None)
+    if snapshots:
+        for key in [key for key in snapshots if key[0] == business_id]:
+            del snapshots[key]
     key = _version_key(business_id)
     cache.set(key, f"{CHANGING}{uuid.uuid4().hex}", CHANGING_SECONDS)
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
@@ -47,7 +74,18 @@ def business_changed(business_id) -> None:
 
 def business_cached(business_id, name: str, build: Callable[[], Any]) -> Any:
     """`build()`'s result for the business's current version: from the cache when it holds it,
-    else built (from the database) and kept for the next request. One cache round trip on a hit."""
+    else built (from the database) and kept for the next request. One cache round trip on a hit,
+    none for the same snapshot again in the same request."""
+    snapshots = getattr(_request, "snapshots", None)
+    if snapshots is not None and (business_id, name) in snapshots:
+        return snapshots[business_id, name]
+    value = _current(business_id, name, build)
+    if snapshots is not None:
+        snapshots[business_id, name] = value
+    return value
+
+
+def _current(business_id, name: str, build: Callable[[], Any]) -> Any:
     version_key, snapshot_key = _version_key(business_id), _snapshot_key(business_id, name)
     found = cache.get_many([version_key, snapshot_key])
     version, snapshot = found.get(version_key), found.get(snapshot_key)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agendazap.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agendazap.middleware.LeanPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -85,6 +86,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Answered by their view right after the security middleware, without the rest of the stack.
+LEAN_PATHS = ["/health", "/health/"]
 
 ROOT_URLCONF = "agendazap.urls"
 WSGI_APPLICATION = "agendazap.wsgi.application"
