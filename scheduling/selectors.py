@@ -298,38 +298,43 @@ def booking_calendar(
     now: datetime | None = None,
 ) -> BookingCalendar:
     """Which days from first_day to last_day have a free start and, for `day`, its free starts:
-    what the public booking page shows. A `day` inside the range is read with it (two queries
-    in all); one outside it costs its own two."""
+    what the public booking page shows, in two queries whatever the day asked for.
+
+    The day is read with the range (which stretches to reach it); a day outside the booking
+    horizon (past, or beyond the days ahead the rules open) has no free start to read."""
     tz = business_timezone(business)
     config = business_config(business)
     rules = rules_for(config.rules, service)
     professionals = [professional] if professional else config.professionals_for_service(service.pk)
     duration = timedelta(minutes=service.duration)
     now = now or timezone.now()
+    today = now.astimezone(tz).date()
+    day_open = day is not None and today <= day <= today + timedelta(days=rules.max_days_ahead)
+    ends = ([first_day, last_day] if first_day <= last_day else []) + ([day] if day_open else [])
     plan = (
         professional_days_range(
             business=business,
             professionals=professionals,
-            first_day=first_day,
-            last_day=last_day,
+            first_day=min(ends),
+            last_day=max(ends),
             tz=tz,
             buffer=rules.buffer,
         )
-        if first_day <= last_day
+        if ends
         else {}
     )
     open_days = {
         when: any(has_free_start(pro_day, duration, rules, now=now, tz=tz) for pro_day in by_professional.values())
         for when, by_professional in plan.items()
+        if first_day <= when <= last_day
     }
     slots = None
     if day is not None:
-        days = (
-            plan[day]
-            if day in plan
-            else professional_days(business=business, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
+        slots = (
+            merge_starts(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in plan[day].values())
+            if day_open
+            else []
         )
-        slots = merge_starts(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in days.values())
     return BookingCalendar(open_days=open_days, slots=slots)
 
 
