@@ -53,7 +53,9 @@ def busy_business(*, professionals: int, history: int):
     rows = []
     for pro in team:
         starts = [at(day, 10), at(day, 14)]
-        starts += [datetime.combine(day - timedelta(days=1 + n // 8), time(9 + n % 8), SAO_PAULO) for n in range(history)]
+        starts += [
+            datetime.combine(day - timedelta(days=1 + n // 8), time(9 + n % 8), SAO_PAULO) for n in range(history)
+        ]
         rows += [
             Appointment(
                 business=business,
