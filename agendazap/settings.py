@@ -143,6 +143,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Dashboard sessions: read from Redis and written through to the database, so a page costs no
+# session query. Only with a shared cache: a per-process one would keep a logged-out session alive
+# in the other processes.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Without a broker the embedded default still runs tasks: inline, at the moment they are sent.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
