@@ -217,9 +217,13 @@ def professional_days_range(
     tz: ZoneInfo,
     buffer: timedelta,
     exclude_appointment_id=None,
+    details: bool = True,
 ) -> dict[date, dict[object, ProfessionalDay]]:
     """Load every day from first_day to last_day in two queries (time off, appointments), whatever
     the range; the weekly hours come from the business's cached set-up.
+
+    Without `details` the busy ranges carry no appointment id or end (enough to tell what is free,
+    not to name a conflict): a month of a busy agenda reads a third fewer timestamps.
 
     Both queries are bounded on both ends by indexes (`timeoff_owner_end_idx`,
     `appointment_prof_busy_idx`), so years of history before the range are never read."""
@@ -256,9 +260,10 @@ def professional_days_range(
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(pk=exclude_appointment_id)
         .order_by()
-        .values_list("professional_id", "start_time", "blocks_until", "pk", "end_time")
+        .values_list("professional_id", "start_time", "blocks_until", *(("pk", "end_time") if details else ()))
     )
-    for professional_id, start, until, pk, end_time in busy_rows:
+    for professional_id, start, until, *named in busy_rows:
+        pk, end_time = named if details else (None, until)
         busy = Busy(start=start, until=until, appointment_id=pk, end_time=end_time)
         for day in touched(start, until, reach):
             plan[day][professional_id].busy.append(busy)
@@ -319,6 +324,7 @@ def booking_calendar(
             last_day=max(ends),
             tz=tz,
             buffer=rules.buffer,
+            details=False,
         )
         if ends
         else {}
