@@ -23,10 +23,11 @@ from tests.helpers import SAO_PAULO, at, next_weekday, set_hours, set_rules
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AVAILABILITY = "/api/appointments/availability"
-# Authentication (one query: membership, login, business, revoked token), time off, appointments.
-OWNER_AVAILABILITY_QUERIES = 3
-# The business behind the slug, time off, appointments: the month and its chosen day read together.
-PUBLIC_PAGE_QUERIES = 3
+# Authentication (one query: membership, login, business, revoked token), then time off and
+# appointments in one query.
+OWNER_AVAILABILITY_QUERIES = 2
+# The business behind the slug, then time off and appointments of the month and its chosen day.
+PUBLIC_PAGE_QUERIES = 2
 QUERY_BUDGET = 4
 
 
