@@ -281,21 +281,6 @@ def professional_days_range(
     return plan
 
 
-def bookable_days(
-    *,
-    business: Business,
-    service: Service,
-    first_day: date,
-    last_day: date,
-    professional: Professional | None = None,
-    now: datetime | None = None,
-) -> dict[date, bool]:
-    """Which days from first_day to last_day have at least one free start (for a calendar)."""
-    return booking_calendar(
-        business=business, service=service, first_day=first_day, last_day=last_day, professional=professional, now=now
-    ).open_days
-
-
 @dataclass(frozen=True)
 class BookingCalendar:
     open_days: dict[date, bool]
