@@ -60,7 +60,8 @@ def actor(request, *, via: Via) -> Actor:
 class BusinessMiddleware:
     """Set `request.business` and `request.membership` for a session (the dashboard).
 
-    The API's bearer tokens are read later, by `accounts.authentication`, which sets them again.
+    The API's bearer tokens are read later, by `accounts.authentication`, which sets them; an API
+    request's session is never read.
     """
 
     def __init__(self, get_response):
@@ -68,6 +69,9 @@ class BusinessMiddleware:
 
     def __call__(self, request):
         working_in(request, None)
+        if request.path_info.startswith("/api/"):
+            # The API reads bearer tokens only: a session cookie sent along is not even loaded.
+            return self.get_response(request)
         if request.user.is_authenticated:
             remembered = request.session.get(SESSION_KEY)
             membership = membership_for(request.user, business_id=remembered[0] if remembered else None)

@@ -4,6 +4,8 @@ import time
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+from django.urls import resolve
 from django.utils import timezone
 
 logger = logging.getLogger("agendazap.requests")
@@ -72,3 +74,23 @@ class BusinessTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class LeanPathMiddleware:
+    """Answer the paths in `settings.LEAN_PATHS` (the health probe) from their view at once, past
+    the rest of the stack: they need no session, login, business, locale, CSRF or messages.
+
+    Placed after the request log and the security middleware, so such a request is still logged
+    and still gets the security headers (and the HTTPS redirect, unless exempt).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.paths = frozenset(settings.LEAN_PATHS)
+
+    def __call__(self, request):
+        if request.path_info not in self.paths:
+            return self.get_response(request)
+        match = resolve(request.path_info)
+        request.resolver_match = match
+        return match.func(request, *match.args, **match.kwargs)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "agendazap.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "agendazap.middleware.LeanPathMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -85,6 +86,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Answered by their view right after the security middleware, without the rest of the stack.
+LEAN_PATHS = ["/health", "/health/"]
 
 ROOT_URLCONF = "agendazap.urls"
 WSGI_APPLICATION = "agendazap.wsgi.application"
@@ -138,6 +142,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Dashboard sessions: read from Redis and written through to the database, so a page costs no
+# session query. Only with a shared cache: a per-process one would keep a logged-out session alive
+# in the other processes.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Without a broker the embedded default still runs tasks: inline, at the moment they are sent.

@@ -1,3 +1,4 @@
+import functools
 from urllib.parse import quote
 
 import redis
@@ -48,16 +49,19 @@ def _database_status() -> str:
 def _redis_status() -> str:
     if not settings.REDIS_URL:
         return "not configured"
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS, socket_timeout=HEALTH_TIMEOUT_SECONDS
-    )
     try:
-        client.ping()
+        _redis_client().ping()
     except redis.RedisError:
         return "unavailable"
-    finally:
-        client.close()
     return "ok"
+
+
+@functools.cache
+def _redis_client() -> redis.Redis:
+    """One client per process: its pool keeps the connection, so a probe does not open one each time."""
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS, socket_timeout=HEALTH_TIMEOUT_SECONDS
+    )
 
 
 def landing(request: HttpRequest) -> HttpResponse:

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from agendazap.business_cache import business_changed
 from catalog.models import Service, ServiceCategory
 
 
@@ -43,6 +44,7 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Activate selected services (bookable again)"))
     def activate(self, request, queryset):
         updated = queryset.filter(archived_at__isnull=True).update(is_active=True, updated_at=timezone.now())
+        _business_changed(queryset)
         self.message_user(
             request,
             ngettext("%(count)d service activated.", "%(count)d services activated.", updated) % {"count": updated},
@@ -51,10 +53,17 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.action(description=_("Deactivate selected services (no new bookings)"))
     def deactivate(self, request, queryset):
         updated = queryset.update(is_active=False, updated_at=timezone.now())
+        _business_changed(queryset)
         self.message_user(
             request,
             ngettext("%(count)d service deactivated.", "%(count)d services deactivated.", updated) % {"count": updated},
         )
+
+
+def _business_changed(services) -> None:
+    # QuerySet.update sends no signal: end the cached set-up of each business touched.
+    for business_id in set(services.values_list("business_id", flat=True)):
+        business_changed(business_id)
 
 
 @admin.register(ServiceCategory)

@@ -11,10 +11,11 @@ class SchedulingConfig(AppConfig):
         from agendazap import events
         from billing.models import Resource
         from billing.selectors import usage_counter_register
-        from scheduling import activity, selectors
+        from scheduling import activity, business_config, selectors
 
         events.subscribe(events.AccountRegistered, activity.business_agenda_setup)
         events.subscribe(events.AppointmentEvent, activity.activity_record)
         events.subscribe(events.ClientErased, activity.client_appointments_erase)
         usage_counter_register(Resource.PROFESSIONALS, selectors.professional_active_count)
         usage_counter_register(Resource.APPOINTMENTS, selectors.appointments_created_count)
+        business_config.connect()

@@ -92,22 +92,27 @@ def slot_refusal(
     online: bool = True,
     outside_hours: bool = False,
     on_grid: bool | None = None,
+    explain: bool = True,
 ) -> Refusal | None:
     """Return why `start` cannot be booked with this professional, or None when it can.
 
     An overlap comes first, whoever books. A client online (`online`) takes only an offered
     start: on the slot grid, with the minimum notice, within the horizon. The business takes
     any minute inside working hours, or outside them and in time off with `outside_hours`.
-    `on_grid` is computed from the slot grid unless the caller already knows it.
+    `on_grid` is computed from the slot grid unless the caller already knows it. Without
+    `explain` a refusal carries no reason: listing free times refuses most starts of a busy day
+    and needs no words for them.
     """
     start = start.astimezone(UTC)
     conflicts = conflicts_with(day, start, duration, rules.buffer)
     if conflicts:
-        return Refusal(_("This time is already taken."), conflicts)
+        return Refusal(_("This time is already taken.") if explain else "", conflicts)
     if online:
         if start < now:
-            return Refusal(_("This time is in the past."))
+            return Refusal(_("This time is in the past.") if explain else "")
         if start < now + rules.min_notice:
+            if not explain:
+                return Refusal("")
             minutes = int(rules.min_notice.total_seconds() // 60)
             return Refusal(
                 ngettext(
@@ -119,6 +124,8 @@ def slot_refusal(
             )
         last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
         if start.astimezone(tz).date() > last_day:
+            if not explain:
+                return Refusal("")
             return Refusal(
                 ngettext(
                     "Bookings open up to %(days)d day ahead.",
@@ -130,14 +137,14 @@ def slot_refusal(
     if not (outside_hours and not online):
         end = start + duration
         if not any(work_start <= start and end <= work_end for work_start, work_end in day.work):
-            return Refusal(_("This time is outside working hours."))
+            return Refusal(_("This time is outside working hours.") if explain else "")
         if any(closed_start < end and start < closed_end for closed_start, closed_end in day.closed):
-            return Refusal(_("Closed at this time (time off)."))
+            return Refusal(_("Closed at this time (time off).") if explain else "")
     if online:
         if on_grid is None:
             on_grid = start in set(slot_grid(day, duration, rules))
         if not on_grid:
-            return Refusal(_("Choose one of the available times."))
+            return Refusal(_("Choose one of the available times.") if explain else "")
     return None
 
 
@@ -148,8 +155,16 @@ def free_starts(
     return [
         start
         for start in slot_grid(day, duration, rules)
-        if slot_refusal(day, start, duration, rules, now=now, tz=tz, on_grid=True) is None
+        if slot_refusal(day, start, duration, rules, now=now, tz=tz, on_grid=True, explain=False) is None
     ]
+
+
+def has_free_start(day: ProfessionalDay, duration: timedelta, rules: Rules, *, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether `free_starts` offers anything: stops at the first start it would offer."""
+    return any(
+        slot_refusal(day, start, duration, rules, now=now, tz=tz, on_grid=True, explain=False) is None
+        for start in slot_grid(day, duration, rules)
+    )
 
 
 def merge_starts(per_professional: Iterable[list[datetime]]) -> list[datetime]:

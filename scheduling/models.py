@@ -102,7 +102,11 @@ class TimeOff(models.Model):
         verbose_name = _("time off")
         verbose_name_plural = _("time off")
         ordering = ["start_time"]
-        indexes = [models.Index(fields=["business", "start_time"], name="timeoff_owner_start_idx")]
+        indexes = [
+            models.Index(fields=["business", "start_time"], name="timeoff_owner_start_idx"),
+            # Availability reads the time off that ends after a range starts (the past stays unread).
+            models.Index(fields=["business", "end_time"], name="timeoff_owner_end_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(start_time__lt=models.F("end_time")), name="timeoff_start_before_end"
@@ -224,6 +228,13 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["business", "start_time"], name="appointment_owner_start_idx"),
             models.Index(fields=["professional", "start_time"], name="appointment_prof_start_idx"),
+            # Availability reads what is busy in a range (blocks_until after its start, start before
+            # its end): bounded by blocks_until, years of past appointments are never scanned.
+            models.Index(
+                fields=["professional", "blocks_until"],
+                name="appointment_prof_busy_idx",
+                condition=~models.Q(status="cancelled"),
+            ),
             # Plan usage counts appointments by the month they were created in.
             models.Index(fields=["business", "created_at"], name="appointment_owner_created_idx"),
             # A day's busy intervals (availability): bounded by `blocks_until > day start`, the scan

@@ -56,7 +56,7 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
     business = _business(request, slug)
     if isinstance(business, HttpResponse):
         return business
-    service = next((s for s in selectors.services_public_list(business=business) if s.pk == service_id), None)
+    service = selectors.service_public_get(business=business, service_id=service_id)
     if service is None:
         return render(request, "public/unavailable.html", {"business": business, "reason": "service"}, status=404)
     tz = ZoneInfo(business.timezone)
@@ -117,15 +117,10 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
         "chosen": chosen,
         "form": form,
         "error": error,
-        **_calendar(business, service, professional, day, request.GET.get("month"), tz),
     }
+    slots = _calendar(context, business, service, professional, day, request.GET.get("month"), tz)
     if day:
-        context["slots"] = [
-            slot.astimezone(tz)
-            for slot in selectors.availability_get(
-                business=business, service=service, day=day, professional=professional
-            ).slots
-        ]
+        context["slots"] = [slot.astimezone(tz) for slot in slots]
         # After a 409 the chosen time is gone: nothing stays selected.
         context["selected"] = "" if status == 409 else (request.POST.get("start_time") or request.GET.get("time"))
     return render(request, "public/book.html", context, status=status)
@@ -225,10 +220,13 @@ def _date_param(raw: str | None) -> date | None:
         return None
 
 
-def _calendar(business, service, professional, day: date | None, month_param: str | None, tz: ZoneInfo) -> dict:
-    """A month grid whose days link to their free times; days without any are shown but not linked."""
+def _calendar(
+    context: dict, business, service, professional, day: date | None, month_param: str | None, tz: ZoneInfo
+) -> list:
+    """Put in `context` a month grid whose days link to their free times (days without any are
+    shown but not linked); return the free times of `day` (read with the month when it is in it)."""
     today = timezone.now().astimezone(tz).date()
-    last = today + timedelta(days=selectors.booking_rules_get(business=business).max_days_ahead)
+    last = today + timedelta(days=selectors.booking_rules_cached(business=business).max_days_ahead)
     try:
         month = date.fromisoformat(f"{month_param}-01") if month_param else (day or today).replace(day=1)
     except ValueError:
@@ -236,13 +234,10 @@ def _calendar(business, service, professional, day: date | None, month_param: st
     month = min(max(month, today.replace(day=1)), last.replace(day=1))
     month_days = calendar.monthrange(month.year, month.month)[1]
     first, final = max(month, today), min(month.replace(day=month_days), last)
-    open_days = (
-        selectors.bookable_days(
-            business=business, service=service, first_day=first, last_day=final, professional=professional
-        )
-        if first <= final
-        else {}
+    calendar_days = selectors.booking_calendar(
+        business=business, service=service, first_day=first, last_day=final, day=day, professional=professional
     )
+    open_days = calendar_days.open_days
     weeks = [
         [
             {"date": d, "in_month": d.month == month.month, "open": open_days.get(d, False), "selected": d == day}
@@ -252,10 +247,11 @@ def _calendar(business, service, professional, day: date | None, month_param: st
     ]
     previous = (month - timedelta(days=1)).replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
-    return {
-        "day": day,
-        "month": month,
-        "weeks": weeks,
-        "previous_month": previous.strftime("%Y-%m") if previous >= today.replace(day=1) else "",
-        "next_month": following.strftime("%Y-%m") if following <= last else "",
-    }
+    context.update(
+        day=day,
+        month=month,
+        weeks=weeks,
+        previous_month=previous.strftime("%Y-%m") if previous >= today.replace(day=1) else "",
+        next_month=following.strftime("%Y-%m") if following <= last else "",
+    )
+    return calendar_days.slots or []

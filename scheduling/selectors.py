@@ -1,12 +1,13 @@
 """Scheduling reads: availability, appointment lists and figures, professionals, hours and rules."""
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -22,10 +23,12 @@ from scheduling.availability import (
     Rules,
     day_bounds,
     free_starts,
+    has_free_start,
     local_datetime,
     merge_starts,
     slot_refusal,
 )
+from scheduling.business_config import business_config
 from scheduling.filters import AppointmentFilter
 from scheduling.models import (
     Appointment,
@@ -47,6 +50,11 @@ def business_timezone(business: Business) -> ZoneInfo:
 def booking_rules_get(*, business: Business) -> BookingRules:
     rules, _created = BookingRules.objects.get_or_create(business=business)
     return rules
+
+
+def booking_rules_cached(*, business: Business) -> BookingRules:
+    """The booking rules to read, not to change: from the business's cached set-up."""
+    return business_config(business).rules
 
 
 def rules_for(booking_rules: BookingRules, service: Service) -> Rules:
@@ -88,27 +96,23 @@ def professionals_for_service(*, business: Business, service: Service) -> list[P
 
     A service whose assigned professionals are all inactive has nobody, not everyone.
     """
-    assignment = Professional.services.through.objects.filter(professional_id=OuterRef("pk"), service_id=service.pk)
-    professionals = list(
-        Professional.objects.filter(business=business)
-        .annotate(performs=Exists(assignment))
-        .filter(Q(is_active=True) | Q(performs=True))
-    )
-    assigned = [pro for pro in professionals if pro.performs]
-    return [pro for pro in (assigned or professionals) if pro.is_active]
+    return business_config(business).professionals_for_service(service.pk)
 
 
 def service_bookable_get(*, business: Business, service_id, lock: bool = False) -> Service:
     """The business's active service named in a request body or query (400 when it is not one).
 
-    `lock` takes the row with FOR NO KEY UPDATE, inside the caller's transaction.
+    `lock` takes the row with FOR NO KEY UPDATE, inside the caller's transaction; without it the
+    service comes from the business's cached set-up.
     """
-    services = Service.objects.filter(
-        business=business, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True
-    )
     if lock:
-        services = services.select_for_update(no_key=True)
-    service = services.first()
+        service = (
+            Service.objects.filter(business=business, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True)
+            .select_for_update(no_key=True)
+            .first()
+        )
+    else:
+        service = business_config(business).services.get(as_uuid(service_id))
     if service is None:
         raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
     return service
@@ -124,10 +128,11 @@ def professional_bookable_get(
     """The business's active professional named in a request (400 when not one, or not doing `service`;
     403 when a member limited to `professional_scope`'s agenda names another)."""
     own_agenda_check(professional_id=professional_id, professional_scope=professional_scope)
-    professional = Professional.objects.filter(business=business, pk=as_uuid(professional_id), is_active=True).first()
-    if professional is None:
+    config = business_config(business)
+    professional = config.professional(as_uuid(professional_id))
+    if professional is None or not professional.is_active:
         raise ValidationError({"professional_id": [_("Professional not found.")]})
-    if service is not None and professional not in professionals_for_service(business=business, service=service):
+    if service is not None and professional not in config.professionals_for_service(service.pk):
         raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
     return professional
 
@@ -171,23 +176,40 @@ def professional_days(
     )[day]
 
 
+def _weekly_hours(professional_ids: list) -> dict[object, list[tuple[int, time, time]]]:
+    """The professionals' weekly hours as the cached set-up holds them, read in one query."""
+    hours: dict[object, list[tuple[int, time, time]]] = {}
+    for professional_id, weekday, start, end in (
+        WorkingHours.objects.filter(professional__in=professional_ids)
+        .order_by("start_time")
+        .values_list("professional_id", "weekday", "start_time", "end_time")
+    ):
+        hours.setdefault(professional_id, []).append((weekday, start, end))
+    return hours
+
+
 def _working_intervals(
-    professional_ids: list, days: list[date], tz: ZoneInfo
+    hours: dict[object, list[tuple[int, time, time]]], professional_ids: list, days: list[date], tz: ZoneInfo
 ) -> dict[tuple[date, object], list[tuple[datetime, datetime]]]:
-    """The weekly hours laid on each date as instants, per (date, professional id), in one query.
+    """The weekly hours laid on each date as instants, per (date, professional id).
 
     Each date is expanded in the business's zone, so a day on which the clocks change keeps its
     wall-clock hours."""
-    hours_by_weekday: dict[int, list[WorkingHours]] = {}
-    for hours in WorkingHours.objects.filter(professional__in=professional_ids).order_by("start_time"):
-        hours_by_weekday.setdefault(hours.weekday, []).append(hours)
+    hours_by_weekday: dict[int, list[tuple[object, time, time]]] = {}
+    for professional_id in professional_ids:
+        for weekday, start, end in hours.get(professional_id, []):
+            hours_by_weekday.setdefault(weekday, []).append((professional_id, start, end))
     work: dict[tuple[date, object], list[tuple[datetime, datetime]]] = {}
     for day in days:
-        for hours in hours_by_weekday.get(day.weekday(), []):
-            start, end = local_datetime(day, hours.start_time, tz), local_datetime(day, hours.end_time, tz)
+        for professional_id, start_time, end_time in hours_by_weekday.get(day.weekday(), []):
+            start, end = local_datetime(day, start_time, tz), local_datetime(day, end_time, tz)
             if start < end:
-                work.setdefault((day, hours.professional_id), []).append((start, end))
+                work.setdefault((day, professional_id), []).append((start, end))
     return work
+
+
+# What a row of the busy-and-closed query is.
+_BUSY, _CLOSED = "busy", "closed"
 
 
 def professional_days_range(
@@ -199,72 +221,123 @@ def professional_days_range(
     tz: ZoneInfo,
     buffer: timedelta,
     exclude_appointment_id=None,
+    details: bool = True,
 ) -> dict[date, dict[object, ProfessionalDay]]:
-    """Load every day from first_day to last_day in the same three queries, whatever the range."""
+    """Load every day from first_day to last_day in one query (time off and appointments), whatever
+    the range; the weekly hours come from the business's cached set-up.
+
+    Without `details` the busy ranges carry no appointment id or end (enough to tell what is free,
+    not to name a conflict): a month of a busy agenda reads a third fewer timestamps.
+
+    Both queries are bounded on both ends by indexes (`timeoff_owner_end_idx`,
+    `appointment_prof_busy_idx`), so years of history before the range are never read."""
     ids = [professional.pk for professional in professionals]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    bounds = {day: day_bounds(day, tz) for day in days}
+    day_starts = [day_bounds(day, tz)[0] for day in days]
+    day_ends = [*day_starts[1:], day_bounds(last_day, tz)[1]]
     plan = {day: {pk: ProfessionalDay(professional_id=pk) for pk in ids} for day in days}
-    range_start, range_end = bounds[first_day][0], bounds[last_day][1]
+    range_start, range_end = day_starts[0], day_ends[-1]
 
-    for (day, pk), intervals in _working_intervals(ids, days, tz).items():
+    def touched(start: datetime, end: datetime, ends: list[datetime]) -> list[date]:
+        """The days whose [day start, `ends` entry) meets [start, end)."""
+        return days[bisect_right(ends, start) : bisect_left(day_starts, end)]
+
+    hours = business_config(business).hours
+    for (day, pk), intervals in _working_intervals(hours, ids, days, tz).items():
         plan[day][pk].work.extend(intervals)
 
-    closed_rows = TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start).filter(
-        Q(professional__isnull=True) | Q(professional__in=ids)
+    # Time off and appointments in one round trip (UNION ALL), each part on its own index,
+    # unordered: the engine does not need an order, and PostgreSQL skips a sort.
+    named = ("pk", "end_time") if details else ()
+    closed_rows = (
+        TimeOff.objects.filter(business=business, end_time__gt=range_start, start_time__lt=range_end)
+        .filter(Q(professional__isnull=True) | Q(professional__in=ids))
+        .annotate(kind=Value(_CLOSED, output_field=CharField()))
+        .order_by()
+        .values_list("kind", "professional_id", "start_time", "end_time", *named)
     )
-    for professional_id, start, end in closed_rows.values_list("professional_id", "start_time", "end_time"):
-        for day in days:
-            day_start, day_end = bounds[day]
-            if start < day_end and day_start < end:
-                for pk in [professional_id] if professional_id else ids:
-                    plan[day][pk].closed.append((start, end))
-
     # A booking's range reaches `buffer` past its end, so look that far past each day.
     busy_rows = (
         Appointment.objects.filter(
-            professional__in=ids, start_time__lt=range_end + buffer, blocks_until__gt=range_start
+            professional__in=ids, blocks_until__gt=range_start, start_time__lt=range_end + buffer
         )
         .exclude(status=AppointmentStatus.CANCELLED)
         .exclude(pk=exclude_appointment_id)
-        .values_list("professional_id", "start_time", "blocks_until", "pk", "end_time")
+        .annotate(kind=Value(_BUSY, output_field=CharField()))
+        .order_by()
+        .values_list("kind", "professional_id", "start_time", "blocks_until", *named)
     )
-    for professional_id, start, until, pk, end_time in busy_rows:
+    reach = [day_end + buffer for day_end in day_ends]
+    for kind, professional_id, start, until, *details_row in busy_rows.union(closed_rows, all=True):
+        if kind == _CLOSED:
+            for day in touched(start, until, day_ends):
+                for pk in [professional_id] if professional_id else ids:
+                    plan[day][pk].closed.append((start, until))
+            continue
+        pk, end_time = details_row if details else (None, until)
         busy = Busy(start=start, until=until, appointment_id=pk, end_time=end_time)
-        for day in days:
-            day_start, day_end = bounds[day]
-            if start < day_end + buffer and day_start < until:
-                plan[day][professional_id].busy.append(busy)
+        for day in touched(start, until, reach):
+            plan[day][professional_id].busy.append(busy)
     return plan
 
 
-def bookable_days(
+@dataclass(frozen=True)
+class BookingCalendar:
+    open_days: dict[date, bool]
+    # The free starts of the day asked for (None when none was).
+    slots: list[datetime] | None
+
+
+def booking_calendar(
     *,
     business: Business,
     service: Service,
     first_day: date,
     last_day: date,
+    day: date | None = None,
     professional: Professional | None = None,
     now: datetime | None = None,
-) -> dict[date, bool]:
-    """Which days from first_day to last_day have at least one free start (for a calendar)."""
+) -> BookingCalendar:
+    """Which days from first_day to last_day have a free start and, for `day`, its free starts:
+    what the public booking page shows, in two queries whatever the day asked for.
+
+    The day is read with the range (which stretches to reach it); a day outside the booking
+    horizon (past, or beyond the days ahead the rules open) has no free start to read."""
     tz = business_timezone(business)
-    rules = rules_for(booking_rules_get(business=business), service)
-    professionals = [professional] if professional else professionals_for_service(business=business, service=service)
+    config = business_config(business)
+    rules = rules_for(config.rules, service)
+    professionals = [professional] if professional else config.professionals_for_service(service.pk)
     duration = timedelta(minutes=service.duration)
     now = now or timezone.now()
-    plan = professional_days_range(
-        business=business,
-        professionals=professionals,
-        first_day=first_day,
-        last_day=last_day,
-        tz=tz,
-        buffer=rules.buffer,
+    today = now.astimezone(tz).date()
+    day_open = day is not None and today <= day <= today + timedelta(days=rules.max_days_ahead)
+    ends = ([first_day, last_day] if first_day <= last_day else []) + ([day] if day_open else [])
+    plan = (
+        professional_days_range(
+            business=business,
+            professionals=professionals,
+            first_day=min(ends),
+            last_day=max(ends),
+            tz=tz,
+            buffer=rules.buffer,
+            details=False,
+        )
+        if ends
+        else {}
     )
-    return {
-        day: any(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in by_professional.values())
-        for day, by_professional in plan.items()
+    open_days = {
+        when: any(has_free_start(pro_day, duration, rules, now=now, tz=tz) for pro_day in by_professional.values())
+        for when, by_professional in plan.items()
+        if first_day <= when <= last_day
     }
+    slots = None
+    if day is not None:
+        slots = (
+            merge_starts(free_starts(pro_day, duration, rules, now=now, tz=tz) for pro_day in plan[day].values())
+            if day_open
+            else []
+        )
+    return BookingCalendar(open_days=open_days, slots=slots)
 
 
 @dataclass(frozen=True)
@@ -286,8 +359,9 @@ def availability_get(
 ) -> Availability:
     """Free start times for `service` on `day` (business time zone), for one professional or any."""
     tz = business_timezone(business)
-    rules = rules_for(booking_rules_get(business=business), service)
-    professionals = [professional] if professional else professionals_for_service(business=business, service=service)
+    config = business_config(business)
+    rules = rules_for(config.rules, service)
+    professionals = [professional] if professional else config.professionals_for_service(service.pk)
     duration = timedelta(minutes=duration_minutes or service.duration)
     days = professional_days(business=business, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
     now = now or timezone.now()
@@ -329,7 +403,7 @@ def calendar_data(
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     range_start, range_end = day_bounds(first_day, tz)[0], day_bounds(last_day, tz)[1]
 
-    work = _working_intervals(ids, days, tz)
+    work = _working_intervals(_weekly_hours(ids), ids, days, tz)
     time_off = list(
         TimeOff.objects.filter(business=business, start_time__lt=range_end, end_time__gt=range_start)
         .filter(Q(professional__isnull=True) | Q(professional__in=ids))
@@ -499,6 +573,11 @@ def services_public_list(*, business: Business) -> list[Service]:
         .select_related("category")
         .order_by("category__name", "name")
     )
+
+
+def service_public_get(*, business: Business, service_id) -> Service | None:
+    """The service a client is booking, from the business's cached set-up (None when not bookable)."""
+    return business_config(business).services.get(as_uuid(service_id))
 
 
 def appointment_by_manage_token(*, slug: str, token: str) -> Appointment:

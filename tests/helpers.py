@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from agendazap.business_cache import business_changed
 from agendazap.events import Actor, Via
 from scheduling.models import BookingRules, WorkingHours
 
@@ -36,6 +37,7 @@ def local_times(slots, tz: ZoneInfo = SAO_PAULO) -> list[str]:
 
 def set_hours(professional, weekday: int, *intervals: tuple[str, str]) -> None:
     professional.working_hours.filter(weekday=weekday).delete()
+    business_changed(professional.business_id)  # bulk_create sends no signal
     WorkingHours.objects.bulk_create(
         WorkingHours(
             professional=professional,
@@ -49,6 +51,7 @@ def set_hours(professional, weekday: int, *intervals: tuple[str, str]) -> None:
 
 def set_rules(business, **fields) -> BookingRules:
     BookingRules.objects.filter(business=business).update(**fields)
+    business_changed(business.pk)  # QuerySet.update sends no signal
     return BookingRules.objects.get(business=business)
 
 

@@ -132,6 +132,14 @@ def test_hsts_reaches_subdomains_and_the_preload_list_only_when_asked():
     assert manage("check", "--deploy", "--fail-level", "WARNING", **opted_in).returncode == 0
 
 
+def test_sessions_are_read_from_the_cache_only_when_the_cache_is_shared():
+    show = "from django.conf import settings as s; print(s.SESSION_ENGINE)"
+    with_redis = manage("shell", "--no-imports", "-c", show, REDIS_URL="redis://127.0.0.1:6379/0")
+    without = manage("shell", "--no-imports", "-c", show, REDIS_URL="")
+    assert with_redis.stdout.split() == ["django.contrib.sessions.backends.cached_db"]
+    assert without.stdout.split() == ["django.contrib.sessions.backends.db"]
+
+
 def test_lists_accept_commas_or_a_json_list(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", '["localhost", "agenda.exemplo.com.br"]')
     assert env_list("ALLOWED_HOSTS") == ["localhost", "agenda.exemplo.com.br"]

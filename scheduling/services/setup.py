@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Business
+from agendazap.business_cache import business_changed
 from agendazap.ids import as_uuid
 from billing.models import Resource
 from billing.services import plan_check
@@ -128,6 +129,7 @@ def working_hours_replace(*, professional: Professional, intervals: list[dict[st
     if errors:
         raise ValidationError({"intervals": errors})
     professional.working_hours.all().delete()
+    business_changed(professional.business_id)  # bulk_create sends no signal
     return WorkingHours.objects.bulk_create(
         WorkingHours(professional=professional, weekday=weekday, start_time=start, end_time=end)
         for weekday, day_intervals in sorted(by_day.items())

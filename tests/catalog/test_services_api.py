@@ -594,10 +594,10 @@ def test_another_business_category_is_a_404_for_every_method(auth_client, busine
 
 
 # --- Query budgets --------------------------------------------------------------------------------
-# Authentication costs 3 (revoked-token check, user, the membership it works through, with its
-# business and role); the list adds count, page and professionals.
-LIST_QUERIES = 6
-STATS_QUERIES = 4
+# Authentication costs 1 (the membership the token works through, with its login, business and
+# role, and whether logout revoked the token); the list adds count, page and professionals.
+LIST_QUERIES = 4
+STATS_QUERIES = 2
 
 
 @pytest.mark.parametrize("n_services", [1, 30])
