@@ -228,17 +228,10 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["business", "start_time"], name="appointment_owner_start_idx"),
             models.Index(fields=["professional", "start_time"], name="appointment_prof_start_idx"),
-            # Availability reads what is busy in a range (blocks_until after its start, start before
-            # its end): bounded by blocks_until, years of past appointments are never scanned.
-            models.Index(
-                fields=["professional", "blocks_until"],
-                name="appointment_prof_busy_idx",
-                condition=~models.Q(status="cancelled"),
-            ),
             # Plan usage counts appointments by the month they were created in.
             models.Index(fields=["business", "created_at"], name="appointment_owner_created_idx"),
-            # A day's busy intervals (availability): bounded by `blocks_until > day start`, the scan
-            # skips the professional's history instead of reading all of it.
+            # Availability reads what is busy in a range (blocks_until after its start, start before
+            # its end): bounded by blocks_until, years of past appointments are never scanned.
             models.Index(
                 fields=["professional", "blocks_until"],
                 condition=~models.Q(status=AppointmentStatus.CANCELLED),

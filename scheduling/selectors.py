@@ -230,7 +230,7 @@ def professional_days_range(
     not to name a conflict): a month of a busy agenda reads a third fewer timestamps.
 
     Both queries are bounded on both ends by indexes (`timeoff_owner_end_idx`,
-    `appointment_prof_busy_idx`), so years of history before the range are never read."""
+    `appointment_prof_until_idx`), so years of history before the range are never read."""
     ids = [professional.pk for professional in professionals]
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     day_starts = [day_bounds(day, tz)[0] for day in days]
