@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Business
@@ -51,6 +51,26 @@ def plan_limits_get(*, plan_type: str) -> PlanLimits:
     """The plan's limits; a plan without its row (never edited, or wiped) gets the defaults."""
     limits, _created = PlanLimits.objects.get_or_create(pk=plan_type, defaults=DEFAULT_LIMITS[plan_type])
     return limits
+
+
+def plan_limits_locked(*, business: Business) -> PlanLimits:
+    """Lock the business's row (FOR NO KEY UPDATE, in the caller's transaction) and read its
+    plan's limits in the same query.
+
+    NO KEY UPDATE serializes the plan checks of one business without blocking inserts that
+    reference it (those take KEY SHARE). The count that follows is a statement of its own, so
+    it sees what the transaction that held the lock before us committed.
+    """
+    limits = PlanLimits.objects.filter(pk=business.plan_type)
+    row = (
+        Business.objects.select_for_update(no_key=True)
+        .filter(pk=business.pk)
+        .values_list(Exists(limits), *(Subquery(limits.values(resource)) for resource in Resource.values))
+        .first()
+    )
+    if row is None or not row[0]:
+        return plan_limits_get(plan_type=business.plan_type)
+    return PlanLimits(plan_type=business.plan_type, **dict(zip(Resource.values, row[1:], strict=True)))
 
 
 UsageCounter = Callable[["Business", "Period"], int]

@@ -42,7 +42,7 @@ from agendazap.errors import PlanLimitExceeded
 from agendazap.events import AppointmentStatus
 from agendazap.phones import phone_to_e164
 from billing.models import Resource
-from billing.services import plan_check
+from billing.services import PlanGate, plan_check
 from crm.models import Client, CommunicationPreference
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -90,23 +90,35 @@ MAX_TAGS = 30
 
 
 # --- Finding and creating -------------------------------------------------------------------------
-@transaction.atomic
+# No savepoint of its own: inside a booking, whatever fails here fails the booking.
+@transaction.atomic(savepoint=False)
 def client_find_or_create(
-    *, business: Business, name: str, whatsapp: str, email: str = "", source: str = "", rename: bool = False
+    *,
+    business: Business,
+    name: str,
+    whatsapp: str,
+    email: str = "",
+    source: str = "",
+    rename: bool = False,
+    plan: PlanGate | None = None,
 ) -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
     Whoever books with a known number only fills what the record lacks (an email): anyone may
     type any number, so what the business recorded is never overwritten. `rename` is the
     business saying, on purpose, that the client's name is now `name`. A deactivated client who
-    books again is active again.
+    books again is active again. A new or reactivated client is checked against the plan through
+    `plan`, the caller's gate when it has one.
     """
     number = phone_to_e164(whatsapp)
     name = (name or "").strip()
     email = (email or "").strip().lower()
     client = Client.objects.filter(business=business, whatsapp=number).first()
     if client is None or not client.is_active:
-        plan_check(business=business, resource=Resource.CLIENTS)
+        if plan is not None:
+            plan.check(Resource.CLIENTS)
+        else:
+            plan_check(business=business, resource=Resource.CLIENTS)
     if client is None:
         try:
             with transaction.atomic():

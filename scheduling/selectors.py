@@ -114,6 +114,29 @@ def service_bookable_get(*, business: Business, service_id, lock: bool = False) 
     return service
 
 
+def service_for_booking(*, business: Business, service_id) -> tuple[Service, BookingRules]:
+    """The service a booking takes, locked (FOR NO KEY UPDATE, in the caller's transaction), and
+    the business's booking rules, read in the same query (400 when the service is not bookable).
+
+    The lock keeps a concurrent archive or delete (which locks the row too) from slipping between
+    the booking's checks and its insert.
+    """
+    service = (
+        Service.objects.filter(business=business, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True)
+        .select_related("business__booking_rules")
+        .select_for_update(no_key=True, of=("self",))
+        .first()
+    )
+    if service is None:
+        raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
+    try:
+        rules = service.business.booking_rules
+    except BookingRules.DoesNotExist:
+        rules = booking_rules_get(business=business)
+    service.business = business  # the caller's instance, not the copy the join brought
+    return service, rules
+
+
 def professional_bookable_get(
     *,
     business: Business,
