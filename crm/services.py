@@ -414,15 +414,64 @@ def _import_one(business: Business, *, name: str, number: str, email: str) -> bo
 # --- Figures ---------------------------------------------------------------------------------------------
 def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Client:
     """Recompute every figure of `client` from its appointments (one read, one write)."""
-    tz = ZoneInfo(client.business.timezone)
+    rows = client.appointments.order_by("start_time").values_list(
+        "status", "start_time", "end_time", "service_id", "price"
+    )
+    for field, value in _figures(list(rows), ZoneInfo(client.business.timezone), now=now).items():
+        setattr(client, field, value)
+    client.save(update_fields=[*METRIC_FIELDS, "updated_at"])
+    return client
+
+
+def client_figures_on_appointment(event: events.AppointmentEvent) -> None:
+    """Keep the figures of the appointment's client (and of the one it left) in step with every change.
+
+    Two changes of one client at once count both: the figures are computed from one read of the
+    client's appointments, which brings the client row's version (`updated_at`) in the same
+    snapshot, and written only where the row still has that version. A change that refreshed the
+    figures meanwhile (committed, or holding the row until it commits) leaves nothing written,
+    and the figures are then computed again under the row's lock.
+    """
+    tz = ZoneInfo(event.appointment.business.timezone)
+    client_ids = {event.appointment.client_id}
+    if isinstance(event, events.AppointmentDetailsChanged):
+        client_ids.add(event.previous_client_id)
+    for client_id in sorted(client_ids, key=str):
+        if not _figures_write_unlocked(client_id, tz):
+            client = Client.objects.select_for_update().select_related("business").filter(pk=client_id).first()
+            if client is not None:
+                client_metrics_refresh(client=client)
+
+
+def _figures_write_unlocked(client_id, tz: ZoneInfo) -> bool:
+    """Write the client's figures if its row is unchanged since they were read; False when it changed."""
+    rows = list(
+        Client.objects.filter(pk=client_id)
+        .order_by("appointments__start_time")
+        .values_list(
+            "appointments__status",
+            "appointments__start_time",
+            "appointments__end_time",
+            "appointments__service",
+            "appointments__price",
+            "updated_at",
+        )
+    )
+    if not rows:
+        return False
+    version = rows[0][-1]
+    # A client without appointments comes as one row of nothing (the join found none).
+    appointments = [row[:-1] for row in rows if row[0] is not None]
+    figures = _figures(appointments, tz)
+    return bool(Client.objects.filter(pk=client_id, updated_at=version).update(**figures, updated_at=timezone.now()))
+
+
+def _figures(rows: list[tuple], tz: ZoneInfo, *, now: datetime | None = None) -> dict[str, Any]:
+    """The figures (METRIC_FIELDS) from a client's appointments as (status, start, end, service id,
+    price), ordered by start."""
     today = (now or timezone.now()).astimezone(tz).date()
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
-    rows = list(
-        client.appointments.order_by("start_time").values_list(
-            "status", "start_time", "end_time", "service_id", "price"
-        )
-    )
     by_status = Counter(status for status, *_rest in rows)
     kept = [(start, service_id) for status, start, _end, service_id, _price in rows if status != "cancelled"]
     completed = [(end, price) for status, _start, end, _service, price in rows if status == "completed"]
@@ -434,42 +483,27 @@ def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Cl
     spent = sum((price or Decimal("0") for _end, price in completed), Decimal("0"))
     completed_count = by_status[AppointmentStatus.COMPLETED]
     no_show_count = by_status[AppointmentStatus.NO_SHOW]
-
-    client.total_appointments = len(rows)
-    client.completed_appointments = completed_count
-    client.cancelled_appointments = by_status[AppointmentStatus.CANCELLED]
-    client.no_show_appointments = no_show_count
-    client.first_appointment_at = starts[0] if starts else None
-    client.last_appointment_at = starts[-1] if starts else None
-    client.metrics_month = this_month
-    client.appointments_this_month = sum(1 for start in local_starts if start.date().replace(day=1) == this_month)
-    client.appointments_last_month = sum(1 for start in local_starts if start.date().replace(day=1) == last_month)
-    client.average_days_between_appointments = average_gap
-    client.preferred_services = _top((str(service_id) for _start, service_id in kept), 3)
-    client.preferred_days = _top((WEEKDAYS[start.weekday()] for start in local_starts), 3)
-    client.preferred_times = _top((_time_of_day(start) for start in local_starts), 3)
-    client.total_spent = spent
-    client.average_ticket = (spent / completed_count).quantize(Decimal("0.01")) if completed_count else Decimal("0")
-    client.last_payment_at = max((end for end, _price in completed), default=None)
-    client.frequency_score = frequency_score(
-        completed=completed_count, no_shows=no_show_count, kept=len(starts), average_days=average_gap
-    )
-    client.save(update_fields=[*METRIC_FIELDS, "updated_at"])
-    return client
-
-
-def client_figures_on_appointment(event: events.AppointmentEvent) -> None:
-    """Keep the figures of the appointment's client (and of the one it left) in step with every change.
-
-    Each client row is locked first: two bookings of one client at once count both.
-    """
-    client_ids = {event.appointment.client_id}
-    if isinstance(event, events.AppointmentDetailsChanged):
-        client_ids.add(event.previous_client_id)
-    for client in (
-        Client.objects.select_for_update().filter(pk__in=client_ids).select_related("business").order_by("pk")
-    ):
-        client_metrics_refresh(client=client)
+    return {
+        "total_appointments": len(rows),
+        "completed_appointments": completed_count,
+        "cancelled_appointments": by_status[AppointmentStatus.CANCELLED],
+        "no_show_appointments": no_show_count,
+        "first_appointment_at": starts[0] if starts else None,
+        "last_appointment_at": starts[-1] if starts else None,
+        "metrics_month": this_month,
+        "appointments_this_month": sum(1 for start in local_starts if start.date().replace(day=1) == this_month),
+        "appointments_last_month": sum(1 for start in local_starts if start.date().replace(day=1) == last_month),
+        "average_days_between_appointments": average_gap,
+        "preferred_services": _top((str(service_id) for _start, service_id in kept), 3),
+        "preferred_days": _top((WEEKDAYS[start.weekday()] for start in local_starts), 3),
+        "preferred_times": _top((_time_of_day(start) for start in local_starts), 3),
+        "total_spent": spent,
+        "average_ticket": (spent / completed_count).quantize(Decimal("0.01")) if completed_count else Decimal("0"),
+        "last_payment_at": max((end for end, _price in completed), default=None),
+        "frequency_score": frequency_score(
+            completed=completed_count, no_shows=no_show_count, kept=len(starts), average_days=average_gap
+        ),
+    }
 
 
 def frequency_score(*, completed: int, no_shows: int, kept: int, average_days: float) -> float:
