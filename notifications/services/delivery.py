@@ -101,7 +101,7 @@ def messages_create(*, business: Business, drafts: list[Draft], texts: BusinessT
     business's texts read once; those due now are handed over after commit."""
     if not drafts:
         return []
-    texts = texts or BusinessTexts(business)
+    texts = texts or BusinessTexts.of(business)
     now = timezone.now()
     messages = []
     with translation.override(settings.LANGUAGE_CODE):

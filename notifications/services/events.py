@@ -23,7 +23,7 @@ from agendazap import events
 from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
 from notifications.services.delivery import ACTIVE, Draft, messages_create
-from notifications.services.texts import appointment_context
+from notifications.services.texts import BusinessTexts, appointment_context
 
 DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
 REMINDER_MAX_MINUTES = 14 * 24 * 60  # a reminder at most two weeks before the start
@@ -35,6 +35,25 @@ def notification_settings_get(*, business: Business) -> NotificationSettings:
         business=business, defaults={"reminder_offsets_minutes": DEFAULT_REMINDER_OFFSETS}
     )
     return row
+
+
+SETTINGS_FIELDS = ("reminder_offsets_minutes", "follow_up_delay_minutes", "follow_up_enabled", "notify_owner")
+TEMPLATE_FIELDS = ("kind", "channel", "subject", "body")
+
+
+def notification_configuration_get(*, business: Business) -> tuple[NotificationSettings, BusinessTexts]:
+    """The business's notification settings and its own texts, in one query (two the first time)."""
+    rows = NotificationSettings.objects.filter(business=business).values_list(
+        *SETTINGS_FIELDS, *(f"business__message_templates__{field}" for field in TEMPLATE_FIELDS)
+    )
+    if not rows:
+        return notification_settings_get(business=business), BusinessTexts.of(business)
+    settings_row = NotificationSettings(
+        business=business, **dict(zip(SETTINGS_FIELDS, rows[0][: len(SETTINGS_FIELDS)], strict=True))
+    )
+    # Settings joined to each of the business's texts: one row per text, one row of nothing without any.
+    texts = {(kind, channel): (subject, body) for *_settings, kind, channel, subject, body in rows if kind}
+    return settings_row, BusinessTexts(texts)
 
 
 @transaction.atomic
@@ -132,8 +151,12 @@ class _Outbox:
         self.drafts: list[Draft] = []
 
     @cached_property
+    def _configuration(self) -> tuple[NotificationSettings, BusinessTexts]:
+        return notification_configuration_get(business=self.business)
+
+    @property
     def settings(self) -> NotificationSettings:
-        return notification_settings_get(business=self.business)
+        return self._configuration[0]
 
     @cached_property
     def context(self) -> dict[str, str]:
@@ -170,7 +193,8 @@ class _Outbox:
         self.drafts.append(Draft(kind, Channel.EMAIL, self.business.email, self.context, self.appointment))
 
     def write(self) -> None:
-        messages_create(business=self.business, drafts=self.drafts)
+        if self.drafts:
+            messages_create(business=self.business, drafts=self.drafts, texts=self._configuration[1])
 
 
 def on_client_erased(event: events.ClientErased) -> None:

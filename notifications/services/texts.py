@@ -179,11 +179,16 @@ def template_get(*, business: Business, kind: str, channel: str) -> tuple[str, s
 
 
 class BusinessTexts:
-    """A business's own texts, read in one query, for the several messages one change writes."""
+    """A business's own texts, read once, for the several messages one change writes."""
 
-    def __init__(self, business: Business):
+    def __init__(self, custom: dict[tuple[str, str], tuple[str, str]]):
+        self._custom = custom
+
+    @classmethod
+    def of(cls, business: Business) -> "BusinessTexts":
+        """The business's texts, in one query."""
         rows = MessageTemplate.objects.filter(business=business).values_list("kind", "channel", "subject", "body")
-        self._custom = {(kind, channel): (subject, body) for kind, channel, subject, body in rows}
+        return cls({(kind, channel): (subject, body) for kind, channel, subject, body in rows})
 
     def get(self, kind: str, channel: str) -> tuple[str, str]:
         """(subject, body) as `template_get` gives them, without a query."""
