@@ -90,6 +90,12 @@ MAX_TAGS = 30
 
 
 # --- Finding and creating -------------------------------------------------------------------------
+class ClientNumberTaken(Exception):
+    """Another transaction created a client with this number meanwhile, and the insert had no
+    savepoint to go back to: the caller's transaction is lost and may be tried again, in which
+    the client is found."""
+
+
 # No savepoint of its own: inside a booking, whatever fails here fails the booking.
 @transaction.atomic(savepoint=False)
 def client_find_or_create(
@@ -101,6 +107,7 @@ def client_find_or_create(
     source: str = "",
     rename: bool = False,
     plan: PlanGate | None = None,
+    savepoint: bool = True,
 ) -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
@@ -109,6 +116,10 @@ def client_find_or_create(
     business saying, on purpose, that the client's name is now `name`. A deactivated client who
     books again is active again. A new or reactivated client is checked against the plan through
     `plan`, the caller's gate when it has one.
+
+    The same number created at once by another transaction is found after the insert fails, in a
+    savepoint; without `savepoint` (a caller that tries its transaction again instead)
+    ClientNumberTaken is raised.
     """
     number = phone_to_e164(whatsapp)
     name = (name or "").strip()
@@ -121,11 +132,13 @@ def client_find_or_create(
             plan_check(business=business, resource=Resource.CLIENTS)
     if client is None:
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 return Client.objects.create(
                     business=business, name=name or number, whatsapp=number, email=email, source=source
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not savepoint:
+                raise ClientNumberTaken from exc
             # The same number booked twice at once: the unique constraint picked one row.
             client = Client.objects.get(business=business, whatsapp=number)
     client.business = business  # already loaded: spares the figures a query

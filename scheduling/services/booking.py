@@ -90,73 +90,122 @@ def appointment_book(
         client_name = client_name or known.name
         client_whatsapp = client_whatsapp or known.whatsapp
         client_email = client_email or known.email
+    booking = {
+        "business": business,
+        "actor": actor,
+        "service_id": service_id,
+        "start": start_time,
+        "client_name": client_name,
+        "client_whatsapp": client_whatsapp,
+        "client_email": client_email,
+        "professional_id": professional_id,
+        "duration": duration,
+        "notes": notes,
+        "internal_notes": internal_notes,
+        "custom_fields": custom_fields,
+        "status": status,
+        "whatsapp_consent": whatsapp_consent,
+        "outside_hours": outside_hours,
+        "rename_client": rename_client,
+        "now": now,
+        "tz": tz,
+    }
     try:
-        with transaction.atomic():
-            # The service's row is locked and the rules come with it: one read of each per booking.
-            service, booking_rules = selectors.service_for_booking(business=business, service_id=service_id)
-            errors: dict[str, list[str]] = {}
-            try:
-                client_name = required_text(client_name, "client_name")
-            except ValidationError as exc:
-                errors.update(exc.message_dict)
-            try:
-                client_whatsapp = phone_to_e164(client_whatsapp)
-            except ValidationError as exc:
-                errors["client_whatsapp"] = exc.messages
-            if actor.is_client:
-                status = booking_rules.online_booking_status
-            elif status is None:
-                # The business booking it has agreed to it: confirmed, unless it says pending.
-                status = AppointmentStatus.CONFIRMED
-            if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
-                errors["status"] = [
-                    _("A new appointment is pending or confirmed (or, in the past, completed or no-show).")
-                ]
-            duration_minutes = _duration(duration, service)
-            if errors:
-                raise ValidationError(errors)
-
-            appointment = Appointment(
-                business=business,
-                service=service,
-                price=service.price,
-                client_name=client_name,
-                client_whatsapp=client_whatsapp,
-                client_email=(client_email or "").strip().lower(),
-                notes=notes or "",
-                internal_notes=internal_notes or "",
-                custom_fields=custom_fields,
-                status=status,
-                source=SOURCE_FOR_VIA.get(actor.via, AppointmentSource.API),
-                whatsapp_consent=whatsapp_consent,
-            )
-            # One lock of the plan and one read of its limits for the appointment and the client.
-            plan = plan_gate(business=business)
-            plan.check(Resource.APPOINTMENTS)
-            candidates = _candidates(business, service, professional_id)
-            appointment.client = client_services.client_find_or_create(
-                business=business,
-                name=client_name,
-                whatsapp=client_whatsapp,
-                email=appointment.client_email,
-                source=appointment.source,
-                # Only the business renames its client; someone booking online may use any number.
-                rename=rename_client and not actor.is_client,
-                plan=plan,
-            )
-            _place(
-                appointment,
-                candidates,
-                as_utc(start_time, tz),
-                duration_minutes,
-                booking_rules=booking_rules,
-                online=actor.is_client,
-                outside_hours=outside_hours,
-                now=now,
-            )
-            events.emit(events.AppointmentBooked(appointment=appointment, actor=actor))
+        try:
+            return _book(**booking)
+        except client_services.ClientNumberTaken:
+            # The same new number was booked at the same moment: once that one is in, it is found.
+            return _book(**booking)
     except _SlotLost as lost:
         raise lost.conflict() from None
+
+
+def _book(
+    *,
+    business: Business,
+    actor: Actor,
+    service_id,
+    start: datetime,
+    client_name: str,
+    client_whatsapp: str,
+    client_email: str,
+    professional_id,
+    duration: int | None,
+    notes: str,
+    internal_notes: str,
+    custom_fields: dict | None,
+    status: str | None,
+    whatsapp_consent: bool,
+    outside_hours: bool,
+    rename_client: bool,
+    now: datetime,
+    tz,
+) -> Appointment:
+    """One try at the booking, in one transaction (see `appointment_book`)."""
+    with transaction.atomic():
+        # The service's row is locked and the rules come with it: one read of each per booking.
+        service, booking_rules = selectors.service_for_booking(business=business, service_id=service_id)
+        errors: dict[str, list[str]] = {}
+        try:
+            client_name = required_text(client_name, "client_name")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        try:
+            client_whatsapp = phone_to_e164(client_whatsapp)
+        except ValidationError as exc:
+            errors["client_whatsapp"] = exc.messages
+        if actor.is_client:
+            status = booking_rules.online_booking_status
+        elif status is None:
+            # The business booking it has agreed to it: confirmed, unless it says pending.
+            status = AppointmentStatus.CONFIRMED
+        if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
+            errors["status"] = [_("A new appointment is pending or confirmed (or, in the past, completed or no-show).")]
+        duration_minutes = _duration(duration, service)
+        if errors:
+            raise ValidationError(errors)
+
+        appointment = Appointment(
+            business=business,
+            service=service,
+            price=service.price,
+            client_name=client_name,
+            client_whatsapp=client_whatsapp,
+            client_email=(client_email or "").strip().lower(),
+            notes=notes or "",
+            internal_notes=internal_notes or "",
+            custom_fields=custom_fields,
+            status=status,
+            source=SOURCE_FOR_VIA.get(actor.via, AppointmentSource.API),
+            whatsapp_consent=whatsapp_consent,
+        )
+        # One lock of the plan and one read of its limits for the appointment and the client.
+        plan = plan_gate(business=business)
+        plan.check(Resource.APPOINTMENTS)
+        candidates = _candidates(business, service, professional_id)
+        appointment.client = client_services.client_find_or_create(
+            business=business,
+            name=client_name,
+            whatsapp=client_whatsapp,
+            email=appointment.client_email,
+            source=appointment.source,
+            # Only the business renames its client; someone booking online may use any number.
+            rename=rename_client and not actor.is_client,
+            plan=plan,
+            # No savepoint per booking for a rare race: the booking is tried again instead.
+            savepoint=False,
+        )
+        _place(
+            appointment,
+            candidates,
+            as_utc(start, tz),
+            duration_minutes,
+            booking_rules=booking_rules,
+            online=actor.is_client,
+            outside_hours=outside_hours,
+            now=now,
+        )
+        events.emit(events.AppointmentBooked(appointment=appointment, actor=actor))
     return appointment
 
 
