@@ -67,6 +67,7 @@ def appointment_book(
     rename_client: bool = False,
     professional_scope: Professional | None = None,
     now: datetime | None = None,
+    durable: bool = False,
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken).
 
@@ -77,7 +78,8 @@ def appointment_book(
     business books any minute inside working hours, outside them with `outside_hours`, and
     records a past visit with status completed or no_show. The client is `client_id`, or found
     (or created) by WhatsApp number; the booking keeps the name typed, and the client record
-    keeps its own unless the business asks to `rename_client` to it.
+    keeps its own unless the business asks to `rename_client` to it. A `durable` booking is a
+    transaction of its own: called inside another one, it refuses (RuntimeError).
     """
     if professional_scope is not None:
         if professional_id:
@@ -109,6 +111,7 @@ def appointment_book(
         "rename_client": rename_client,
         "now": now,
         "tz": tz,
+        "durable": durable,
     }
     try:
         try:
@@ -140,9 +143,10 @@ def _book(
     rename_client: bool,
     now: datetime,
     tz,
+    durable: bool,
 ) -> Appointment:
     """One try at the booking, in one transaction (see `appointment_book`)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=durable):
         # The service's row is locked and the rules come with it: one read of each per booking.
         service, booking_rules = selectors.service_for_booking(business=business, service_id=service_id)
         errors: dict[str, list[str]] = {}
