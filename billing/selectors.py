@@ -9,9 +9,10 @@ and registers it in its `AppConfig.ready()` (`usage_counter_register`), so billi
 reads another app's models.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, Q, Subquery
@@ -61,16 +62,30 @@ def plan_limits_locked(*, business: Business) -> PlanLimits:
     reference it (those take KEY SHARE). The count that follows is a statement of its own, so
     it sees what the transaction that held the lock before us committed.
     """
-    limits = PlanLimits.objects.filter(pk=business.plan_type)
     row = (
         Business.objects.select_for_update(no_key=True)
         .filter(pk=business.pk)
-        .values_list(Exists(limits), *(Subquery(limits.values(resource)) for resource in Resource.values))
+        .values(**plan_limits_columns(plan_type=business.plan_type))
         .first()
     )
-    if row is None or not row[0]:
-        return plan_limits_get(plan_type=business.plan_type)
-    return PlanLimits(plan_type=business.plan_type, **dict(zip(Resource.values, row[1:], strict=True)))
+    return plan_limits_from_columns(plan_type=business.plan_type, row=row)
+
+
+def plan_limits_columns(*, plan_type: str) -> dict[str, Any]:
+    """The plan's limits as columns of another query (the one that locks the business's row),
+    to be read back with `plan_limits_from_columns`."""
+    limits = PlanLimits.objects.filter(pk=plan_type)
+    return {
+        "plan_limits_exist": Exists(limits),
+        **{f"plan_limit_{resource}": Subquery(limits.values(resource)) for resource in Resource.values},
+    }
+
+
+def plan_limits_from_columns(*, plan_type: str, row: Mapping[str, Any] | None) -> PlanLimits:
+    """The limits `plan_limits_columns` brought (a plan without its row gets the defaults)."""
+    if row is None or not row["plan_limits_exist"]:
+        return plan_limits_get(plan_type=plan_type)
+    return PlanLimits(plan_type=plan_type, **{resource: row[f"plan_limit_{resource}"] for resource in Resource.values})
 
 
 UsageCounter = Callable[["Business", "Period"], int]

@@ -7,6 +7,7 @@ cannot both take the last unit: on PostgreSQL by the row lock, on SQLite because
 transactions are serialized.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,12 @@ def plan_gate(*, business: Business, now: datetime | None = None) -> PlanGate:
     """Lock the business's plan for this transaction and read its limits, in one query."""
     limits = selectors.plan_limits_locked(business=business)
     return PlanGate(business, limits, now)
+
+
+def plan_gate_locked(*, business: Business, row: Mapping[str, Any], now: datetime | None = None) -> PlanGate:
+    """The gate of a caller that locked the business's row itself (FOR NO KEY UPDATE, in this
+    transaction) in a query of its own that read `selectors.plan_limits_columns` as `row`."""
+    return PlanGate(business, selectors.plan_limits_from_columns(plan_type=business.plan_type, row=row), now)
 
 
 def plan_check(*, business: Business, resource: str, amount: int = 1, now: datetime | None = None) -> None:

@@ -24,7 +24,7 @@ from agendazap.errors import Conflict
 from agendazap.events import Actor, Via
 from agendazap.phones import phone_to_e164
 from billing.models import Resource
-from billing.services import plan_gate
+from billing.services import plan_gate_locked
 from catalog.models import MAX_DURATION_MINUTES, Service
 from crm import selectors as client_selectors
 from crm import services as client_services
@@ -147,8 +147,8 @@ def _book(
 ) -> Appointment:
     """One try at the booking, in one transaction (see `appointment_book`)."""
     with transaction.atomic(durable=durable):
-        # The service's row is locked and the rules come with it: one read of each per booking.
-        service, booking_rules = selectors.service_for_booking(business=business, service_id=service_id)
+        # The service's and the plan's locks, the rules and the plan's limits: one query.
+        service, booking_rules, plan_columns = selectors.service_for_booking(business=business, service_id=service_id)
         errors: dict[str, list[str]] = {}
         try:
             client_name = required_text(client_name, "client_name")
@@ -183,8 +183,8 @@ def _book(
             source=SOURCE_FOR_VIA.get(actor.via, AppointmentSource.API),
             whatsapp_consent=whatsapp_consent,
         )
-        # One lock of the plan and one read of its limits for the appointment and the client.
-        plan = plan_gate(business=business)
+        # One gate for the appointment and the client.
+        plan = plan_gate_locked(business=business, row=plan_columns)
         plan.check(Resource.APPOINTMENTS)
         candidates = _candidates(business, service, professional_id)
         appointment.client = client_services.client_find_or_create(

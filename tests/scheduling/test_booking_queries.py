@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 
-from accounts.models import PlanType
 from crm.models import Client
 from notifications.models import Kind, Message
 from notifications.services import notification_settings_get
@@ -21,28 +20,29 @@ from tests.helpers import at
 
 BOOKING_BUDGET = 20
 # What each path runs now (the same on SQLite and PostgreSQL), so that a query more is noticed.
-KNOWN_CLIENT_BUDGET = 19
+KNOWN_CLIENT_BUDGET = 18
 ONLINE_BUDGET = 19
 MOVE_BUDGET = 18
 CANCEL_BUDGET = 14
 KNOWN_NUMBER = "+5511988887777"
 
 
-@pytest.fixture(params=[1, 60], ids=["one-appointment", "many-appointments"])
+@pytest.fixture(params=[1, 120], ids=["one-appointment", "many-appointments"])
 def history(request, business, service, monday):
-    """A business on a limited plan (its limits are counted) with settings, texts of its own, and
-    `param` appointments in its history, most of them the known client's."""
-    business.plan_type = PlanType.PRO
-    business.save(update_fields=["plan_type"])
+    """A business on the free plan (appointments and clients are counted against its limits), with
+    settings, a text of its own, and appointments in its history, most of them the known client's
+    (made in months past: they do not count toward this month's appointments), among a few clients."""
     notification_settings_get(business=business)
     business.message_templates.create(kind=Kind.CONFIRMATION, channel="whatsapp", body="Olá, {client_name}!")
     for week in range(request.param):
-        AppointmentFactory(
+        start = at(monday, 9) - timedelta(weeks=week + 5)
+        appointment = AppointmentFactory(
             service=service,
-            start_time=at(monday, 9) - timedelta(weeks=week + 1),
-            client_whatsapp=f"+55119666{week:05d}" if week % 3 else KNOWN_NUMBER,
+            start_time=start,
+            client_whatsapp=f"+55119666{week % 7:05d}" if week % 3 else KNOWN_NUMBER,
             status="completed",
         )
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=start - timedelta(days=7))
     return request.param
 
 
