@@ -151,10 +151,18 @@ def professional_bookable_get(
     """The business's active professional named in a request (400 when not one, or not doing `service`;
     403 when a member limited to `professional_scope`'s agenda names another)."""
     own_agenda_check(professional_id=professional_id, professional_scope=professional_scope)
-    professional = Professional.objects.filter(business=business, pk=as_uuid(professional_id), is_active=True).first()
+    professionals = Professional.objects.filter(business=business, pk=as_uuid(professional_id), is_active=True)
+    if service is not None:
+        # As `professionals_for_service` decides, in the same query: assigned to the service, or
+        # nobody (active or not) is.
+        assignments = Professional.services.through.objects.filter(service_id=service.pk)
+        professionals = professionals.annotate(
+            performs=Exists(assignments.filter(professional_id=OuterRef("pk"))), anyone_assigned=Exists(assignments)
+        )
+    professional = professionals.first()
     if professional is None:
         raise ValidationError({"professional_id": [_("Professional not found.")]})
-    if service is not None and professional not in professionals_for_service(business=business, service=service):
+    if service is not None and not (professional.performs or not professional.anyone_assigned):
         raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
     return professional
 

@@ -68,6 +68,18 @@ def test_owner_booking_of_a_new_client(history, auth_client, service, monday, dj
     assert Message.objects.get(appointment=appointment, kind=Kind.CONFIRMATION).body == "Olá, Ana Souza!"
 
 
+def test_owner_booking_with_a_chosen_professional(
+    history, auth_client, service, pro, monday, django_assert_max_num_queries
+):
+    body = {**booking(service, at(monday, 10)), "professional_id": str(pro.pk)}
+
+    with django_assert_max_num_queries(BOOKING_BUDGET):
+        response = auth_client.post("/api/appointments", body, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["professional_id"] == str(pro.pk)
+
+
 def test_owner_booking_of_a_known_client(history, auth_client, service, monday, django_assert_max_num_queries):
     known_before = Client.objects.get(whatsapp=KNOWN_NUMBER).appointments.count()
 
