@@ -9,12 +9,13 @@ and registers it in its `AppConfig.ready()` (`usage_counter_register`), so billi
 reads another app's models.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Exists, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Business
@@ -51,6 +52,40 @@ def plan_limits_get(*, plan_type: str) -> PlanLimits:
     """The plan's limits; a plan without its row (never edited, or wiped) gets the defaults."""
     limits, _created = PlanLimits.objects.get_or_create(pk=plan_type, defaults=DEFAULT_LIMITS[plan_type])
     return limits
+
+
+def plan_limits_locked(*, business: Business) -> PlanLimits:
+    """Lock the business's row (FOR NO KEY UPDATE, in the caller's transaction) and read its
+    plan's limits in the same query.
+
+    NO KEY UPDATE serializes the plan checks of one business without blocking inserts that
+    reference it (those take KEY SHARE). The count that follows is a statement of its own, so
+    it sees what the transaction that held the lock before us committed.
+    """
+    row = (
+        Business.objects.select_for_update(no_key=True)
+        .filter(pk=business.pk)
+        .values(**plan_limits_columns(plan_type=business.plan_type))
+        .first()
+    )
+    return plan_limits_from_columns(plan_type=business.plan_type, row=row)
+
+
+def plan_limits_columns(*, plan_type: str) -> dict[str, Any]:
+    """The plan's limits as columns of another query (the one that locks the business's row),
+    to be read back with `plan_limits_from_columns`."""
+    limits = PlanLimits.objects.filter(pk=plan_type)
+    return {
+        "plan_limits_exist": Exists(limits),
+        **{f"plan_limit_{resource}": Subquery(limits.values(resource)) for resource in Resource.values},
+    }
+
+
+def plan_limits_from_columns(*, plan_type: str, row: Mapping[str, Any] | None) -> PlanLimits:
+    """The limits `plan_limits_columns` brought (a plan without its row gets the defaults)."""
+    if row is None or not row["plan_limits_exist"]:
+        return plan_limits_get(plan_type=plan_type)
+    return PlanLimits(plan_type=plan_type, **{resource: row[f"plan_limit_{resource}"] for resource in Resource.values})
 
 
 UsageCounter = Callable[["Business", "Period"], int]

@@ -1,11 +1,13 @@
 """Plan writes: checking a limit before the work, reserving messages, alerts and plan changes.
 
 Every path that consumes a resource calls `plan_check` (or `plan_message_reserve`) inside the
-transaction that does the work, before doing it. The business's row is locked first, so two
-requests cannot both take the last unit: on PostgreSQL by the row lock, on SQLite because
-write transactions are serialized.
+transaction that does the work, before doing it; work that consumes several resources takes one
+`plan_gate` and checks each through it. The business's row is locked first, so two requests
+cannot both take the last unit: on PostgreSQL by the row lock, on SQLite because write
+transactions are serialized.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,45 @@ from accounts.models import Business, PlanType, User
 from agendazap import events
 from agendazap.errors import PlanLimitExceeded
 from billing import selectors
-from billing.models import MonthlyUsage, PlanChange, Resource, UsageAlert
+from billing.models import MonthlyUsage, PlanChange, PlanLimits, Resource, UsageAlert
+
+
+class PlanGate:
+    """A business's plan, locked and read once for the several checks one piece of work makes
+    (a booking checks its appointment and, for a new client, the client).
+
+    Made by `plan_gate` inside the transaction that then does the work.
+    """
+
+    def __init__(self, business: Business, limits: PlanLimits, now: datetime | None):
+        self.business = business
+        self.limits = limits
+        self.now = now
+
+    def check(self, resource: str, amount: int = 1) -> None:
+        """Refuse (402) unless the plan leaves room for `amount` more of `resource`."""
+        if amount <= 0:
+            return
+        limit = self.limits.limit_for(resource)
+        if limit is None:
+            return
+        period = selectors.current_period(business=self.business, now=self.now)
+        used = selectors.usage_used(business=self.business, resource=resource, period=period)
+        if used + amount > limit:
+            raise _exceeded(self.business, resource, limit=limit, used=used)
+        _alert_thresholds(self.business, resource, period.month, used=used + amount, limit=limit)
+
+
+def plan_gate(*, business: Business, now: datetime | None = None) -> PlanGate:
+    """Lock the business's plan for this transaction and read its limits, in one query."""
+    limits = selectors.plan_limits_locked(business=business)
+    return PlanGate(business, limits, now)
+
+
+def plan_gate_locked(*, business: Business, row: Mapping[str, Any], now: datetime | None = None) -> PlanGate:
+    """The gate of a caller that locked the business's row itself (FOR NO KEY UPDATE, in this
+    transaction) in a query of its own that read `selectors.plan_limits_columns` as `row`."""
+    return PlanGate(business, selectors.plan_limits_from_columns(plan_type=business.plan_type, row=row), now)
 
 
 def plan_check(*, business: Business, resource: str, amount: int = 1, now: datetime | None = None) -> None:
@@ -30,15 +70,7 @@ def plan_check(*, business: Business, resource: str, amount: int = 1, now: datet
     """
     if amount <= 0:
         return
-    _lock_business(business)
-    limit = selectors.plan_limits_get(plan_type=business.plan_type).limit_for(resource)
-    if limit is None:
-        return
-    period = selectors.current_period(business=business, now=now)
-    used = selectors.usage_used(business=business, resource=resource, period=period)
-    if used + amount > limit:
-        raise _exceeded(business, resource, limit=limit, used=used)
-    _alert_thresholds(business, resource, period.month, used=used + amount, limit=limit)
+    plan_gate(business=business, now=now).check(resource, amount)
 
 
 @transaction.atomic

@@ -42,7 +42,7 @@ from agendazap.errors import PlanLimitExceeded
 from agendazap.events import AppointmentStatus
 from agendazap.phones import phone_to_e164
 from billing.models import Resource
-from billing.services import plan_check
+from billing.services import PlanGate, plan_check
 from crm.models import Client, CommunicationPreference
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -90,30 +90,55 @@ MAX_TAGS = 30
 
 
 # --- Finding and creating -------------------------------------------------------------------------
-@transaction.atomic
+class ClientNumberTaken(Exception):
+    """Another transaction created a client with this number meanwhile, and the insert had no
+    savepoint to go back to: the caller's transaction is lost and may be tried again, in which
+    the client is found."""
+
+
+# No savepoint of its own: inside a booking, whatever fails here fails the booking.
+@transaction.atomic(savepoint=False)
 def client_find_or_create(
-    *, business: Business, name: str, whatsapp: str, email: str = "", source: str = "", rename: bool = False
+    *,
+    business: Business,
+    name: str,
+    whatsapp: str,
+    email: str = "",
+    source: str = "",
+    rename: bool = False,
+    plan: PlanGate | None = None,
+    savepoint: bool = True,
 ) -> Client:
     """Return the business's client with this number (any Brazilian spelling), creating it once.
 
     Whoever books with a known number only fills what the record lacks (an email): anyone may
     type any number, so what the business recorded is never overwritten. `rename` is the
     business saying, on purpose, that the client's name is now `name`. A deactivated client who
-    books again is active again.
+    books again is active again. A new or reactivated client is checked against the plan through
+    `plan`, the caller's gate when it has one.
+
+    The same number created at once by another transaction is found after the insert fails, in a
+    savepoint; without `savepoint` (a caller that tries its transaction again instead)
+    ClientNumberTaken is raised.
     """
     number = phone_to_e164(whatsapp)
     name = (name or "").strip()
     email = (email or "").strip().lower()
     client = Client.objects.filter(business=business, whatsapp=number).first()
     if client is None or not client.is_active:
-        plan_check(business=business, resource=Resource.CLIENTS)
+        if plan is not None:
+            plan.check(Resource.CLIENTS)
+        else:
+            plan_check(business=business, resource=Resource.CLIENTS)
     if client is None:
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 return Client.objects.create(
                     business=business, name=name or number, whatsapp=number, email=email, source=source
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not savepoint:
+                raise ClientNumberTaken from exc
             # The same number booked twice at once: the unique constraint picked one row.
             client = Client.objects.get(business=business, whatsapp=number)
     client.business = business  # already loaded: spares the figures a query
@@ -412,6 +437,49 @@ def client_metrics_refresh(*, client: Client, now: datetime | None = None) -> Cl
     return client
 
 
+def client_figures_on_appointment(event: events.AppointmentEvent) -> None:
+    """Keep the figures of the appointment's client (and of the one it left) in step with every change.
+
+    Two changes of one client at once count both: the figures are computed from one read of the
+    client's appointments, which brings the client row's version (`updated_at`) in the same
+    snapshot, and written only where the row still has that version. A change that refreshed the
+    figures meanwhile (committed, or holding the row until it commits) leaves nothing written,
+    and the figures are then computed again under the row's lock.
+    """
+    tz = ZoneInfo(event.appointment.business.timezone)
+    client_ids = {event.appointment.client_id}
+    if isinstance(event, events.AppointmentDetailsChanged):
+        client_ids.add(event.previous_client_id)
+    for client_id in sorted(client_ids, key=str):
+        if not _figures_write_unlocked(client_id, tz):
+            client = Client.objects.select_for_update().select_related("business").filter(pk=client_id).first()
+            if client is not None:
+                client_metrics_refresh(client=client)
+
+
+def _figures_write_unlocked(client_id, tz: ZoneInfo) -> bool:
+    """Write the client's figures if its row is unchanged since they were read; False when it changed."""
+    rows = list(
+        Client.objects.filter(pk=client_id)
+        .order_by("appointments__start_time")
+        .values_list(
+            "appointments__status",
+            "appointments__start_time",
+            "appointments__end_time",
+            "appointments__service",
+            "appointments__price",
+            "updated_at",
+        )
+    )
+    if not rows:
+        return False
+    version = rows[0][-1]
+    # A client without appointments comes as one row of nothing (the join found none).
+    appointments = [row[:-1] for row in rows if row[0] is not None]
+    figures = client_figures(rows=appointments, tz=tz, now=timezone.now())
+    return bool(Client.objects.filter(pk=client_id, updated_at=version).update(**figures, updated_at=timezone.now()))
+
+
 def client_figures(*, rows: list[tuple], tz: ZoneInfo, now: datetime) -> dict[str, Any]:
     """Every figure (METRIC_FIELDS) from a client's appointments as
     (status, start_time, end_time, service_id, price) rows ordered by start, without a query."""
@@ -450,20 +518,6 @@ def client_figures(*, rows: list[tuple], tz: ZoneInfo, now: datetime) -> dict[st
             completed=completed_count, no_shows=no_show_count, kept=len(starts), average_days=average_gap
         ),
     }
-
-
-def client_figures_on_appointment(event: events.AppointmentEvent) -> None:
-    """Keep the figures of the appointment's client (and of the one it left) in step with every change.
-
-    Each client row is locked first: two bookings of one client at once count both.
-    """
-    client_ids = {event.appointment.client_id}
-    if isinstance(event, events.AppointmentDetailsChanged):
-        client_ids.add(event.previous_client_id)
-    for client in (
-        Client.objects.select_for_update().filter(pk__in=client_ids).select_related("business").order_by("pk")
-    ):
-        client_metrics_refresh(client=client)
 
 
 def frequency_score(*, completed: int, no_shows: int, kept: int, average_days: float) -> float:

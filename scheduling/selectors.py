@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Business
 from agendazap.errors import Forbidden
 from agendazap.ids import as_uuid
+from billing.selectors import plan_limits_columns
 from catalog.models import Service
 from scheduling.availability import (
     Busy,
@@ -116,6 +117,32 @@ def service_bookable_get(*, business: Business, service_id, lock: bool = False) 
     if service is None:
         raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
     return service
+
+
+def service_for_booking(*, business: Business, service_id) -> tuple[Service, BookingRules, dict]:
+    """What a booking reads first, in one query: the service (400 when it is not bookable), locked
+    with the business's row (FOR NO KEY UPDATE, in the caller's transaction), the booking rules,
+    and the plan's limits as `billing.selectors.plan_limits_columns` (for `plan_gate_locked`).
+
+    The service's lock keeps a concurrent archive or delete (which locks the row too) from
+    slipping between the booking's checks and its insert; the business's is the plan's lock.
+    """
+    columns = plan_limits_columns(plan_type=business.plan_type)
+    service = (
+        Service.objects.filter(business=business, pk=as_uuid(service_id), is_active=True, archived_at__isnull=True)
+        .select_related("business__booking_rules")
+        .select_for_update(no_key=True, of=("self", "business"))
+        .annotate(**columns)
+        .first()
+    )
+    if service is None:
+        raise ValidationError({"service_id": [_("Service not found or not bookable.")]})
+    try:
+        rules = service.business.booking_rules
+    except BookingRules.DoesNotExist:
+        rules = booking_rules_get(business=business)
+    service.business = business  # the caller's instance, not the copy the join brought
+    return service, rules, {name: getattr(service, name) for name in columns}
 
 
 def professional_bookable_get(

@@ -1,8 +1,8 @@
 """Delivery: messages written with the change that causes them, handed to Celery when due,
 and sent at least once, not twice where it can be helped.
 
-- `message_create` writes a row in the caller's transaction; one due now is handed over as
-  soon as that commits.
+- `message_create` writes a row in the caller's transaction (`messages_create` the several rows one
+  change causes, in one insert); one due now is handed over as soon as that commits.
 - `messages_hand_over` moves due rows to `queued` under row locks (SKIP LOCKED, so two beats or
   workers scanning at once take different rows) and enqueues one task per row after commit.
   Reminders wait here, in the database, not as Celery ETAs.
@@ -13,7 +13,9 @@ and sent at least once, not twice where it can be helped.
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,7 +34,7 @@ from billing.services import plan_message_release, plan_message_reserve
 from notifications.backends import PermanentSendError, TransientSendError, WindowClosedError, whatsapp_backend
 from notifications.models import Channel, InboundMessage, Kind, Message, Queue
 from notifications.models import Status as MessageStatus
-from notifications.services.texts import business_context, template_get, text_render
+from notifications.services.texts import BusinessTexts, business_context, text_render
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,20 @@ ACTIVE = (MessageStatus.PENDING, MessageStatus.QUEUED)
 
 
 # --- Writing and handing over ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Draft:
+    """One message to write: to whom, what kind, and the values its text is filled with."""
+
+    kind: str
+    channel: str
+    recipient: str
+    context: dict[str, str]
+    appointment: Any = None
+    client: Any = None
+    scheduled_at: datetime | None = None
+    body: str | None = None
+
+
 def message_create(
     *,
     business: Business,
@@ -76,30 +92,50 @@ def message_create(
     body: str | None = None,
 ) -> Message:
     """Write one message (in the caller's transaction); one due now is handed over after commit."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject_text, body_text, _custom = template_get(business=business, kind=kind, channel=channel)
-        rendered_body = body if body is not None else text_render(body_text, context)
-        rendered_subject = text_render(subject_text, context) if channel == Channel.EMAIL else ""
+    draft = Draft(kind, channel, recipient, context, appointment, client, scheduled_at, body)
+    return messages_create(business=business, drafts=[draft])[0]
+
+
+def messages_create(*, business: Business, drafts: list[Draft], texts: BusinessTexts | None = None) -> list[Message]:
+    """Write the messages one change causes in one insert (in the caller's transaction), with the
+    business's texts read once; those due now are handed over after commit."""
+    if not drafts:
+        return []
+    texts = texts or BusinessTexts.of(business)
     now = timezone.now()
-    message = Message.objects.create(
-        business=business,
-        appointment=appointment,
-        client=client,
-        channel=channel,
-        kind=kind,
-        queue=Queue.EMAIL if channel == Channel.EMAIL else QUEUE_FOR_KIND.get(kind, Queue.WHATSAPP),
-        recipient=recipient,
-        subject=rendered_subject[:255],
-        body=rendered_body,
-        template_name=settings.WHATSAPP_TEMPLATE_NAMES.get(kind, settings.WHATSAPP_TEMPLATE_NAMES["message"]),
-        template_language=settings.WHATSAPP_TEMPLATE_LANGUAGE,
-        template_params=_template_params(kind, context, rendered_body),
-        buttons=_buttons(kind, appointment),
-        scheduled_at=scheduled_at or now,
-    )
-    if message.scheduled_at <= now:
-        transaction.on_commit(lambda: messages_hand_over(message_ids=[message.pk]))
-    return message
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for draft in drafts:
+            subject_text, body_text = texts.get(draft.kind, draft.channel)
+            rendered_body = draft.body if draft.body is not None else text_render(body_text, draft.context)
+            rendered_subject = text_render(subject_text, draft.context) if draft.channel == Channel.EMAIL else ""
+            messages.append(
+                Message(
+                    business=business,
+                    appointment=draft.appointment,
+                    client=draft.client,
+                    channel=draft.channel,
+                    kind=draft.kind,
+                    queue=Queue.EMAIL
+                    if draft.channel == Channel.EMAIL
+                    else QUEUE_FOR_KIND.get(draft.kind, Queue.WHATSAPP),
+                    recipient=draft.recipient,
+                    subject=rendered_subject[:255],
+                    body=rendered_body,
+                    template_name=settings.WHATSAPP_TEMPLATE_NAMES.get(
+                        draft.kind, settings.WHATSAPP_TEMPLATE_NAMES["message"]
+                    ),
+                    template_language=settings.WHATSAPP_TEMPLATE_LANGUAGE,
+                    template_params=_template_params(draft.kind, draft.context, rendered_body),
+                    buttons=_buttons(draft.kind, draft.appointment),
+                    scheduled_at=draft.scheduled_at or now,
+                )
+            )
+    Message.objects.bulk_create(messages)
+    due = [message.pk for message in messages if message.scheduled_at <= now]
+    if due:
+        transaction.on_commit(lambda: messages_hand_over(message_ids=due))
+    return messages
 
 
 def _template_params(kind: str, context: dict[str, str], body: str) -> list[str]:

@@ -8,6 +8,7 @@ started, tells the client nothing.
 """
 
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +22,8 @@ from accounts.models import Business
 from agendazap import events
 from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
-from notifications.services.delivery import ACTIVE, message_create
-from notifications.services.texts import appointment_context
+from notifications.services.delivery import ACTIVE, Draft, messages_create
+from notifications.services.texts import BusinessTexts, appointment_context
 
 DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
 REMINDER_MAX_MINUTES = 14 * 24 * 60  # a reminder at most two weeks before the start
@@ -34,6 +35,25 @@ def notification_settings_get(*, business: Business) -> NotificationSettings:
         business=business, defaults={"reminder_offsets_minutes": DEFAULT_REMINDER_OFFSETS}
     )
     return row
+
+
+SETTINGS_FIELDS = ("reminder_offsets_minutes", "follow_up_delay_minutes", "follow_up_enabled", "notify_owner")
+TEMPLATE_FIELDS = ("kind", "channel", "subject", "body")
+
+
+def notification_configuration_get(*, business: Business) -> tuple[NotificationSettings, BusinessTexts]:
+    """The business's notification settings and its own texts, in one query (two the first time)."""
+    rows = NotificationSettings.objects.filter(business=business).values_list(
+        *SETTINGS_FIELDS, *(f"business__message_templates__{field}" for field in TEMPLATE_FIELDS)
+    )
+    if not rows:
+        return notification_settings_get(business=business), BusinessTexts.of(business)
+    settings_row = NotificationSettings(
+        business=business, **dict(zip(SETTINGS_FIELDS, rows[0][: len(SETTINGS_FIELDS)], strict=True))
+    )
+    # Settings joined to each of the business's texts: one row per text, one row of nothing without any.
+    texts = {(kind, channel): (subject, body) for *_settings, kind, channel, subject, body in rows if kind}
+    return settings_row, BusinessTexts(texts)
 
 
 @transaction.atomic
@@ -61,10 +81,12 @@ def on_booked(event: events.AppointmentBooked) -> None:
     appointment = event.appointment
     if not _ahead(appointment):
         return
-    _to_client(appointment, Kind.CONFIRMATION)
-    _schedule_reminders(appointment)
+    outbox = _Outbox(appointment)
+    outbox.to_client(Kind.CONFIRMATION)
+    outbox.reminders()
     if event.actor.is_client:
-        _to_owner(appointment, Kind.OWNER_NEW_BOOKING)
+        outbox.to_owner(Kind.OWNER_NEW_BOOKING)
+    outbox.write()
 
 
 def on_moved(event: events.AppointmentMoved) -> None:
@@ -77,40 +99,102 @@ def on_moved(event: events.AppointmentMoved) -> None:
     moved = (
         event.previous_start != appointment.start_time or event.previous_professional_id != appointment.professional_id
     )
+    outbox = _Outbox(appointment)
     if moved:
-        _to_client(appointment, Kind.CONFIRMATION)
-    _schedule_reminders(appointment)
+        outbox.to_client(Kind.CONFIRMATION)
+    outbox.reminders()
     if moved and event.actor.is_client:
-        _to_owner(appointment, Kind.OWNER_RESCHEDULE)
+        outbox.to_owner(Kind.OWNER_RESCHEDULE)
+    outbox.write()
 
 
 def on_status_changed(event: events.AppointmentStatusChanged) -> None:
     appointment = event.appointment
+    outbox = _Outbox(appointment)
     if appointment.status == "confirmed" and event.previous_status in ("completed", "no_show"):
         # A mistaken visit status undone: the thank-you a completion scheduled must not go, and
         # the client, who is already there (or not), is told nothing.
         _cancel_pending(appointment, kinds=(Kind.FOLLOW_UP,))
     elif appointment.status == "confirmed":
         if _ahead(appointment):
-            _to_client(appointment, Kind.CONFIRMATION)
+            outbox.to_client(Kind.CONFIRMATION)
     elif appointment.status == "completed":
         _cancel_pending(appointment, kinds=(Kind.REMINDER,))
-        preferences = notification_settings_get(business=appointment.business)
+        preferences = outbox.settings
         if preferences.follow_up_enabled and not _follow_up_sent(appointment):
             # From the end of the visit, even when it is marked completed while still going on.
             due = max(appointment.end_time, timezone.now()) + timedelta(minutes=preferences.follow_up_delay_minutes)
-            _to_client(appointment, Kind.FOLLOW_UP, scheduled_at=due)
+            outbox.to_client(Kind.FOLLOW_UP, scheduled_at=due)
     elif appointment.status == "no_show":
         _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP))
+    outbox.write()
 
 
 def on_cancelled(event: events.AppointmentCancelled) -> None:
     appointment = event.appointment
     _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP, Kind.CONFIRMATION))
+    outbox = _Outbox(appointment)
     if _ahead(appointment):
-        _to_client(appointment, Kind.CANCELLATION)
+        outbox.to_client(Kind.CANCELLATION)
     if event.actor.is_client:
-        _to_owner(appointment, Kind.OWNER_CANCELLATION)
+        outbox.to_owner(Kind.OWNER_CANCELLATION)
+    outbox.write()
+
+
+class _Outbox:
+    """The messages one change of an appointment causes, written together: the business's
+    notification settings and texts are read once, and every row goes in one insert."""
+
+    def __init__(self, appointment):
+        self.appointment = appointment
+        self.business = appointment.business
+        self.drafts: list[Draft] = []
+
+    @cached_property
+    def _configuration(self) -> tuple[NotificationSettings, BusinessTexts]:
+        return notification_configuration_get(business=self.business)
+
+    @property
+    def settings(self) -> NotificationSettings:
+        return self._configuration[0]
+
+    @cached_property
+    def context(self) -> dict[str, str]:
+        return appointment_context(self.appointment)
+
+    def to_client(self, kind: str, *, scheduled_at: datetime | None = None) -> None:
+        appointment = self.appointment
+        client = appointment.client
+        prefers_email = client.communication_preference == Channel.EMAIL
+        if appointment.whatsapp_consent and not prefers_email and client.erased_at is None:
+            channel, recipient = Channel.WHATSAPP, appointment.client_whatsapp
+        elif appointment.client_email:
+            channel, recipient = Channel.EMAIL, appointment.client_email
+        else:
+            return
+        self.drafts.append(
+            Draft(kind, channel, recipient, self.context, appointment, client, scheduled_at=scheduled_at)
+        )
+
+    def reminders(self) -> None:
+        now = timezone.now()
+        for minutes in self.settings.reminder_offsets_minutes:
+            due = self.appointment.start_time - timedelta(minutes=minutes)
+            if due > now:  # none in the past
+                self.to_client(Kind.REMINDER, scheduled_at=due)
+
+    def to_owner(self, kind: str) -> None:
+        if not self.settings.notify_owner:
+            return
+        if self.business.whatsapp_number:
+            self.drafts.append(
+                Draft(kind, Channel.WHATSAPP, self.business.whatsapp_number, self.context, self.appointment)
+            )
+        self.drafts.append(Draft(kind, Channel.EMAIL, self.business.email, self.context, self.appointment))
+
+    def write(self) -> None:
+        if self.drafts:
+            messages_create(business=self.business, drafts=self.drafts, texts=self._configuration[1])
 
 
 def on_client_erased(event: events.ClientErased) -> None:
@@ -157,14 +241,6 @@ def _ahead(appointment, now: datetime | None = None) -> bool:
     return appointment.start_time > (now or timezone.now())
 
 
-def _schedule_reminders(appointment) -> None:
-    now = timezone.now()
-    for minutes in notification_settings_get(business=appointment.business).reminder_offsets_minutes:
-        due = appointment.start_time - timedelta(minutes=minutes)
-        if due > now:  # none in the past
-            _to_client(appointment, Kind.REMINDER, scheduled_at=due)
-
-
 def _follow_up_sent(appointment) -> bool:
     """Whether a thank-you already went (or is going) out: completed again after an undo, the
     client is not thanked twice. A cancelled or failed one reached nobody."""
@@ -178,50 +254,4 @@ def _follow_up_sent(appointment) -> bool:
 def _cancel_pending(appointment, *, kinds) -> None:
     Message.objects.filter(appointment=appointment, kind__in=kinds, status__in=ACTIVE).update(
         status=MessageStatus.CANCELLED, claimed_until=None, updated_at=timezone.now()
-    )
-
-
-def _to_client(appointment, kind: str, *, scheduled_at: datetime | None = None) -> None:
-    context = appointment_context(appointment)
-    client = appointment.client
-    prefers_email = client.communication_preference == Channel.EMAIL
-    if appointment.whatsapp_consent and not prefers_email and client.erased_at is None:
-        channel, recipient = Channel.WHATSAPP, appointment.client_whatsapp
-    elif appointment.client_email:
-        channel, recipient = Channel.EMAIL, appointment.client_email
-    else:
-        return
-    message_create(
-        business=appointment.business,
-        kind=kind,
-        channel=channel,
-        recipient=recipient,
-        context=context,
-        appointment=appointment,
-        client=client,
-        scheduled_at=scheduled_at,
-    )
-
-
-def _to_owner(appointment, kind: str) -> None:
-    business = appointment.business
-    if not notification_settings_get(business=business).notify_owner:
-        return
-    context = appointment_context(appointment)
-    if business.whatsapp_number:
-        message_create(
-            business=business,
-            kind=kind,
-            channel=Channel.WHATSAPP,
-            recipient=business.whatsapp_number,
-            context=context,
-            appointment=appointment,
-        )
-    message_create(
-        business=business,
-        kind=kind,
-        channel=Channel.EMAIL,
-        recipient=business.email,
-        context=context,
-        appointment=appointment,
     )

@@ -178,6 +178,24 @@ def template_get(*, business: Business, kind: str, channel: str) -> tuple[str, s
     return subject, body, False
 
 
+class BusinessTexts:
+    """A business's own texts, read once, for the several messages one change writes."""
+
+    def __init__(self, custom: dict[tuple[str, str], tuple[str, str]]):
+        self._custom = custom
+
+    @classmethod
+    def of(cls, business: Business) -> "BusinessTexts":
+        """The business's texts, in one query."""
+        rows = MessageTemplate.objects.filter(business=business).values_list("kind", "channel", "subject", "body")
+        return cls({(kind, channel): (subject, body) for kind, channel, subject, body in rows})
+
+    def get(self, kind: str, channel: str) -> tuple[str, str]:
+        """(subject, body) as `template_get` gives them, without a query."""
+        custom = self._custom.get((kind, channel))
+        return custom if custom is not None else default_text(kind, channel)
+
+
 @transaction.atomic
 def template_save(*, business: Business, kind: str, channel: str, body: str, subject: str = "") -> MessageTemplate:
     template_validate(kind=kind, channel=channel, body=body, subject=subject)

@@ -24,13 +24,13 @@ from agendazap.errors import Conflict
 from agendazap.events import Actor, Via
 from agendazap.phones import phone_to_e164
 from billing.models import Resource
-from billing.services import plan_check
+from billing.services import plan_gate_locked
 from catalog.models import MAX_DURATION_MINUTES, Service
 from crm import selectors as client_selectors
 from crm import services as client_services
 from scheduling import selectors
 from scheduling.availability import Busy, Refusal, slot_refusal
-from scheduling.models import Appointment, AppointmentSource, AppointmentStatus, Professional
+from scheduling.models import Appointment, AppointmentSource, AppointmentStatus, BookingRules, Professional
 from scheduling.services.common import as_utc, required_text
 from scheduling.services.rules import ACTIVE_STATUSES, VISIT_STATUSES, status_change_check
 
@@ -67,6 +67,7 @@ def appointment_book(
     rename_client: bool = False,
     professional_scope: Professional | None = None,
     now: datetime | None = None,
+    durable: bool = False,
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken).
 
@@ -77,7 +78,8 @@ def appointment_book(
     business books any minute inside working hours, outside them with `outside_hours`, and
     records a past visit with status completed or no_show. The client is `client_id`, or found
     (or created) by WhatsApp number; the booking keeps the name typed, and the client record
-    keeps its own unless the business asks to `rename_client` to it.
+    keeps its own unless the business asks to `rename_client` to it. A `durable` booking is a
+    transaction of its own: called inside another one, it refuses (RuntimeError).
     """
     if professional_scope is not None:
         if professional_id:
@@ -85,66 +87,124 @@ def appointment_book(
         professional_id = professional_scope.pk
     now = now or timezone.now()
     tz = selectors.business_timezone(business)
-    service = selectors.service_bookable_get(business=business, service_id=service_id)  # 400 before any lock
     if client_id:
         known = client_selectors.client_referenced_get(business=business, client_id=client_id)
         client_name = client_name or known.name
         client_whatsapp = client_whatsapp or known.whatsapp
         client_email = client_email or known.email
-    errors: dict[str, list[str]] = {}
+    booking = {
+        "business": business,
+        "actor": actor,
+        "service_id": service_id,
+        "start": start_time,
+        "client_name": client_name,
+        "client_whatsapp": client_whatsapp,
+        "client_email": client_email,
+        "professional_id": professional_id,
+        "duration": duration,
+        "notes": notes,
+        "internal_notes": internal_notes,
+        "custom_fields": custom_fields,
+        "status": status,
+        "whatsapp_consent": whatsapp_consent,
+        "outside_hours": outside_hours,
+        "rename_client": rename_client,
+        "now": now,
+        "tz": tz,
+        "durable": durable,
+    }
     try:
-        client_name = required_text(client_name, "client_name")
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        client_whatsapp = phone_to_e164(client_whatsapp)
-    except ValidationError as exc:
-        errors["client_whatsapp"] = exc.messages
-    if actor.is_client:
-        status = selectors.booking_rules_get(business=business).online_booking_status
-    elif status is None:
-        # The business booking it has agreed to it: confirmed, unless it says pending.
-        status = AppointmentStatus.CONFIRMED
-    if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
-        errors["status"] = [_("A new appointment is pending or confirmed (or, in the past, completed or no-show).")]
-    duration_minutes = _duration(duration, service)
-    if errors:
-        raise ValidationError(errors)
+        try:
+            return _book(**booking)
+        except client_services.ClientNumberTaken:
+            # The same new number was booked at the same moment: once that one is in, it is found.
+            return _book(**booking)
+    except _SlotLost as lost:
+        raise lost.conflict() from None
 
-    client_email = (client_email or "").strip().lower()
-    appointment = Appointment(
-        business=business,
-        client_name=client_name,
-        client_whatsapp=client_whatsapp,
-        client_email=client_email,
-        notes=notes or "",
-        internal_notes=internal_notes or "",
-        custom_fields=custom_fields,
-        status=status,
-        source=SOURCE_FOR_VIA.get(actor.via, AppointmentSource.API),
-        whatsapp_consent=whatsapp_consent,
-    )
-    with transaction.atomic():
-        # Locks the service row: a concurrent delete (which locks it too) cannot archive it
-        # between this booking's checks and its insert.
-        service = selectors.service_bookable_get(business=business, service_id=service_id, lock=True)
-        appointment.service, appointment.price = service, service.price
-        plan_check(business=business, resource=Resource.APPOINTMENTS)
+
+def _book(
+    *,
+    business: Business,
+    actor: Actor,
+    service_id,
+    start: datetime,
+    client_name: str,
+    client_whatsapp: str,
+    client_email: str,
+    professional_id,
+    duration: int | None,
+    notes: str,
+    internal_notes: str,
+    custom_fields: dict | None,
+    status: str | None,
+    whatsapp_consent: bool,
+    outside_hours: bool,
+    rename_client: bool,
+    now: datetime,
+    tz,
+    durable: bool,
+) -> Appointment:
+    """One try at the booking, in one transaction (see `appointment_book`)."""
+    with transaction.atomic(durable=durable):
+        # The service's and the plan's locks, the rules and the plan's limits: one query.
+        service, booking_rules, plan_columns = selectors.service_for_booking(business=business, service_id=service_id)
+        errors: dict[str, list[str]] = {}
+        try:
+            client_name = required_text(client_name, "client_name")
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        try:
+            client_whatsapp = phone_to_e164(client_whatsapp)
+        except ValidationError as exc:
+            errors["client_whatsapp"] = exc.messages
+        if actor.is_client:
+            status = booking_rules.online_booking_status
+        elif status is None:
+            # The business booking it has agreed to it: confirmed, unless it says pending.
+            status = AppointmentStatus.CONFIRMED
+        if status not in AppointmentStatus.values or status == AppointmentStatus.CANCELLED:
+            errors["status"] = [_("A new appointment is pending or confirmed (or, in the past, completed or no-show).")]
+        duration_minutes = _duration(duration, service)
+        if errors:
+            raise ValidationError(errors)
+
+        appointment = Appointment(
+            business=business,
+            service=service,
+            price=service.price,
+            client_name=client_name,
+            client_whatsapp=client_whatsapp,
+            client_email=(client_email or "").strip().lower(),
+            notes=notes or "",
+            internal_notes=internal_notes or "",
+            custom_fields=custom_fields,
+            status=status,
+            source=SOURCE_FOR_VIA.get(actor.via, AppointmentSource.API),
+            whatsapp_consent=whatsapp_consent,
+        )
+        # One gate for the appointment and the client.
+        plan = plan_gate_locked(business=business, row=plan_columns)
+        plan.check(Resource.APPOINTMENTS)
         candidates = _candidates(business, service, professional_id)
         appointment.client = client_services.client_find_or_create(
             business=business,
             name=client_name,
             whatsapp=client_whatsapp,
-            email=client_email,
+            email=appointment.client_email,
             source=appointment.source,
             # Only the business renames its client; someone booking online may use any number.
             rename=rename_client and not actor.is_client,
+            plan=plan,
+            # No savepoint per booking for a rare race: the booking is tried again instead.
+            savepoint=False,
         )
         _place(
             appointment,
             candidates,
-            as_utc(start_time, tz),
+            as_utc(start, tz),
             duration_minutes,
+            booking_rules=booking_rules,
             online=actor.is_client,
             outside_hours=outside_hours,
             now=now,
@@ -153,7 +213,6 @@ def appointment_book(
     return appointment
 
 
-@transaction.atomic
 def appointment_update(
     *,
     appointment: Appointment,
@@ -168,6 +227,21 @@ def appointment_update(
     `professional_id`, `service_id`, `outside_hours`, `status` and `cancellation_reason`. A member
     limited to `professional_scope`'s agenda changes only its appointments and moves them only there.
     """
+    try:
+        with transaction.atomic():
+            return _update(appointment, actor, data, professional_scope=professional_scope, now=now)
+    except _SlotLost as lost:
+        raise lost.conflict() from None
+
+
+def _update(
+    appointment: Appointment,
+    actor: Actor,
+    data: dict[str, Any],
+    *,
+    professional_scope: Professional | None,
+    now: datetime | None,
+) -> Appointment:
     _own_agenda_check(appointment, professional_scope)
     if data.get("professional_id"):
         selectors.own_agenda_check(professional_id=data["professional_id"], professional_scope=professional_scope)
@@ -259,6 +333,7 @@ def _move(appointment: Appointment, actor: Actor, data: dict[str, Any], *, tz, n
         candidates,
         start,
         duration_minutes,
+        booking_rules=selectors.booking_rules_get(business=business),
         online=actor.is_client,
         outside_hours=bool(data.get("outside_hours")),
         now=now,
@@ -348,6 +423,7 @@ def _place(
     start: datetime,
     duration_minutes: int,
     *,
+    booking_rules: BookingRules,
     online: bool,
     outside_hours: bool,
     now: datetime,
@@ -356,13 +432,14 @@ def _place(
 ) -> None:
     """Save `appointment` at `start` with the first candidate free then, or raise 400/409.
 
-    Runs inside the caller's transaction. Each professional is tried in a savepoint so that a
-    constraint violation (another booking won the race) moves on to the next one. An overlap
-    is a 409 before any other reason.
+    Runs inside the caller's transaction, with the rules the caller read. Each professional but
+    the last is tried in a savepoint, so that a constraint violation (another booking won the
+    race) moves on to the next one; the last needs none: its violation fails the transaction,
+    and the caller answers 409 once it has rolled back (`_SlotLost`). An overlap is a 409 before
+    any other reason.
     """
     business = appointment.business
     tz = selectors.business_timezone(business)
-    booking_rules = selectors.booking_rules_get(business=business)
     rules = selectors.rules_for(booking_rules, appointment.service)
     duration = timedelta(minutes=duration_minutes)
     if not candidates:
@@ -393,20 +470,41 @@ def _place(
         appointment.end_time = start + duration
         appointment.buffer_minutes = booking_rules.buffer_minutes
         appointment.blocks_until = appointment.end_time + rules.buffer
+        last = professional is ordered[-1]
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=not last):
                 appointment.save()
         except IntegrityError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
                 raise
+            if last:
+                raise _SlotLost(professional, appointment, refusals, tz) from None
             refusals.append(Refusal(_("This time is already taken."), _taken_by(professional, appointment)))
             continue
         return
+    raise _refusal_error(refusals, tz)
+
+
+class _SlotLost(Exception):
+    """The last professional free was taken meanwhile (the database refused the overlap) in a
+    transaction that has no savepoint to go back to: the 409 is built once it has rolled back."""
+
+    def __init__(self, professional: Professional, appointment: Appointment, refusals: list[Refusal], tz):
+        super().__init__()
+        self.professional, self.appointment, self.refusals, self.tz = professional, appointment, refusals, tz
+
+    def conflict(self) -> Exception:
+        taken = Refusal(_("This time is already taken."), _taken_by(self.professional, self.appointment))
+        return _refusal_error([*self.refusals, taken], self.tz)
+
+
+def _refusal_error(refusals: list[Refusal], tz) -> Exception:
+    """A 409 naming what is in the way when something is, else a 400 with the first reason."""
     conflicting = [refusal for refusal in refusals if refusal.conflicts]
     if conflicting:
         busy = {b.appointment_id: b for refusal in conflicting for b in refusal.conflicts}
-        raise Conflict(_("This time is already taken."), conflicts=_conflict_list(busy.values(), tz))
-    raise ValidationError({"start_time": [refusals[0].reason]})
+        return Conflict(_("This time is already taken."), conflicts=_conflict_list(busy.values(), tz))
+    return ValidationError({"start_time": [refusals[0].reason]})
 
 
 def _visit_time_check(start: datetime, status: str, *, now: datetime) -> None:

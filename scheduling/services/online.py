@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -46,10 +45,14 @@ def appointment_book_online(
     public_booking_allowed(ip_address=ip_address, whatsapp=client_whatsapp)
     actor = Actor.client(via=via, name=client_name)
     try:
-        with transaction.atomic(durable=True):
-            return appointment_book(
-                business=business, actor=actor, client_whatsapp=client_whatsapp, client_name=client_name, **booking
-            )
+        return appointment_book(
+            business=business,
+            actor=actor,
+            client_whatsapp=client_whatsapp,
+            client_name=client_name,
+            durable=True,
+            **booking,
+        )
     except PlanLimitExceeded as exc:
         plan_refusal_notice(business=business, exc=exc)
         raise

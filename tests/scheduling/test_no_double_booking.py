@@ -75,3 +75,37 @@ def test_the_database_refuses_an_overlap_written_around_the_services(business, s
         AppointmentFactory(
             service=service, start_time=at(monday, 8), blocks_until=at(monday, 10) + timedelta(minutes=1)
         )
+
+
+def test_a_new_number_created_meanwhile_by_another_transaction_is_found(business, service, monday, monkeypatch):
+    """The new client's insert takes no savepoint: when another transaction creates the same number
+    between the booking's look-up and its insert, the booking is tried again and finds that client."""
+    from billing.services import PlanGate
+    from crm.models import Client
+
+    check = PlanGate.check
+    created_meanwhile = []
+
+    def check_then_someone_else_creates_the_client(gate, resource, amount=1):
+        check(gate, resource, amount)
+        if resource == "clients" and not created_meanwhile:
+            thread = threading.Thread(target=create_elsewhere)
+            thread.start()
+            thread.join()
+
+    def create_elsewhere():
+        try:
+            created_meanwhile.append(Client.objects.create(business=business, name="Ana", whatsapp="+5511988887777"))
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(PlanGate, "check", check_then_someone_else_creates_the_client)
+    token = tokens_issue(user=business.owner_login)["access_token"]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = api.post("/api/appointments", body(service, at(monday, 10)), format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["client_id"] == str(created_meanwhile[0].pk)
+    assert Client.objects.filter(business=business).count() == 1
