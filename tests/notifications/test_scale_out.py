@@ -1,0 +1,149 @@
+"""Several beats, workers and web nodes on one database and Redis behave as one: every due message
+is handed over once and sent once, and one WhatsApp number never goes over its per-second cap.
+"""
+
+import threading
+import time
+from bisect import bisect_left
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from notifications import services
+from notifications.backends import throttle
+from notifications.models import Channel, Kind, Message, Queue
+from notifications.models import Status as MessageStatus
+from tests.factories import BusinessFactory
+from tests.notifications.test_delivery import wait_until
+
+
+def due_reminders(businesses, count: int) -> list[Message]:
+    """`count` reminders due a minute ago, each to a number of its own, spread over `businesses`."""
+    now = timezone.now()
+    return Message.objects.bulk_create(
+        Message(
+            business=businesses[serial % len(businesses)],
+            channel=Channel.WHATSAPP,
+            kind=Kind.REMINDER,
+            queue=Queue.REMINDERS,
+            recipient=f"+55119{serial:08d}",
+            body=f"Lembrete {serial}",
+            template_name="agendazap_reminder",
+            template_language="pt_BR",
+            template_params=[f"Cliente {serial}", "Corte", "Ana", "sábado", "12/12/2026", "10:00", "Salão"],
+            scheduled_at=now - timedelta(minutes=1),
+        )
+        for serial in range(count)
+    )
+
+
+def at_once(*calls):
+    """Run the calls in threads released together (each thread has its own database connection)."""
+    start = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        start.wait()
+        try:
+            results[index] = call()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def most_in_one_second(moments: list[float]) -> int:
+    moments = sorted(moments)
+    return max(bisect_left(moments, start + 1.0, lo=index) - index for index, start in enumerate(moments))
+
+
+# --- The hand-over ----------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_one_beat_run_hands_over_every_due_message_batch_after_batch(django_capture_on_commit_callbacks):
+    business = BusinessFactory()
+    due_reminders([business], 7)
+
+    with django_capture_on_commit_callbacks() as enqueues:
+        handed = services.messages_hand_over_all(batch=3)
+
+    assert handed == 7
+    assert len(enqueues) == 3  # one commit per batch: 3 + 3 + 1
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.QUEUED}
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_and_two_workers_send_each_due_message_once(fake_whatsapp, celery_broker, celery_worker):
+    businesses = [BusinessFactory(), BusinessFactory()]
+    due = due_reminders(businesses, 60)
+    celery_worker.start()
+    celery_worker.start()
+
+    # Both beats tick at the same moment (the mistake), in small batches so that they interleave.
+    first, second = at_once(
+        lambda: services.messages_hand_over_all(batch=4), lambda: services.messages_hand_over_all(batch=4)
+    )
+
+    assert first + second == 60  # SKIP LOCKED: neither beat takes a row the other holds
+    sends = fake_whatsapp.wait_for_sends(60, timeout=60)
+    wait_until(
+        lambda: Message.objects.filter(status=MessageStatus.SENT).count() == 60, timeout=60, what="every message sent"
+    )
+    services.messages_hand_over_all()  # a later tick finds nothing left to hand over
+    assert len(fake_whatsapp.sends) == 60
+    assert Counter("+" + send.to for send in sends) == Counter(message.recipient for message in due)
+    rows = Message.objects.values_list("attempts", "provider_message_id")
+    assert {attempts for attempts, _id in rows} == {1}
+    assert {provider_id for _attempts, provider_id in rows} == {send.wamid for send in sends}
+
+
+# --- The per-number cap ----------------------------------------------------------------------------------
+@pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis), "in-process"])
+def slot_store(request, settings):
+    """Where the number's next slot is kept: in Redis (shared by every worker) or in this process."""
+    if request.param == "redis":
+        settings.REDIS_URL = request.getfixturevalue("redis_url")
+    else:
+        settings.REDIS_URL = ""
+        throttle._local_next_slot.clear()
+    return request.param
+
+
+def test_slots_of_one_number_never_put_more_than_the_cap_in_any_second(slot_store):
+    def reserve():
+        moments = []
+        for _ in range(15):
+            now = time.monotonic()
+            moments.append(now + throttle.throughput_reserve("106540352242922", per_second=10))
+        return moments
+
+    # Three senders (as three worker processes would) reserve 45 slots at once.
+    moments = [moment for result in at_once(reserve, reserve, reserve) for moment in result]
+
+    assert len(moments) == 45
+    assert most_in_one_second(moments) <= 10
+    # Evenly spaced close under the cap, not held back to a trickle: 45 slots in under 5 s.
+    assert max(moments) - min(moments) < 45 / (10 * 0.9)
+
+
+def test_a_slot_further_than_the_longest_wait_is_refused_and_not_taken(slot_store):
+    spacing = 1 / throttle.PACING_SHARE  # seconds between slots at one send per second
+    number = "106540352242922"
+
+    assert throttle.throughput_reserve(number, per_second=1, max_wait=2) == pytest.approx(0, abs=0.05)
+    assert throttle.throughput_reserve(number, per_second=1, max_wait=2) == pytest.approx(spacing, abs=0.05)
+    with pytest.raises(throttle.ThroughputExceeded):
+        throttle.throughput_reserve(number, per_second=1, max_wait=2)
+    # The refused send took nothing: the next one gets the same slot.
+    assert throttle.throughput_reserve(number, per_second=1, max_wait=3) == pytest.approx(2 * spacing, abs=0.05)
+    # Another number has its own slots.
+    assert throttle.throughput_reserve("5511940000001", per_second=1, max_wait=2) == pytest.approx(0, abs=0.05)
