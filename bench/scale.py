@@ -99,6 +99,12 @@ class Servers:
         ]
         self._start(name, command, {})
 
+    def beat_ticks(self, name: str) -> int:
+        """How many times a beat sent the dispatch task (its log says so at each tick)."""
+        log = self.log_dir / f"{name}.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return text.count("Sending due task dispatch-due-messages")
+
     def stop_all(self) -> None:
         for process in self.running:
             if process.poll() is None:
@@ -141,14 +147,12 @@ def server_environment(database_url: str, redis_url: str, whatsapp) -> dict[str,
 # --- The businesses ---------------------------------------------------------------------------------------
 def scale_business(slug_suffix: str, plan_type: str):
     """A fresh business open every day 08:00-20:00, bookable online at any time of the next year."""
-    from accounts.models import Business
     from accounts.services import user_register
     from billing.services import plan_change
     from catalog.models import Service
     from scheduling import services
     from scheduling.models import WorkingHours
 
-    Business.objects.filter(slug=f"{SCALE_SLUG_PREFIX}{slug_suffix}").delete()
     user = user_register(
         email=f"bench-scale-{slug_suffix}-{time.time_ns()}@bench.agendazap.local",
         password="bench-scale-2026",
@@ -171,26 +175,34 @@ def scale_business(slug_suffix: str, plan_type: str):
 
 
 def offered_starts(business, service, count: int) -> list[str]:
-    """The first `count` times the public page offers, from tomorrow on (ISO, business time zone)."""
+    """`count` times the public page offers from tomorrow on, none overlapping another (ISO)."""
     from django.utils import timezone
 
     from scheduling import selectors
 
     tz = selectors.business_timezone(business)
     day = (timezone.now().astimezone(tz) + timedelta(days=1)).date()
-    starts: list[str] = []
+    length = timedelta(minutes=service.duration)
+    starts = []
     while len(starts) < count:
-        starts.extend(
-            slot.isoformat() for slot in selectors.availability_get(business=business, service=service, day=day).slots
-        )
+        for slot in selectors.availability_get(business=business, service=service, day=day).slots:
+            if not starts or slot >= starts[-1] + length:
+                starts.append(slot)
         day += timedelta(days=1)
-    return starts[:count]
+    return [start.isoformat() for start in starts[:count]]
 
 
 def delete_scale_businesses() -> None:
+    """Remove this script's businesses, what protects them from deletion first."""
     from accounts.models import Business
+    from catalog.models import Service
+    from crm.models import Client
+    from scheduling.models import Appointment, Professional
 
-    Business.objects.filter(slug__startswith=SCALE_SLUG_PREFIX).delete()
+    businesses = Business.objects.filter(slug__startswith=SCALE_SLUG_PREFIX)
+    for model in (Appointment, Client, Service, Professional):
+        model.objects.filter(business__in=businesses).delete()
+    businesses.delete()
 
 
 # --- The load ---------------------------------------------------------------------------------------------
@@ -330,6 +342,7 @@ def main() -> None:
     message_bench.configure_django(database_url, redis_url)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     message_bench.flush_redis(redis_url)
+    delete_scale_businesses()  # left by an interrupted run
 
     from billing.selectors import current_period, plan_limits_get, usage_used
     from scheduling.models import Appointment
@@ -396,6 +409,7 @@ def main() -> None:
                 "appointments_counted": usage_used(business=small, resource="appointments", period=period),
                 "overlapping": overlapping_bookings(small),
                 "messages_settled": settled,
+                "dispatch_ticks_per_beat": [servers.beat_ticks("beat-1"), servers.beat_ticks("beat-2")],
                 **message_figures(small, whatsapp),
             }
             plan = figures["plan_limit"]
@@ -482,6 +496,7 @@ def print_table(figures: dict) -> None:
             f" (limit {plan['whatsapp_limit']}, counted {plan['usage_counted']}), failed over the plan"
             f" {plan['whatsapp_failed_over_plan']}, received twice {plan['received_twice']}, lost {plan['lost']}"
         )
+        print(f"  dispatch ticks       {plan['dispatch_ticks_per_beat']} (one list entry per beat)")
         print(f"  all exact            {plan['exact']}")
     print()
 
