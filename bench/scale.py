@@ -9,7 +9,8 @@ On the scratch database and Redis of bench/messages.py, with its local Cloud API
    workers and two celery-beat processes run. Checked: exactly the limit's number of bookings
    succeed (the rest 402, or 409 for a time just taken), no two bookings overlap, the plan's
    counters are exact, every message is sent once (none twice at the server, none lost), and the
-   WhatsApp allowance is never exceeded.
+   WhatsApp allowance is never exceeded. Due reminders written without a hand-over wait for the
+   beats: both tick at about the same moment, and each message must arrive once.
 3. Workers: messages per second through one worker and through two (bench/messages.py's run).
 
 Prints a table, then the figures as one JSON object on the last line.
@@ -304,6 +305,16 @@ def _is_for(request, rows) -> bool:
     return request.to in recipients
 
 
+def wait_for_ticks(servers: Servers, names: tuple[str, ...], *, timeout: float) -> bool:
+    """Wait until every beat named has sent the dispatch task once; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(servers.beat_ticks(name) for name in names):
+            return True
+        time.sleep(1.0)
+    return False
+
+
 def wait_for_messages(business, *, timeout: float) -> bool:
     from notifications.models import Message
     from notifications.models import Status as MessageStatus
@@ -334,7 +345,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--limit-attempts", type=int, default=90, help="bookings tried on the free plan (limit 50)")
     parser.add_argument("--worker-messages", type=int, default=1000, help="messages per worker throughput run")
-    parser.add_argument("--beat-wait", type=float, default=75.0, help="seconds the two beats get to tick")
+    parser.add_argument("--beat-messages", type=int, default=500, help="due messages left for the two beats")
+    parser.add_argument("--beat-wait", type=float, default=150.0, help="seconds the two beats get to tick")
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", message_bench.DEFAULT_DATABASE_URL)
@@ -384,7 +396,11 @@ def main() -> None:
             workers.start(2, cap=message_bench.UNCAPPED)
             servers.beat("beat-1")
             servers.beat("beat-2")
-            beats_started = time.monotonic()
+            # Due reminders nobody hands over but the beats: both take them at their first tick.
+            beat_business, _service = scale_business("beats", "enterprise")
+            beat_recipients = message_bench.write_due_messages(
+                [beat_business], args.beat_messages, serial_start=500_000
+            )
             small, small_service = scale_business("limit", "free")
             limit = plan_limits_get(plan_type="free").limit_for("appointments")
             free_starts = offered_starts(small, small_service, args.limit_attempts)
@@ -393,9 +409,20 @@ def main() -> None:
             limited, _seconds = drive(
                 bookings(small, small_service, contested, serial_start=100_000), WEB_PORTS, args.clients
             )
-            # Let both beats tick at least once (every minute) while the messages flow.
-            time.sleep(max(0.0, args.beat_wait - (time.monotonic() - beats_started)))
-            settled = wait_for_messages(small, timeout=120)
+            # Both beats tick a minute after they start (celery-beat's interval schedule).
+            ticked = wait_for_ticks(servers, ("beat-1", "beat-2"), timeout=args.beat_wait)
+            settled = wait_for_messages(small, timeout=120) and wait_for_messages(beat_business, timeout=120)
+            beats = message_bench.figures_of(whatsapp.sends, beat_recipients, [beat_business], cap=None)
+            figures["two_beats"] = {
+                "dispatch_ticks_per_beat": [servers.beat_ticks("beat-1"), servers.beat_ticks("beat-2")],
+                "both_ticked": ticked,
+                "due_messages": args.beat_messages,
+                "received": beats["received"],
+                "twice": beats["twice"],
+                "lost": beats["lost"],
+                "not_sent_rows": beats["not_sent_rows"],
+            }
+            print(f"beats: {figures['two_beats']}", file=sys.stderr)
             live = Appointment.objects.filter(business=small).exclude(status="cancelled").count()
             period = current_period(business=small)
             figures["plan_limit"] = {
@@ -409,7 +436,6 @@ def main() -> None:
                 "appointments_counted": usage_used(business=small, resource="appointments", period=period),
                 "overlapping": overlapping_bookings(small),
                 "messages_settled": settled,
-                "dispatch_ticks_per_beat": [servers.beat_ticks("beat-1"), servers.beat_ticks("beat-2")],
                 **message_figures(small, whatsapp),
             }
             plan = figures["plan_limit"]
@@ -426,6 +452,8 @@ def main() -> None:
                 and settled
             )
             print(f"plan: {plan}", file=sys.stderr)
+            beats = figures["two_beats"]
+            figures["exact"] = plan["exact"] and beats["both_ticked"] and beats["twice"] == beats["lost"] == 0
             servers.stop_all()
             workers.stop_all()
             delete_scale_businesses()
@@ -467,6 +495,7 @@ def main() -> None:
 
 def print_table(figures: dict) -> None:
     web, plan, workers = figures.get("web", {}), figures.get("plan_limit", {}), figures.get("workers", {})
+    beats = figures.get("two_beats", {})
     print()
     print("Scale-out on one PostgreSQL and Redis")
     if web:
@@ -496,8 +525,12 @@ def print_table(figures: dict) -> None:
             f" (limit {plan['whatsapp_limit']}, counted {plan['usage_counted']}), failed over the plan"
             f" {plan['whatsapp_failed_over_plan']}, received twice {plan['received_twice']}, lost {plan['lost']}"
         )
-        print(f"  dispatch ticks       {plan['dispatch_ticks_per_beat']} (one list entry per beat)")
         print(f"  all exact            {plan['exact']}")
+    if beats:
+        print(
+            f"  two beats            ticks {beats['dispatch_ticks_per_beat']}, {beats['due_messages']} due messages:"
+            f" {beats['received']} received, twice {beats['twice']}, lost {beats['lost']}"
+        )
     print()
 
 
