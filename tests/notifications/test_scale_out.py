@@ -137,6 +137,7 @@ def slot_store(request, settings):
     else:
         settings.REDIS_URL = ""
         throttle._local_next_slot.clear()
+        throttle._local_admitted.clear()
     return request.param
 
 
@@ -173,3 +174,14 @@ def test_a_slot_further_than_the_longest_wait_is_refused_and_not_taken(slot_stor
     assert (second - first, third - second) == (pytest.approx(spacing, abs=0.05), pytest.approx(spacing, abs=0.05))
     # Another number has its own slots.
     assert throttle.throughput_reserve("5511940000001", per_second=1, max_wait=1.5) == pytest.approx(0, abs=0.05)
+
+
+def test_a_sender_late_for_its_slot_waits_while_the_last_second_holds_the_cap(slot_store):
+    number = "106540352242922"
+
+    # Three senders the machine held up wake at once, past their slots: the cap of 3 admits them...
+    assert [throttle.throughput_admit(number, per_second=3) for _ in range(3)] == [0, 0, 0]
+    # ...and a fourth waits until the first of them is a second old, counting nothing meanwhile.
+    assert 0.5 < throttle.throughput_admit(number, per_second=3) <= 1.0
+    assert 0.5 < throttle.throughput_admit(number, per_second=3) <= 1.0
+    assert throttle.throughput_admit("5511940000001", per_second=3) == 0
