@@ -98,7 +98,8 @@ class Servers:
             "--loglevel=INFO",
             f"--pidfile={self.log_dir / f'{name}.pid'}",
         ]
-        self._start(name, command, {})
+        # INFO: each tick's "Sending due task" line is how the run knows both beats ticked.
+        self._start(name, command, {"LOG_LEVEL": "INFO"})
 
     def beat_ticks(self, name: str) -> int:
         """How many times a beat sent the dispatch task (its log says so at each tick)."""
