@@ -234,13 +234,17 @@ def max_in_window(times: list[float], width: float = 1.0) -> int:
 
 
 def figures_of(run_sends, recipients: list[str], businesses, *, cap: int | None) -> dict:
-    """Throughput, burst and exactly-once figures of one run, from the server's record and the rows."""
+    """Throughput, burst and exactly-once figures of the messages to `recipients`, from the server's
+    record and the rows."""
     from notifications.models import Message
     from notifications.models import Status as MessageStatus
 
-    accepted = sorted((request for request in run_sends if request.status == 200), key=lambda r: r.time)
-    per_recipient = Counter("+" + request.to for request in accepted)
     wanted = set(recipients)
+    accepted = sorted(
+        (request for request in run_sends if request.status == 200 and "+" + request.to in wanted),
+        key=lambda request: request.time,
+    )
+    per_recipient = Counter("+" + request.to for request in accepted)
     rows = dict(
         Message.objects.filter(business__in=businesses, recipient__in=wanted).values_list(
             "recipient", "provider_message_id"
