@@ -81,10 +81,15 @@ def ensure_database(database_url: str) -> None:
 
 
 def flush_redis(redis_url: str) -> None:
+    """Empty the scratch Redis database and mark it taken, so a test session looking for a broker
+    database of its own (tests/fakes/celery_worker.py) does not flush it in the middle of a run."""
     import redis
+
+    from tests.fakes.celery_worker import BrokerDatabase
 
     with redis.Redis.from_url(redis_url) as client:
         client.flushdb()
+        client.set(BrokerDatabase.LOCK_KEY, f"bench:{os.getpid()}", ex=BrokerDatabase.TTL_SECONDS)
 
 
 # --- The data ---------------------------------------------------------------------------------------------
