@@ -300,22 +300,12 @@ def _is_for(request, rows) -> bool:
 
 
 def dispatch_runs() -> int:
-    """How many times the beats have sent the dispatch task (the scheduler counts it in the database)."""
+    """How many times the beats have sent the dispatch task, as the scheduler counts it in the database."""
     from django_celery_beat.models import PeriodicTask
 
     return (
         PeriodicTask.objects.filter(name="dispatch-due-messages").values_list("total_run_count", flat=True).first() or 0
     )
-
-
-def wait_for_ticks(since: int, beats: int, *, timeout: float) -> bool:
-    """Wait until the dispatch task was sent `beats` more times than `since`; False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if dispatch_runs() >= since + beats:
-            return True
-        time.sleep(1.0)
-    return False
 
 
 def wait_for_messages(business, *, timeout: float) -> bool:
@@ -413,13 +403,14 @@ def main() -> None:
             limited, _seconds = drive(
                 bookings(small, small_service, contested, serial_start=100_000), WEB_PORTS, args.clients
             )
-            # Both beats tick a minute after they start (celery-beat's interval schedule).
-            ticked = wait_for_ticks(runs_before, 2, timeout=args.beat_wait)
-            settled = wait_for_messages(small, timeout=120) and wait_for_messages(beat_business, timeout=120)
+            # Only a beat's tick (a minute after it starts) hands these over.
+            handed_by_beats = wait_for_messages(beat_business, timeout=args.beat_wait)
+            settled = wait_for_messages(small, timeout=120)
             beats = message_bench.figures_of(whatsapp.sends, beat_recipients, [beat_business], cap=None)
             figures["two_beats"] = {
-                "dispatch_runs": dispatch_runs() - runs_before,
-                "both_ticked": ticked,
+                # A lower bound: each beat writes its own count over the other's.
+                "dispatch_runs_at_least": dispatch_runs() - runs_before,
+                "handed_over_by_the_beats": handed_by_beats,
                 "due_messages": args.beat_messages,
                 "received": beats["received"],
                 "twice": beats["twice"],
@@ -457,7 +448,12 @@ def main() -> None:
             )
             print(f"plan: {plan}", file=sys.stderr)
             beats = figures["two_beats"]
-            figures["exact"] = plan["exact"] and beats["both_ticked"] and beats["twice"] == beats["lost"] == 0
+            figures["exact"] = (
+                plan["exact"]
+                and beats["handed_over_by_the_beats"]
+                and beats["received"] == beats["due_messages"]
+                and beats["twice"] == beats["lost"] == 0
+            )
             servers.stop_all()
             workers.stop_all()
             delete_scale_businesses()
@@ -532,7 +528,7 @@ def print_table(figures: dict) -> None:
         print(f"  all exact            {plan['exact']}")
     if beats:
         print(
-            f"  two beats            {beats['dispatch_runs']} dispatch runs, {beats['due_messages']} due messages:"
+            f"  two beats            {beats['due_messages']} due messages only they hand over:"
             f" {beats['received']} received, twice {beats['twice']}, lost {beats['lost']}"
         )
     print()
