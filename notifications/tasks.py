@@ -11,5 +11,5 @@ def send_message_task(message_id: str) -> str:
 
 @shared_task(name="notifications.dispatch_due_messages_task")
 def dispatch_due_messages_task() -> int:
-    """Hand due messages (and any left behind) to the send workers; run by celery-beat every minute."""
-    return services.messages_hand_over()
+    """Hand every due message (and any left behind) to the send workers; run by celery-beat every minute."""
+    return services.messages_hand_over_all()

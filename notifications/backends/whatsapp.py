@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -13,6 +14,9 @@ from notifications.backends import PermanentSendError, TransientSendError, Windo
 from notifications.backends.throttle import throughput_wait
 
 logger = logging.getLogger(__name__)
+# One HTTP session per thread (and process: a forked child never shares its parent's socket); its
+# kept-alive connection spares each send a TCP and TLS handshake.
+_sessions = threading.local()
 
 # Cloud API error codes: https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
 RATE_LIMIT_CODES = {4, 80007, 130429, 131048, 131056}
@@ -72,7 +76,7 @@ class CloudAPIBackend(BaseBackend):
     def send(self, message, *, as_template: bool) -> str:
         throughput_wait(settings.WHATSAPP_PHONE_NUMBER_ID)
         try:
-            response = requests.post(
+            response = _session().post(
                 self.url,
                 json=payload_for(message, as_template=as_template),
                 headers=self.headers,
@@ -94,6 +98,12 @@ class CloudAPIBackend(BaseBackend):
         if response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT_CODES:
             raise TransientSendError(text, retry_after=retry_after)
         raise PermanentSendError(text)
+
+
+def _session() -> requests.Session:
+    if getattr(_sessions, "pid", None) != os.getpid():
+        _sessions.session, _sessions.pid = requests.Session(), os.getpid()
+    return _sessions.session
 
 
 def _error_of(response) -> dict:

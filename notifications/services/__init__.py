@@ -10,6 +10,7 @@ from notifications.services.delivery import (
     message_send_test,
     messages_clear_failed,
     messages_hand_over,
+    messages_hand_over_all,
     messages_retry_failed,
     messages_send_again,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "message_send_test",
     "messages_clear_failed",
     "messages_hand_over",
+    "messages_hand_over_all",
     "messages_retry_failed",
     "messages_send_again",
     "notification_settings_get",

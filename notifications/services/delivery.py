@@ -61,6 +61,7 @@ SERVICE_WINDOW = timedelta(hours=24)
 # A queued row whose task never started (the broker lost it, or Redis was down) is handed over
 # again after this long.
 HAND_OVER_GRACE = timedelta(minutes=5)
+HAND_OVER_BATCH = 500
 ACTIVE = (MessageStatus.PENDING, MessageStatus.QUEUED)
 
 
@@ -151,22 +152,15 @@ def _buttons(kind: str, appointment) -> list[str]:
     return [f"CONFIRM:{appointment.pk}", f"CANCEL:{appointment.pk}", f"RESCHEDULE:{appointment.pk}"]
 
 
-def messages_hand_over(*, message_ids=None, now: datetime | None = None, limit: int = 500) -> int:
+def messages_hand_over(*, message_ids=None, now: datetime | None = None, limit: int = HAND_OVER_BATCH) -> int:
     """Queue due messages (and ones left behind) for the workers; return how many.
 
     Safe to run from two beats or many workers at once: rows are taken FOR UPDATE SKIP LOCKED
     and moved to `queued` in the same transaction; tasks are sent after commit.
     """
     now = now or timezone.now()
-    due = (
-        Q(status=MessageStatus.PENDING, scheduled_at__lte=now)
-        # claimed by a worker that died mid-send (the claim expired)
-        | Q(status=MessageStatus.QUEUED, claimed_until__lt=now)
-        # queued but its task never ran (lost by the broker, or Redis was down)
-        | Q(status=MessageStatus.QUEUED, claimed_until__isnull=True, queued_at__lte=now - HAND_OVER_GRACE)
-    )
     with transaction.atomic():
-        rows = Message.objects.filter(due).order_by("scheduled_at").select_for_update(skip_locked=True)
+        rows = Message.objects.filter(_due(now)).order_by("scheduled_at").select_for_update(skip_locked=True)
         if message_ids is not None:
             rows = rows.filter(pk__in=message_ids)
         picked = list(rows.values_list("pk", "queue")[:limit])
@@ -178,18 +172,45 @@ def messages_hand_over(*, message_ids=None, now: datetime | None = None, limit: 
     return len(picked)
 
 
+def messages_hand_over_all(*, now: datetime | None = None, batch: int = HAND_OVER_BATCH) -> int:
+    """Queue every due message, a batch per transaction (short locks; each batch's tasks go out at
+    its commit, so the workers start on the first while the next is taken); return how many."""
+    now = now or timezone.now()
+    # Rows the broker refused go back to pending and are due again: counting first bounds the loop.
+    budget = Message.objects.filter(_due(now)).count()
+    handed = 0
+    while handed < budget:
+        taken = messages_hand_over(now=now, limit=min(batch, budget - handed))
+        handed += taken
+        if taken < batch:
+            break
+    return handed
+
+
+def _due(now: datetime) -> Q:
+    return (
+        Q(status=MessageStatus.PENDING, scheduled_at__lte=now)
+        # claimed by a worker that died mid-send (the claim expired)
+        | Q(status=MessageStatus.QUEUED, claimed_until__lt=now)
+        # queued but its task never ran (lost by the broker, or Redis was down)
+        | Q(status=MessageStatus.QUEUED, claimed_until__isnull=True, queued_at__lte=now - HAND_OVER_GRACE)
+    )
+
+
 def _enqueue(picked) -> None:
     # Imported here: the tasks module imports this one.
     from notifications.tasks import send_message_task
 
-    for pk, queue in picked:
+    for index, (pk, queue) in enumerate(picked):
         try:
             send_message_task.apply_async(args=[str(pk)], queue=queue)
-        except Exception:  # broker down: the row goes back to pending and the next scan retries
-            logger.warning("Could not enqueue message %s; it stays in the database for the next scan", pk)
-            Message.objects.filter(pk=pk, status=MessageStatus.QUEUED, claimed_until__isnull=True).update(
+        except Exception:  # broker down: the rest go back to pending and the next scan retries them
+            left = [pk for pk, _queue in picked[index:]]
+            logger.warning("Could not enqueue %d message(s); they stay in the database for the next scan", len(left))
+            Message.objects.filter(pk__in=left, status=MessageStatus.QUEUED, claimed_until__isnull=True).update(
                 status=MessageStatus.PENDING, queued_at=None
             )
+            return
 
 
 # --- Sending ---------------------------------------------------------------------------------------------

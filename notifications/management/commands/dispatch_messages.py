@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from notifications.services import messages_hand_over
+from notifications.services import messages_hand_over_all
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: int, **options):
         while True:
-            handed = messages_hand_over()
+            handed = messages_hand_over_all()
             if handed or not every:
                 self.stdout.write(f"{handed} message(s) handed over")
             if not every:
