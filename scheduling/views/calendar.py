@@ -211,12 +211,7 @@ def agenda_block(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Time blocked: %(start)s–%(end)s for %(name)s. Nobody can book it online.")
-                % {
-                    "start": row.start_time.astimezone(tz).strftime("%H:%M"),
-                    "end": row.end_time.astimezone(tz).strftime("%H:%M"),
-                    "name": row.professional.name,
-                },
+                _("Time blocked: %(start)s–%(end)s for %(name)s. Nobody can book it online.") % _block_words(row, tz),
             )
             return redirect(calendar_url(start.date(), view=form.cleaned_data["view"] or CalendarForm.DAY))
     chosen = request.POST.get("professional", "")
@@ -245,15 +240,19 @@ def agenda_unblock(request: HttpRequest, time_off_id) -> HttpResponse:
     services.time_off_delete(time_off=row)
     messages.success(
         request,
-        _("Time unblocked: %(start)s–%(end)s for %(name)s.")
-        % {
-            "start": row.start_time.astimezone(tz).strftime("%H:%M"),
-            "end": row.end_time.astimezone(tz).strftime("%H:%M"),
-            "name": row.professional.name,
-        },
+        _("Time unblocked: %(start)s–%(end)s for %(name)s.") % _block_words(row, tz),
     )
     view = CalendarForm.WEEK if request.POST.get("view") == CalendarForm.WEEK else CalendarForm.DAY
     return redirect(calendar_url(day, view=view))
+
+
+def _block_words(row, tz) -> dict[str, str]:
+    """A block's times and professional, as the messages about it say them."""
+    return {
+        "start": row.start_time.astimezone(tz).strftime("%H:%M"),
+        "end": row.end_time.astimezone(tz).strftime("%H:%M"),
+        "name": row.professional.name,
+    }
 
 
 # --- Moving an appointment ------------------------------------------------------------------------
