@@ -140,11 +140,11 @@ def _slot_page(request: HttpRequest, slot: CalendarSlotForm, block: BlockTimeFor
             context["refusal"] = _outside_hours(business, professional, aware)
             # The professional's own blocks at this time can be lifted here; a closing of the
             # whole business stays in the settings.
-            context["blocks"] = [
-                row
-                for row in selectors.time_off_list(business=business).filter(professional=professional)
-                if row.start_time <= aware < row.end_time
-            ]
+            context["blocks"] = list(
+                selectors.time_off_list(business=business).filter(
+                    professional=professional, start_time__lte=aware, end_time__gt=aware
+                )
+            )
         if block is None:
             context["block_form"] = BlockTimeForm(
                 initial={
