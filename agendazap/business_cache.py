@@ -1,11 +1,15 @@
-"""A business's configuration kept in the cache, and the rule that keeps it true.
+"""What a business's read paths keep in the cache, and the rule that keeps it true.
 
 What a read path needs of a business's set-up (rules, professionals and what they perform,
 weekly hours, services) changes rarely and is read on every availability request, so it is
 read from the cache as one snapshot. Each snapshot carries the business's *version*, a random
 token kept in the cache beside it; a snapshot is used only while its version is the current one.
 
-`business_changed(business_id)` ends the current version twice:
+A business has two versions: its set-up's (`business_changed`) and its agenda's
+(`agenda_changed`: an appointment or time off written). A computed *answer* (`business_answer`:
+the free times of a day, say) depends on both and is used only while both are current.
+
+Each `..._changed(business_id)` ends its version twice:
 - at once, with a "changing" marker: until the writing transaction ends, every reader (the
   writer too) reads the database and caches nothing, so no snapshot is built from rows that may
   roll back;
@@ -15,7 +19,7 @@ token kept in the cache beside it; a snapshot is used only while its version is 
 A transaction that rolls back leaves the marker until it expires (`CHANGING_SECONDS`); readers
 read the database meanwhile, which is always right. A version evicted from the cache is a new
 version: nothing stale is trusted. Writes that bypass model signals (`QuerySet.update`,
-`bulk_create`) call `business_changed` themselves.
+`bulk_create`) call `business_changed` or `agenda_changed` themselves.
 
 Within one request a snapshot is read from the cache once and then kept in memory for the rest
 of that request (several selectors read it); a change made in the request drops that copy.
@@ -35,9 +39,11 @@ CHANGING = "changing:"
 CHANGING_SECONDS = 60
 SNAPSHOT_SECONDS = 60 * 60
 
+SETUP, AGENDA = "setup", "agenda"
 
-def _version_key(business_id) -> str:
-    return f"business:{business_id}:version"
+
+def _version_key(business_id, scope: str = SETUP) -> str:
+    return f"business:{business_id}:{scope}-version"
 
 
 def _snapshot_key(business_id, name: str) -> str:
@@ -62,12 +68,22 @@ request_finished.connect(_request_ends, dispatch_uid="business_cache_request_end
 
 
 def business_changed(business_id) -> None:
-    """Stop trusting `business_id`'s cached configuration now and, with a new version, after the commit."""
+    """Stop trusting `business_id`'s cached configuration (and the answers built on it) now and,
+    with a new version, after the commit."""
     snapshots = getattr(_request, "snapshots", None)
     if snapshots:
         for key in [key for key in snapshots if key[0] == business_id]:
             del snapshots[key]
-    key = _version_key(business_id)
+    _end_version(_version_key(business_id, SETUP))
+
+
+def agenda_changed(business_id) -> None:
+    """Stop trusting the answers computed from `business_id`'s agenda now and, with a new version,
+    after the commit."""
+    _end_version(_version_key(business_id, AGENDA))
+
+
+def _end_version(key: str) -> None:
     cache.set(key, f"{CHANGING}{uuid.uuid4().hex}", CHANGING_SECONDS)
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
 
@@ -85,18 +101,31 @@ def business_cached(business_id, name: str, build: Callable[[], Any]) -> Any:
     return value
 
 
-def _current(business_id, name: str, build: Callable[[], Any]) -> Any:
-    version_key, snapshot_key = _version_key(business_id), _snapshot_key(business_id, name)
-    found = cache.get_many([version_key, snapshot_key])
-    version, snapshot = found.get(version_key), found.get(snapshot_key)
-    if version is not None and snapshot is not None and snapshot[0] == version and not version.startswith(CHANGING):
-        return snapshot[1]
-    if version is None:
-        # First reader since the version was evicted (or ever): start one; a concurrent reader
-        # or writer that got there first wins.
-        cache.add(version_key, uuid.uuid4().hex, None)
-        version = cache.get(version_key)
+def business_answer(business_id, key: str, build: Callable[[], Any], seconds: int) -> Any:
+    """`build()`'s result for the business's current set-up and agenda: from the cache when it
+    holds it (one cache round trip), else built and kept for `seconds`. `key` names everything
+    else the answer depends on."""
+    return _current(business_id, f"answer:{key}", build, (SETUP, AGENDA), seconds)
+
+
+def _current(business_id, name: str, build: Callable[[], Any], scopes=(SETUP,), seconds: int = SNAPSHOT_SECONDS) -> Any:
+    version_keys = [_version_key(business_id, scope) for scope in scopes]
+    value_key = _snapshot_key(business_id, name)
+    found = cache.get_many([*version_keys, value_key])
+    versions, stored = tuple(found.get(key) for key in version_keys), found.get(value_key)
+    trusted = all(version is not None and not version.startswith(CHANGING) for version in versions)
+    if trusted and stored is not None and stored[0] == versions:
+        return stored[1]
+    if None in versions:
+        # First reader since a version was evicted (or ever): start one; a concurrent reader or
+        # writer that got there first wins.
+        for key, version in zip(version_keys, versions, strict=True):
+            if version is None:
+                cache.add(key, uuid.uuid4().hex, None)
+        found = cache.get_many(version_keys)
+        versions = tuple(found.get(key) for key in version_keys)
+        trusted = all(version is not None and not version.startswith(CHANGING) for version in versions)
     value = build()
-    if version is not None and not version.startswith(CHANGING):
-        cache.set(snapshot_key, (version, value), SNAPSHOT_SECONDS)
+    if trusted:
+        cache.set(value_key, (versions, value), seconds)
     return value

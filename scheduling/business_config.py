@@ -4,7 +4,8 @@ performs, weekly hours, bookable services.
 Read by the availability paths (owner API, public page) instead of four or five queries; kept
 true by `agendazap.business_cache` (the rule is written there): every change to these rows ends
 the snapshot, through the model signals connected here, and the writes that send no signal
-(`bulk_create`, `QuerySet.update`) call `business_changed` themselves.
+(`bulk_create`, `QuerySet.update`) call `business_changed` themselves. A written appointment or
+time off ends the agenda's version the same way, and with it every cached availability answer.
 """
 
 from dataclasses import dataclass, field
@@ -13,9 +14,9 @@ from datetime import time
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import Business
-from agendazap.business_cache import business_cached, business_changed
+from agendazap.business_cache import agenda_changed, business_cached, business_changed
 from catalog.models import Service, ServiceCategory
-from scheduling.models import BookingRules, Professional, WorkingHours
+from scheduling.models import Appointment, BookingRules, Professional, TimeOff, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ def _on_business(sender, instance, **kwargs) -> None:
     business_changed(instance.pk)
 
 
+def _on_agenda_row(sender, instance, **kwargs) -> None:
+    agenda_changed(instance.business_id)
+
+
 def _on_performers(sender, instance, action, pk_set, **kwargs) -> None:
     if not action.startswith("post_"):
         return
@@ -97,11 +102,15 @@ def _on_performers(sender, instance, action, pk_set, **kwargs) -> None:
 
 
 def connect() -> None:
-    """Connect the signals that end a business's snapshot when a row it is built from changes."""
+    """Connect the signals that end a business's snapshot when a row it is built from changes,
+    and its agenda's version when an appointment or time off is written."""
     for model in (BookingRules, Professional, Service, ServiceCategory):
         post_save.connect(_on_business_row, sender=model, dispatch_uid=f"business_config_{model.__name__}_save")
         post_delete.connect(_on_business_row, sender=model, dispatch_uid=f"business_config_{model.__name__}_delete")
     post_save.connect(_on_hours, sender=WorkingHours, dispatch_uid="business_config_hours_save")
     post_delete.connect(_on_hours, sender=WorkingHours, dispatch_uid="business_config_hours_delete")
     post_save.connect(_on_business, sender=Business, dispatch_uid="business_config_business_save")
+    for model in (Appointment, TimeOff):
+        post_save.connect(_on_agenda_row, sender=model, dispatch_uid=f"agenda_{model.__name__}_save")
+        post_delete.connect(_on_agenda_row, sender=model, dispatch_uid=f"agenda_{model.__name__}_delete")
     m2m_changed.connect(_on_performers, sender=Professional.services.through, dispatch_uid="business_config_performers")

@@ -14,12 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
 from agendazap.events import Actor, Via
-from agendazap.http import client_ip
+from agendazap.http import client_ip, page_for, shareable_page
 from scheduling import calendar_links, selectors, services
 from scheduling.models import AppointmentStatus
 from scheduling.public_forms import PublicBookingForm, RescheduleForm
@@ -51,14 +52,54 @@ def business_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# The query parameters of the pages the calendar's links lead to, the same for every visitor.
+SHARED_PAGE_PARAMS = frozenset({"date", "month", "professional"})
+SHARED_QUERY_MAX_LENGTH = 100
+
+
+class _NotShared(Exception):
+    """The page rendered is not one to keep for other visitors."""
+
+
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
+    """The service's month of free days and, for a day, its free times and the booking form.
+
+    A plain visit (GET with only the calendar's own parameters) is rendered once a minute for
+    everybody while the business's set-up and agenda stay as they are, and served with each
+    visitor's own CSRF token: the page most clients load, at the cost of a cache read."""
     business = _business(request, slug)
     if isinstance(business, HttpResponse):
         return business
+    query = request.META.get("QUERY_STRING", "")
+    if request.method == "POST" or set(request.GET) - SHARED_PAGE_PARAMS or len(query) > SHARED_QUERY_MAX_LENGTH:
+        return _book(request, business, service_id, now=timezone.now())[0]
+    rendered = None
+
+    def render_shared(as_of):
+        nonlocal rendered
+        rendered, shared = _book(request, business, service_id, now=as_of)
+        if not shared:
+            raise _NotShared
+        return shareable_page(rendered)
+
+    key = ("public-book", service_id, get_language(), query)
+    try:
+        page = selectors.availability_answer(business=business, key=key, compute=render_shared)
+    except _NotShared:
+        return rendered
+    return rendered or page_for(request, page)
+
+
+def _book(request: HttpRequest, business, service_id, now) -> tuple[HttpResponse, bool]:
+    """The booking page as of `now`, and whether it is one any visitor reaches from the calendar's
+    links (a known professional, a day and month within the booking horizon): only those are shared,
+    so what is kept stays bounded whatever a query string holds."""
     service = selectors.service_public_get(business=business, service_id=service_id)
     if service is None:
-        return render(request, "public/unavailable.html", {"business": business, "reason": "service"}, status=404)
+        return render(
+            request, "public/unavailable.html", {"business": business, "reason": "service"}, status=404
+        ), False
     tz = ZoneInfo(business.timezone)
     timezone.activate(tz)
     professionals = selectors.professionals_for_service(business=business, service=service)
@@ -70,7 +111,7 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
     status, error = 200, ""
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["website"]:
-            return HttpResponse(_("Your booking could not be processed."), status=400)
+            return HttpResponse(_("Your booking could not be processed."), status=400), False
         data = form.cleaned_data
         try:
             appointment = services.appointment_book_online(
@@ -91,19 +132,21 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
             error = _("Sorry, someone has just booked this time. Please choose another one.")
             day = data["start_time"].astimezone(tz).date()
         except PlanLimitExceeded:
-            return render(request, "public/unavailable.html", {"business": business, "reason": "plan"}, status=402)
+            return render(
+                request, "public/unavailable.html", {"business": business, "reason": "plan"}, status=402
+            ), False
         except TooManyAttempts as exc:
             response = render(
                 request, "public/unavailable.html", {"business": business, "reason": "throttled"}, status=429
             )
             response["Retry-After"] = str(exc.retry_after)
-            return response
+            return response, False
         except ValidationError as exc:
             status = 400
             error = " ".join(exc.messages)
             day = data["start_time"].astimezone(tz).date()
         else:
-            return redirect(reverse("public:manage", args=[slug, appointment.manage_token]) + "?new=1")
+            return redirect(reverse("public:manage", args=[business.slug, appointment.manage_token]) + "?new=1"), False
     elif request.method == "POST":
         status = 400
         if form.cleaned_data.get("start_time"):
@@ -118,12 +161,13 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
         "form": form,
         "error": error,
     }
-    slots = _calendar(context, business, service, professional, day, request.GET.get("month"), tz)
+    slots, in_horizon = _calendar(context, business, service, professional, day, request.GET.get("month"), tz, now)
     if day:
         context["slots"] = [slot.astimezone(tz) for slot in slots]
         # After a 409 the chosen time is gone: nothing stays selected.
         context["selected"] = "" if status == 409 else (request.POST.get("start_time") or request.GET.get("time"))
-    return render(request, "public/book.html", context, status=status)
+    shared = status == 200 and in_horizon and (professional is not None or not chosen)
+    return render(request, "public/book.html", context, status=status), shared
 
 
 @require_http_methods(["GET", "POST"])
@@ -221,21 +265,36 @@ def _date_param(raw: str | None) -> date | None:
 
 
 def _calendar(
-    context: dict, business, service, professional, day: date | None, month_param: str | None, tz: ZoneInfo
-) -> list:
+    context: dict,
+    business,
+    service,
+    professional,
+    day: date | None,
+    month_param: str | None,
+    tz: ZoneInfo,
+    now,
+) -> tuple[list, bool]:
     """Put in `context` a month grid whose days link to their free times (days without any are
-    shown but not linked); return the free times of `day` (read with the month when it is in it)."""
-    today = timezone.now().astimezone(tz).date()
+    shown but not linked); return the free times of `day` (read with the month when it is in it),
+    and whether the day and month asked for are within the booking horizon."""
+    today = now.astimezone(tz).date()
     last = today + timedelta(days=selectors.booking_rules_cached(business=business).max_days_ahead)
     try:
-        month = date.fromisoformat(f"{month_param}-01") if month_param else (day or today).replace(day=1)
+        asked = date.fromisoformat(f"{month_param}-01") if month_param else (day or today).replace(day=1)
     except ValueError:
-        month = today.replace(day=1)
-    month = min(max(month, today.replace(day=1)), last.replace(day=1))
+        asked = None
+    month = min(max(asked or today, today.replace(day=1)), last.replace(day=1))
+    in_horizon = asked == month and (day is None or today <= day <= last)
     month_days = calendar.monthrange(month.year, month.month)[1]
     first, final = max(month, today), min(month.replace(day=month_days), last)
     calendar_days = selectors.booking_calendar(
-        business=business, service=service, first_day=first, last_day=final, day=day, professional=professional
+        business=business,
+        service=service,
+        first_day=first,
+        last_day=final,
+        day=day,
+        professional=professional,
+        now=now,
     )
     open_days = calendar_days.open_days
     weeks = [
@@ -254,4 +313,4 @@ def _calendar(
         previous_month=previous.strftime("%Y-%m") if previous >= today.replace(day=1) else "",
         next_month=following.strftime("%Y-%m") if following <= last else "",
     )
-    return calendar_days.slots or []
+    return calendar_days.slots or [], in_horizon

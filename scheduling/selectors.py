@@ -1,9 +1,11 @@
 """Scheduling reads: availability, appointment lists and figures, professionals, hours and rules."""
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business
+from agendazap.business_cache import business_answer
 from agendazap.errors import Forbidden
 from agendazap.ids import as_uuid
 from billing.selectors import plan_limits_columns
@@ -365,6 +368,21 @@ def booking_calendar(
             else []
         )
     return BookingCalendar(open_days=open_days, slots=slots)
+
+
+# A cached availability answer lives a minute and is computed as of the end of that minute, so a
+# time it offers is still far enough ahead (minimum notice) whenever in the minute it is read.
+ANSWER_SECONDS = 90
+
+
+def availability_answer(*, business: Business, key: tuple, compute: Callable[[datetime], Any]) -> Any:
+    """`compute(as_of)`'s result, shared by every request for the same `key` in the current minute
+    while the business's set-up and agenda stay as they are (`agendazap.business_cache` ends it at
+    the first change). `key` names everything else the answer depends on; an exception is not kept."""
+    minute = int(timezone.now().timestamp()) // 60
+    as_of = datetime.fromtimestamp((minute + 1) * 60, tz=UTC)
+    name = ":".join(str(part) for part in ("availability", minute, *key))
+    return business_answer(business.pk, name, lambda: compute(as_of), ANSWER_SECONDS)
 
 
 @dataclass(frozen=True)

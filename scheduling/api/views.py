@@ -197,8 +197,23 @@ class AvailabilityView(BusinessAPIView):
     )
     def get(self, request: Request) -> Response:
         query = validated(AvailabilityQuerySerializer, request.query_params)
-        service = selectors.service_bookable_get(business=request.business, service_id=query["service_id"])
         scope = _scope(request)
+        key = (
+            "owner",
+            scope.pk if scope else "",
+            query["service_id"],
+            query["date"],
+            query.get("professional_id") or "",
+            query.get("duration") or "",
+        )
+        answer = selectors.availability_answer(
+            business=request.business, key=key, compute=lambda as_of: self._answer(request, query, scope, as_of)
+        )
+        return Response(answer)
+
+    @staticmethod
+    def _answer(request: Request, query: dict, scope, as_of) -> dict:
+        service = selectors.service_bookable_get(business=request.business, service_id=query["service_id"])
         professional = None
         if query.get("professional_id") or scope:
             professional = selectors.professional_bookable_get(
@@ -213,6 +228,7 @@ class AvailabilityView(BusinessAPIView):
             day=query["date"],
             professional=professional,
             duration_minutes=query.get("duration"),
+            now=as_of,
         )
         body = {
             "date": availability.day,
@@ -225,7 +241,7 @@ class AvailabilityView(BusinessAPIView):
                 for busy in availability.busy
             ],
         }
-        return Response(AvailabilitySerializer(body).data)
+        return AvailabilitySerializer(body).data
 
 
 class AppointmentStatsView(BusinessAPIView):
