@@ -73,6 +73,7 @@ class Fixture:
     """What the paths need from the seeded database: ids, a busy day, credentials, free times."""
 
     slug: str
+    business_id: str
     service_id: str
     client_id: str
     busy_day: date
@@ -257,6 +258,7 @@ def fixture() -> Fixture:
     browser = Client()
     browser.force_login(owner)
     return Fixture(
+        business_id=str(business.pk),
         slug=business.slug,
         service_id=str(service.pk),
         client_id=str(client.pk),
@@ -376,12 +378,15 @@ def asset_urls(page: str) -> list[str]:
     return [url for url in dict.fromkeys(parser.urls) if url and url.startswith("/")]
 
 
-def sequential(port: int, url: str, headers: dict[str, str]) -> tuple[float, bytes]:
-    """Median milliseconds of sequential GETs on one kept-alive connection, and the last body."""
+def sequential(port: int, url: str, headers: dict[str, str], before_each=None) -> tuple[float, bytes]:
+    """Median milliseconds of sequential GETs on one kept-alive connection, and the last body
+    (`before_each()` runs before each request, outside the time measured)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     samples, body = [], b""
     try:
         for _ in range(SEQUENTIAL_REQUESTS):
+            if before_each is not None:
+                before_each()
             began = time.perf_counter()
             connection.request("GET", url, headers=headers)
             response = connection.getresponse()
@@ -392,6 +397,18 @@ def sequential(port: int, url: str, headers: dict[str, str]) -> tuple[float, byt
     finally:
         connection.close()
     return statistics.median(samples), body
+
+
+def computed_answer(fix: Fixture, target: HotPath, floor_ms: float) -> str:
+    """The path's time when its answer is computed on every request (the agenda changed just
+    before, as after a booking), beside the floor's one request: what a cache miss costs."""
+    from agendazap.business_cache import agenda_changed  # noqa: PLC0415 - Django is set up by main()
+
+    computed_ms, _body = sequential(APP_PORT, target.url, target.headers, lambda: agenda_changed(fix.business_id))
+    return (
+        f"answer computed on every request (agenda changed before each) {computed_ms:.1f} ms, "
+        f"floor {floor_ms:.1f} ms: {floor_ms / computed_ms:.2f} × floor on one connection"
+    )
 
 
 def page_with_assets(port: int, page: bytes) -> tuple[int, list[str]]:
@@ -431,9 +448,12 @@ def measure_size(
 
     wrk.run(floor_url, seconds=2, connections=LOAD_CONNECTIONS)  # warm-up
     before = floor()
+    floor_ms, _floor_body = sequential(FLOOR_PORT, "/floor", {})
     rows = []
     for target in targets:
         server_ms, body = sequential(APP_PORT, target.url, target.headers)
+        if target.group == report.AVAILABILITY:
+            notes.append(f"{label}, {target.name}: {computed_answer(fix, target, floor_ms)}")
         url = f"http://127.0.0.1:{APP_PORT}{target.url}"
         wrk.run(url, seconds=1, connections=LOAD_CONNECTIONS, headers=target.headers)  # warm-up
         result = load(url, target.headers)
