@@ -50,7 +50,8 @@ def production_settings_check(app_configs=None, **kwargs) -> list[checks.CheckMe
         problems.append(
             checks.Error(
                 "REDIS_URL is not set in production: tasks would run inline in web requests, no reminder "
-                "would be sent on time and every process would keep its own throttle counters.",
+                "would be sent on time and every process would keep its own throttle counters and cached answers, "
+                "blind to the other processes' changes.",
                 hint="Set REDIS_URL=redis://host:6379/0.",
                 id="agendazap.E003",
             )
