@@ -23,7 +23,7 @@ from tests.helpers import SAO_PAULO, at, next_weekday, set_hours, set_rules
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AVAILABILITY = "/api/appointments/availability"
-# Authentication (one query: membership, login, business, revoked token), then time off and
+# Authentication (one query: membership, login with its password version, business, revoked token), then time off and
 # appointments in one query.
 OWNER_AVAILABILITY_QUERIES = 2
 # The business behind the slug, then time off and appointments of the month and its chosen day.
