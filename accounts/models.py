@@ -164,13 +164,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         # A password set (profile, reset, admin, changepassword) or disabled is a change; the
         # rehash of check_password is not (Django clears `_password` before saving it).
-        changed = self._password is not None or self.__dict__.pop("_password_disabled", False)
+        disabled = self.__dict__.pop("_password_disabled", False)
         update_fields = kwargs.get("update_fields")
-        if changed and not self._state.adding and (update_fields is None or "password" in update_fields):
-            self.password_version += 1
+        changed = (self._password is not None or disabled) and not self._state.adding
+        if changed and (update_fields is None or "password" in update_fields):
+            # Counted in the database: a copy of the login read before another change still counts one more.
+            self.password_version = models.F("password_version") + 1
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "password_version"}
-        super().save(*args, **kwargs)
+            super().save(*args, **kwargs)
+            self.refresh_from_db(fields=["password_version"])
+        else:
+            super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

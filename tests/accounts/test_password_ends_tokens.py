@@ -188,3 +188,16 @@ def test_a_token_issued_before_tokens_carried_the_version_ends_at_the_first_chan
 
     response = bearer(older).get(PROFILE)
     assert response.status_code == 401 and response.json()["code"] == "password_changed"
+
+
+def test_a_change_through_a_copy_read_before_another_change_still_ends_the_tokens_between(business):
+    owner = business.owner_login
+    first, stale = User.objects.get(pk=owner.pk), User.objects.get(pk=owner.pk)
+    first.set_password(NEW_PASSWORD)
+    first.save()
+    between = api_login(owner.email, NEW_PASSWORD)
+
+    stale.set_password("Outra-senha-2027")
+    stale.save(update_fields=["password"])
+
+    assert_ended(between)
