@@ -11,15 +11,25 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from accounts.models import Membership, RevokedAccessToken
 from accounts.tenancy import membership_for, working_in
 
+# The password's version the token was issued at (accounts.models.User.password_version).
+PASSWORD_VERSION_CLAIM = "password_version"  # noqa: S105 - a claim's name, not a secret
+
+
+def password_changed_since(token, user) -> bool:
+    """Whether the login's password changed after `token` was issued. A token without the claim
+    (issued before tokens carried it) counts as version 0, so the first change ends it too."""
+    return token.get(PASSWORD_VERSION_CLAIM, 0) != user.password_version
+
 
 class JWTAuthentication(authentication.JWTAuthentication):
     """simplejwt's bearer authentication that also refuses access tokens ended by logout, and
     sets the business the token was issued for (`accounts.tenancy`).
 
     A token issued for a business is checked in one query, read fresh on every request (no
-    cache to fall behind): the login active, its membership there with the token's role, and the
-    token not revoked by logout. Removal, a role change, deactivation and logout so take effect
-    on the very next request.
+    cache to fall behind): the login active, its membership there with the token's role, the
+    password unchanged since the token was issued, and the token not revoked by logout. Removal,
+    a role change, deactivation, a password change and logout so take effect on the very next
+    request.
     """
 
     def authenticate(self, request):
@@ -38,16 +48,23 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 # role changed since the token was issued: say which, as the slower path would.
                 self.get_user(token)
                 raise AuthenticationFailed(_("This session has ended. Log in again."), code="membership_changed")
-            self._refuse_revoked(membership.revoked)
             user = membership.user
+            self._refuse_after_password_change(token, user)
+            self._refuse_revoked(membership.revoked)
         else:
             # A login of no business (AgendaZap staff), or a token without a login (refused by
             # get_user): rare, so read as before.
             user = self.get_user(token)
+            self._refuse_after_password_change(token, user)
             self._refuse_revoked(RevokedAccessToken.objects.filter(jti=jti).exists())
             membership = membership_for(user)
         working_in(request._request, membership)
         return user, token
+
+    @staticmethod
+    def _refuse_after_password_change(token, user) -> None:
+        if password_changed_since(token, user):
+            raise InvalidToken({"detail": _("This session has ended. Log in again."), "code": "password_changed"})
 
     @staticmethod
     def _refuse_revoked(revoked: bool) -> None:

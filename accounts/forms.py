@@ -1,9 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
 from accounts.models import TemplateType
 from accounts.tenancy import business_for
 from agendazap import events
@@ -45,16 +44,6 @@ class LoginForm(forms.Form):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-
-
-class SessionEndingSetPasswordForm(SetPasswordForm):
-    """Django's set-password form that also ends the account's API sessions (refresh tokens)."""
-
-    def save(self, commit=True):
-        user = super().save(commit=commit)
-        if commit:
-            services.tokens_revoke_all(user=user)
-        return user
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

@@ -133,6 +133,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_verified = models.BooleanField(_("email verified"), default=False)
     is_staff = models.BooleanField(_("staff"), default=False)
+    # Counts the password's changes; every token carries the count it was issued at, so a change
+    # ends every token issued before it on its next use (accounts.authentication).
+    password_version = models.PositiveIntegerField(_("password version"), default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), default=now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -153,6 +156,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    def set_unusable_password(self):
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args, **kwargs):
+        # A password set (profile, reset, admin, changepassword) or disabled is a change; the
+        # rehash of check_password is not (Django clears `_password` before saving it).
+        disabled = self.__dict__.pop("_password_disabled", False)
+        update_fields = kwargs.get("update_fields")
+        changed = (self._password is not None or disabled) and not self._state.adding
+        if changed and (update_fields is None or "password" in update_fields):
+            # Counted in the database: a copy of the login read before another change still counts one more.
+            self.password_version = models.F("password_version") + 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "password_version"}
+            super().save(*args, **kwargs)
+            self.refresh_from_db(fields=["password_version"])
+        else:
+            super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

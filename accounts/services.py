@@ -29,6 +29,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts.authentication import PASSWORD_VERSION_CLAIM, password_changed_since
 from accounts.images import logo_encode
 from accounts.models import (
     BUSINESS_DESCRIPTION_MAX_LENGTH,
@@ -310,11 +311,10 @@ def user_password_change(*, user: User, new_password: str) -> None:
 
     Every session of the login ends, as after a password reset: the dashboard's because the
     session's hash no longer matches (the caller keeps its own with update_session_auth_hash),
-    the API's because their refresh tokens are blacklisted.
+    the API's because their tokens carry the password's former version (User.save counts it).
     """
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    tokens_revoke_all(user=user)
 
 
 # --- Email verification -----------------------------------------------------------------
@@ -408,11 +408,13 @@ def login_authenticate(*, email: str, password: str, ip_address: str) -> User:
 def tokens_issue(*, user: User, membership: Membership | None = None) -> dict[str, Any]:
     """A token pair for the login working in `membership`'s business (default: its last one).
 
-    The tokens name the business and the role held there: removing the member or changing its
-    role ends them on their next use (`accounts.authentication`).
+    The tokens name the business and the role held there, and the password's version: removing
+    the member, changing its role or its password ends them on their next use
+    (`accounts.authentication`).
     """
     membership = membership or membership_for(user)
     refresh = RefreshToken.for_user(user)
+    refresh[PASSWORD_VERSION_CLAIM] = user.password_version
     if membership is not None:
         refresh["business_id"] = str(membership.business_id)
         refresh["role"] = membership.role
@@ -430,6 +432,8 @@ def tokens_refresh(*, refresh_token: str) -> tuple[User, dict[str, Any]]:
     user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
         raise InvalidToken()
+    if password_changed_since(token, user):
+        raise InvalidToken(_("This session has ended. Log in again."), code="password_changed")
     membership = membership_for(user, business_id=token.get("business_id"))
     if "business_id" in token and (membership is None or membership.role != token.get("role")):
         raise InvalidToken(_("This session has ended. Log in again."))
@@ -488,18 +492,6 @@ def _outstanding_for(token: RefreshToken, user: User) -> OutstandingToken:
         },
     )
     return outstanding
-
-
-def tokens_revoke_all(*, user: User) -> int:
-    """End every API session of `user` (after a password reset): blacklist its refresh tokens."""
-    outstanding = OutstandingToken.objects.filter(
-        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
-    )
-    return len(
-        BlacklistedToken.objects.bulk_create(
-            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-        )
-    )
 
 
 def auth_records_purge() -> dict[str, int]:

@@ -23,8 +23,8 @@ from tests.helpers import SAO_PAULO, at, next_weekday, set_hours, set_rules
 pytestmark = pytest.mark.django_db(transaction=True)
 
 AVAILABILITY = "/api/appointments/availability"
-# An answer computed: authentication (one query: membership, login, business, revoked token),
-# then time off and appointments in one query.
+# An answer computed: authentication (one query: membership, login with its password version,
+# business, revoked token), then time off and appointments in one query.
 OWNER_AVAILABILITY_QUERIES = 2
 # The business behind the slug, then time off and appointments of the month and its chosen day.
 PUBLIC_PAGE_QUERIES = 2
