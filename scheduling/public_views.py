@@ -68,16 +68,20 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
     A plain visit (GET with only the calendar's own parameters) is rendered once a minute for
     everybody while the business's set-up and agenda stay as they are, and served with each
     visitor's own CSRF token: the page most clients load, at the cost of a cache read."""
-    business = _business(request, slug)
-    if isinstance(business, HttpResponse):
-        return business
     query = request.META.get("QUERY_STRING", "")
     if request.method == "POST" or set(request.GET) - SHARED_PAGE_PARAMS or len(query) > SHARED_QUERY_MAX_LENGTH:
+        business = _business(request, slug)
+        if isinstance(business, HttpResponse):
+            return business
         return _book(request, business, service_id, now=timezone.now())[0]
+    business_id = selectors.business_public_id(slug=slug)
+    if business_id is None:
+        return _unavailable(request)
     rendered = None
 
     def render_shared(as_of):
         nonlocal rendered
+        business = selectors.business_public_get(slug=slug)
         rendered, shared = _book(request, business, service_id, now=as_of)
         if not shared:
             raise _NotShared
@@ -85,9 +89,9 @@ def book(request: HttpRequest, slug: str, service_id) -> HttpResponse:
 
     key = ("public-book", service_id, get_language(), query)
     try:
-        page = selectors.availability_answer(business=business, key=key, compute=render_shared)
-    except _NotShared:
-        return rendered
+        page = selectors.availability_answer(business_id=business_id, key=key, compute=render_shared)
+    except (_NotShared, Http404):
+        return rendered or _unavailable(request)
     return rendered or page_for(request, page)
 
 
@@ -254,7 +258,11 @@ def _business(request: HttpRequest, slug: str):
     try:
         return selectors.business_public_get(slug=slug)
     except Http404:
-        return render(request, "public/unavailable.html", {"reason": "business"}, status=404)
+        return _unavailable(request)
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/unavailable.html", {"reason": "business"}, status=404)
 
 
 def _date_param(raw: str | None) -> date | None:

@@ -5,17 +5,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Business
+from accounts.models import Business, Membership, Role, User
 from agendazap.business_cache import business_answer
 from agendazap.errors import Forbidden
 from agendazap.ids import as_uuid
@@ -375,14 +377,14 @@ def booking_calendar(
 ANSWER_SECONDS = 90
 
 
-def availability_answer(*, business: Business, key: tuple, compute: Callable[[datetime], Any]) -> Any:
+def availability_answer(*, business_id, key: tuple, compute: Callable[[datetime], Any]) -> Any:
     """`compute(as_of)`'s result, shared by every request for the same `key` in the current minute
     while the business's set-up and agenda stay as they are (`agendazap.business_cache` ends it at
     the first change). `key` names everything else the answer depends on; an exception is not kept."""
     minute = int(timezone.now().timestamp()) // 60
     as_of = datetime.fromtimestamp((minute + 1) * 60, tz=UTC)
     name = ":".join(str(part) for part in ("availability", minute, *key))
-    return business_answer(business.pk, name, lambda: compute(as_of), ANSWER_SECONDS)
+    return business_answer(business_id, name, lambda: compute(as_of), ANSWER_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -560,6 +562,29 @@ def appointment_stats(*, business: Business, date_from: date | None = None, date
 
 
 # --- The public booking page ------------------------------------------------------------------------
+@cache
+def _public_business_id_sql() -> str:
+    q = connection.ops.quote_name
+    business, membership, user = (q(model._meta.db_table) for model in (Business, Membership, User))
+    # Table and column names come from the models; the slug is a parameter.
+    return (
+        f"SELECT {business}.{q('id')} FROM {business} WHERE {business}.{q('slug')} = %s AND EXISTS("  # noqa: S608
+        f"SELECT 1 FROM {membership} JOIN {user} ON {user}.{q('id')} = {membership}.{q('user_id')} "
+        f"WHERE {membership}.{q('business_id')} = {business}.{q('id')} AND {membership}.{q('role')} = %s "
+        f"AND {user}.{q('is_active')})"
+    )
+
+
+def business_public_id(*, slug: str):
+    """The id of the business behind a booking page, or None (unknown slug, deactivated account):
+    all a page served from the cache needs of it. The same rule as `business_public_get`, in a
+    statement written once per process (the ORM's would cost more to build than to run)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_public_business_id_sql(), [slug, Role.OWNER])
+        row = cursor.fetchone()
+    return Business._meta.pk.to_python(row[0]) if row else None
+
+
 def business_public_get(*, slug: str) -> Business:
     """The business behind a booking page (404 for an unknown slug or a deactivated account)."""
     # A business whose owner's login was deactivated takes no bookings.

@@ -207,7 +207,7 @@ class AvailabilityView(BusinessAPIView):
             query.get("duration") or "",
         )
         answer = selectors.availability_answer(
-            business=request.business, key=key, compute=lambda as_of: self._answer(request, query, scope, as_of)
+            business_id=request.business.pk, key=key, compute=lambda as_of: self._answer(request, query, scope, as_of)
         )
         return Response(answer)
 

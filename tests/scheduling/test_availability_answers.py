@@ -9,11 +9,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client as BrowserClient
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.services import tokens_issue
 from scheduling import selectors, services
 from scheduling.models import Appointment
@@ -93,14 +95,10 @@ def test_an_answer_is_computed_as_of_the_end_of_its_minute():
     """So that a time offered is still far enough ahead whenever in the minute the answer is read."""
     moments = []
     before = timezone.now()
-    selectors.availability_answer(business=_Business(), key=("probe",), compute=moments.append)
+    selectors.availability_answer(business_id="answer-moment-probe", key=("probe",), compute=moments.append)
     (as_of,) = moments
     assert as_of.second == 0 and as_of.microsecond == 0
     assert before < as_of <= before + timedelta(seconds=60)
-
-
-class _Business:
-    pk = "answer-moment-probe"
 
 
 def test_each_visitor_of_a_shared_page_books_with_their_own_csrf_token(setup):
@@ -151,8 +149,17 @@ def test_a_page_outside_what_the_calendar_links_to_is_not_kept(setup, django_ass
     client = BrowserClient()
     url = f"/b/{business.slug}/book/{service.pk}/"
     assert client.get(url, {"date": day, **params}).status_code == 200
-    with django_assert_num_queries(2):  # the business, then the month's agenda: computed again
+    with CaptureQueriesContext(connection) as again:
         assert client.get(url, {"date": day, **params}).status_code == 200
+    assert any("scheduling_appointment" in query["sql"] for query in again.captured_queries), "rendered again"
     client.get(url, {"date": day})  # a plain page is kept...
     with django_assert_num_queries(1):  # ...and served from the cache: the business only
         assert BrowserClient().get(url, {"date": day}).status_code == 200
+
+
+def test_a_page_in_the_cache_closes_at_once_when_the_owner_is_deactivated(setup):
+    business, service, day, owner = setup
+    assert "10:00" in page_times(BrowserClient(), business, service, day)
+    User.objects.filter(pk=business.owner_login.pk).update(is_active=False)
+    response = BrowserClient().get(f"/b/{business.slug}/book/{service.pk}/", {"date": day})
+    assert response.status_code == 404

@@ -26,9 +26,10 @@ AVAILABILITY = "/api/appointments/availability"
 # An answer computed: authentication (one query: membership, login with its password version,
 # business, revoked token), then time off and appointments in one query.
 OWNER_AVAILABILITY_QUERIES = 2
-# The business behind the slug, then time off and appointments of the month and its chosen day.
-PUBLIC_PAGE_QUERIES = 2
-# An answer given again from the cache: authentication, or the business behind the slug.
+# The business behind the slug (its id, then its row), then time off and appointments of the
+# month and its chosen day.
+PUBLIC_PAGE_QUERIES = 3
+# An answer given again from the cache: authentication, or the id of the business behind the slug.
 CACHED_ANSWER_QUERIES = 1
 QUERY_BUDGET = 4
 
