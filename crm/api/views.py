@@ -9,6 +9,7 @@ from agendazap.api.pagination import paginate
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.events import Via
 from crm import selectors, services
+from crm.api.rows import CLIENT_COLUMNS, clients_json
 from crm.api.serializers import (
     BulkUpdateInputSerializer,
     BulkUpdateResultSerializer,
@@ -58,10 +59,10 @@ class ClientListView(BusinessAPIView):
         )
         return Response(
             paginate(
-                clients,
+                clients.values(*CLIENT_COLUMNS),
                 request.query_params,
                 key="clients",
-                serialize=lambda rows: ClientSerializer(rows, many=True).data,
+                serialize=clients_json,
             )
         )
 

@@ -17,8 +17,9 @@ from agendazap.errors import PlanLimitExceeded
 from agendazap.events import Actor, Via
 from agendazap.http import client_ip
 from crm import selectors as client_selectors
-from crm.api.serializers import ClientSerializer
+from crm.api.rows import client_json
 from scheduling import reports, selectors, services
+from scheduling.api.rows import APPOINTMENT_COLUMNS, HISTORY_COLUMNS, appointments_json, history_appointments_json
 from scheduling.api.serializers import (
     AppointmentActivityListSerializer,
     AppointmentCancelInputSerializer,
@@ -30,7 +31,6 @@ from scheduling.api.serializers import (
     AvailabilitySerializer,
     BookingRulesInputSerializer,
     BookingRulesSerializer,
-    ClientHistoryAppointmentSerializer,
     ClientHistorySerializer,
     ProfessionalCreateInputSerializer,
     ProfessionalInputSerializer,
@@ -101,10 +101,10 @@ class AppointmentListView(BusinessAPIView):
         )
         return Response(
             paginate(
-                appointments,
+                appointments.values(*APPOINTMENT_COLUMNS),
                 request.query_params,
                 key="appointments",
-                serialize=lambda rows: AppointmentSerializer(rows, many=True).data,
+                serialize=appointments_json,
             )
         )
 
@@ -474,12 +474,12 @@ class ClientHistoryView(BusinessAPIView):
         scope = _scope(request)
         client = client_selectors.client_get(business=request.business, client_id=client_id, professional_scope=scope)
         page = paginate(
-            client_selectors.client_history(client=client, professional_scope=scope),
+            client_selectors.client_history(client=client, professional_scope=scope).values(*HISTORY_COLUMNS),
             request.query_params,
             key="appointments",
-            serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,
+            serialize=history_appointments_json,
         )
-        return Response({"client": ClientSerializer(client).data, **page})
+        return Response({"client": client_json(vars(client)), **page})
 
 
 # --- Reports ----------------------------------------------------------------------------------------
