@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import Action, membership_for, professional_scope, require
 from accounts.tenancy import actor
-from agendazap.api.pagination import paginate
+from agendazap.api.pagination import paginate_values
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.events import Via
 from crm import selectors, services
@@ -58,9 +58,10 @@ class ClientListView(BusinessAPIView):
             business=request.business, filters=request.query_params, professional_scope=_scope(request)
         )
         return Response(
-            paginate(
-                clients.values(*CLIENT_COLUMNS),
+            paginate_values(
+                clients,
                 request.query_params,
+                columns=CLIENT_COLUMNS,
                 key="clients",
                 serialize=clients_json,
             )

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import Action, Open, membership_for, professional_scope
 from accounts.tenancy import actor
-from agendazap.api.pagination import paginate
+from agendazap.api.pagination import paginate, paginate_values
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.errors import PlanLimitExceeded
 from agendazap.events import Actor, Via
@@ -100,9 +100,10 @@ class AppointmentListView(BusinessAPIView):
             business=request.business, filters=request.query_params, professional_scope=_scope(request)
         )
         return Response(
-            paginate(
-                appointments.values(*APPOINTMENT_COLUMNS),
+            paginate_values(
+                appointments,
                 request.query_params,
+                columns=APPOINTMENT_COLUMNS,
                 key="appointments",
                 serialize=appointments_json,
             )
@@ -473,9 +474,10 @@ class ClientHistoryView(BusinessAPIView):
     def get(self, request: Request, client_id) -> Response:
         scope = _scope(request)
         client = client_selectors.client_get(business=request.business, client_id=client_id, professional_scope=scope)
-        page = paginate(
-            client_selectors.client_history(client=client, professional_scope=scope).values(*HISTORY_COLUMNS),
+        page = paginate_values(
+            client_selectors.client_history(client=client, professional_scope=scope),
             request.query_params,
+            columns=HISTORY_COLUMNS,
             key="appointments",
             serialize=history_appointments_json,
         )
