@@ -27,14 +27,16 @@ class JWTAuthentication(authentication.JWTAuthentication):
         token = self.get_validated_token(raw_token)
         revoked = RevokedAccessToken.objects.filter(jti=token.get(jwt_settings.JTI_CLAIM))
         if "business_id" in token and jwt_settings.USER_ID_CLAIM in token:
-            membership = (
+            # One membership per login and business at most: sliced, not first(), so the
+            # query has no ORDER BY to compile and sort.
+            found = list(
                 Membership.objects.filter(
                     user_id=token[jwt_settings.USER_ID_CLAIM], business_id=token["business_id"], user__is_active=True
                 )
                 .select_related("user", "business", "professional")
-                .annotate(revoked=Exists(revoked))
-                .first()
+                .annotate(revoked=Exists(revoked))[:1]
             )
+            membership = found[0] if found else None
             if membership is None or membership.role != token.get("role"):
                 # The login is gone or inactive, or it was removed from the business, or its
                 # role changed since the token was issued: say which, as the slower path would.
