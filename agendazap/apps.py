@@ -10,5 +10,7 @@ class AgendaZapConfig(AppConfig):
 
     def ready(self):
         from agendazap.checks import production_settings_check
+        from agendazap.db import connect_signals
 
         checks.register(production_settings_check)
+        connect_signals()

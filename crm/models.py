@@ -9,6 +9,11 @@ class CommunicationPreference(models.TextChoices):
     EMAIL = "email", _("Email")
 
 
+def is_regular_customer(completed_appointments: int, frequency_score: float) -> bool:
+    """A regular: at least three completed visits and a frequency score of 50 or more."""
+    return completed_appointments >= 3 and frequency_score >= 50
+
+
 class Client(models.Model):
     """A client of one business, one per WhatsApp number (E.164).
 
@@ -96,5 +101,4 @@ class Client(models.Model):
 
     @property
     def is_regular_customer(self) -> bool:
-        """A regular: at least three completed visits and a frequency score of 50 or more."""
-        return self.completed_appointments >= 3 and self.frequency_score >= 50
+        return is_regular_customer(self.completed_appointments, self.frequency_score)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Business
 from agendazap.events import AppointmentStatus
+from agendazap.filters import filtered
 from agendazap.ids import as_uuid
 from agendazap.phones import phone_to_e164
 from catalog.models import Service
@@ -51,10 +52,7 @@ def _clients(business: Business, professional_scope) -> QuerySet[Client]:
 
 
 def client_list(*, business: Business, filters: dict | None = None, professional_scope=None) -> QuerySet[Client]:
-    filterset = ClientFilter(filters or {}, queryset=_clients(business, professional_scope))
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    return with_last_visit(filterset.qs)
+    return with_last_visit(filtered(ClientFilter, filters, _clients(business, professional_scope)))
 
 
 def client_export_rows(*, business: Business) -> QuerySet[Client]:

@@ -168,6 +168,10 @@ class AppointmentSource(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
 
 
+# The statuses in which the client's visit is confirmed (`Appointment.is_confirmed`).
+CONFIRMED_STATUSES = frozenset({AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED})
+
+
 class Appointment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     business = models.ForeignKey(
@@ -257,7 +261,7 @@ class Appointment(models.Model):
 
     @property
     def is_confirmed(self) -> bool:
-        return self.status in (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED)
+        return self.status in CONFIRMED_STATUSES
 
     @property
     def is_cancelled(self) -> bool:

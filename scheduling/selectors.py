@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Business, Membership, Role, User
 from agendazap.business_cache import business_answer
 from agendazap.errors import Forbidden
+from agendazap.filters import filtered
 from agendazap.ids import as_uuid
 from billing.selectors import plan_limits_columns
 from catalog.models import Service
@@ -491,10 +492,7 @@ def appointment_list(
     appointments = Appointment.objects.filter(business=business).select_related("service", "professional")
     if professional_scope is not None:
         appointments = appointments.filter(professional=professional_scope)
-    filterset = AppointmentFilter(filters or {}, queryset=appointments, tz=business_timezone(business))
-    if not filterset.is_valid():
-        raise ValidationError(filterset.errors)
-    return filterset.qs
+    return filtered(AppointmentFilter, filters, appointments, tz=business_timezone(business))
 
 
 def appointment_get(

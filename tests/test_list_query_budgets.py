@@ -17,9 +17,10 @@ from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
-# Authentication (the token not revoked, its login, its membership with the business), the count, the page.
-LIST_BUDGET = 5
-HISTORY_BUDGET = 6  # and the client
+# Authentication (the token not revoked, its login and its membership, in one query), and the page
+# with its total (agendazap.api.pagination.paginate_values).
+LIST_BUDGET = 2
+HISTORY_BUDGET = 3  # and the client
 
 
 def bearer(user) -> APIClient:

@@ -5,10 +5,11 @@ from rest_framework.response import Response
 
 from accounts.permissions import Action, membership_for, professional_scope, require
 from accounts.tenancy import actor
-from agendazap.api.pagination import paginate
+from agendazap.api.pagination import paginate_values
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.events import Via
 from crm import selectors, services
+from crm.api.rows import CLIENT_COLUMNS, clients_json
 from crm.api.serializers import (
     BulkUpdateInputSerializer,
     BulkUpdateResultSerializer,
@@ -57,11 +58,12 @@ class ClientListView(BusinessAPIView):
             business=request.business, filters=request.query_params, professional_scope=_scope(request)
         )
         return Response(
-            paginate(
+            paginate_values(
                 clients,
                 request.query_params,
+                columns=CLIENT_COLUMNS,
                 key="clients",
-                serialize=lambda rows: ClientSerializer(rows, many=True).data,
+                serialize=clients_json,
             )
         )
 

@@ -11,14 +11,15 @@ from rest_framework.views import APIView
 
 from accounts.permissions import Action, Open, membership_for, professional_scope
 from accounts.tenancy import actor
-from agendazap.api.pagination import paginate
+from agendazap.api.pagination import paginate, paginate_values
 from agendazap.api.views import BusinessAPIView, validated
 from agendazap.errors import PlanLimitExceeded
 from agendazap.events import Actor, Via
 from agendazap.http import client_ip
 from crm import selectors as client_selectors
-from crm.api.serializers import ClientSerializer
+from crm.api.rows import client_json
 from scheduling import reports, selectors, services
+from scheduling.api.rows import APPOINTMENT_COLUMNS, HISTORY_COLUMNS, appointments_json, history_appointments_json
 from scheduling.api.serializers import (
     AppointmentActivityListSerializer,
     AppointmentCancelInputSerializer,
@@ -30,7 +31,6 @@ from scheduling.api.serializers import (
     AvailabilitySerializer,
     BookingRulesInputSerializer,
     BookingRulesSerializer,
-    ClientHistoryAppointmentSerializer,
     ClientHistorySerializer,
     ProfessionalCreateInputSerializer,
     ProfessionalInputSerializer,
@@ -100,11 +100,12 @@ class AppointmentListView(BusinessAPIView):
             business=request.business, filters=request.query_params, professional_scope=_scope(request)
         )
         return Response(
-            paginate(
+            paginate_values(
                 appointments,
                 request.query_params,
+                columns=APPOINTMENT_COLUMNS,
                 key="appointments",
-                serialize=lambda rows: AppointmentSerializer(rows, many=True).data,
+                serialize=appointments_json,
             )
         )
 
@@ -473,13 +474,14 @@ class ClientHistoryView(BusinessAPIView):
     def get(self, request: Request, client_id) -> Response:
         scope = _scope(request)
         client = client_selectors.client_get(business=request.business, client_id=client_id, professional_scope=scope)
-        page = paginate(
+        page = paginate_values(
             client_selectors.client_history(client=client, professional_scope=scope),
             request.query_params,
+            columns=HISTORY_COLUMNS,
             key="appointments",
-            serialize=lambda rows: ClientHistoryAppointmentSerializer(rows, many=True).data,
+            serialize=history_appointments_json,
         )
-        return Response({"client": ClientSerializer(client).data, **page})
+        return Response({"client": client_json(vars(client)), **page})
 
 
 # --- Reports ----------------------------------------------------------------------------------------
