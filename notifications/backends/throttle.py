@@ -55,7 +55,8 @@ local wait = slot - now
 if wait > max_wait then
   return {-2, 0}
 end
-if redis.call('ZCOUNT', KEYS[2], '(' .. (slot - window), '+inf') >= cap then
+-- '%d': Lua's own number-to-string keeps 14 digits, too few for µs since 1970.
+if redis.call('ZCOUNT', KEYS[2], string.format('(%d', slot - window), '+inf') >= cap then
   local nth = tonumber(redis.call('ZREVRANGE', KEYS[2], cap - 1, cap - 1, 'WITHSCORES')[2])
   if nth > now then
     return {-1, spacing}
