@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Business
@@ -71,9 +71,10 @@ def plan_limits_locked(*, business: Business) -> PlanLimits:
     return plan_limits_from_columns(plan_type=business.plan_type, row=row)
 
 
-def plan_limits_columns(*, plan_type: str) -> dict[str, Any]:
-    """The plan's limits as columns of another query (the one that locks the business's row),
-    to be read back with `plan_limits_from_columns`."""
+def plan_limits_columns(*, plan_type: str | OuterRef) -> dict[str, Any]:
+    """The plan's limits as columns of another query (the one that locks the business's row, or
+    one reading a row of the business's: `plan_type` is then an OuterRef to its plan), to be read
+    back with `plan_limits_from_columns`."""
     limits = PlanLimits.objects.filter(pk=plan_type)
     return {
         "plan_limits_exist": Exists(limits),

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -73,27 +73,54 @@ def plan_check(*, business: Business, resource: str, amount: int = 1, now: datet
     plan_gate(business=business, now=now).check(resource, amount)
 
 
-@transaction.atomic
-def plan_message_reserve(*, business: Business, now: datetime | None = None) -> datetime:
+def plan_message_reserve(
+    *, business: Business, limits: PlanLimits | None = None, now: datetime | None = None
+) -> datetime:
     """Take one WhatsApp message of this month's allowance, or refuse (402).
 
-    Returns the period's month so that a send that fails can give it back.
+    `limits`: the business's plan limits when the caller read them already (with the message, in
+    `selectors.plan_limits_columns`). Returns the period's month so that a send that fails can
+    give it back. One statement, outside any transaction of its own, when the month's counter
+    exists and has room and no alert is due.
     """
     period = selectors.current_period(business=business, now=now)
-    limit = selectors.plan_limits_get(plan_type=business.plan_type).limit_for(Resource.WHATSAPP_MESSAGES)
-    row, _created = MonthlyUsage.objects.get_or_create(
-        business=business, resource=Resource.WHATSAPP_MESSAGES, period=period.month
-    )
-    counters = MonthlyUsage.objects.filter(pk=row.pk)
-    if limit is not None:
-        counters = counters.filter(used__lt=limit)
-    # One conditional UPDATE: whichever worker takes the last unit, the next one gets 0 rows.
-    if not counters.update(used=F("used") + 1):
+    limits = limits or selectors.plan_limits_get(plan_type=business.plan_type)
+    limit = limits.limit_for(Resource.WHATSAPP_MESSAGES)
+    used = _message_take(business, period.month, limit)
+    if used is None:
+        # The month's first message (no counter yet), or none left: make sure of the counter, ask again.
+        MonthlyUsage.objects.get_or_create(business=business, resource=Resource.WHATSAPP_MESSAGES, period=period.month)
+        used = _message_take(business, period.month, limit)
+    if used is None:
         raise _exceeded(business, Resource.WHATSAPP_MESSAGES, limit=limit, used=limit)
     if limit is not None:
-        row.refresh_from_db(fields=["used"])
-        _alert_thresholds(business, Resource.WHATSAPP_MESSAGES, period.month, used=row.used, limit=limit)
+        try:
+            _alert_thresholds(business, Resource.WHATSAPP_MESSAGES, period.month, used=used, limit=limit)
+        except Exception:  # the caller will not send: give the unit back
+            plan_message_release(business=business, month=period.month)
+            raise
     return period.month
+
+
+def _message_take(business: Business, month, limit: int | None) -> int | None:
+    """Add one to the month's message counter if it exists and is under `limit`; return the new
+    count, or None. One conditional UPDATE: whichever worker takes the last unit, the next one
+    gets no row. (RETURNING, which the ORM's update() cannot ask for, spares a read back.)"""
+    fields = {field.name: field for field in MonthlyUsage._meta.concrete_fields}
+    column = {name: connection.ops.quote_name(field.column) for name, field in fields.items()}
+    table = connection.ops.quote_name(MonthlyUsage._meta.db_table)
+    # Names from the model, values as parameters.
+    sql = f"UPDATE {table} SET {column['used']} = {column['used']} + 1"  # noqa: S608
+    sql += f" WHERE {column['business']} = %s AND {column['resource']} = %s AND {column['period']} = %s"
+    values = {"business": business.pk, "resource": Resource.WHATSAPP_MESSAGES.value, "period": month}
+    params = [fields[name].get_db_prep_value(value, connection) for name, value in values.items()]
+    if limit is not None:
+        sql += f" AND {column['used']} < %s"
+        params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {column['used']}", params)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def plan_message_release(*, business: Business, month) -> None:

@@ -11,7 +11,7 @@ import requests
 from django.conf import settings
 
 from notifications.backends import PermanentSendError, TransientSendError, WindowClosedError
-from notifications.backends.throttle import throughput_wait
+from notifications.backends.throttle import throughput_slot
 
 logger = logging.getLogger(__name__)
 # One HTTP session per thread (and process: a forked child never shares its parent's socket); its
@@ -22,6 +22,7 @@ _sessions = threading.local()
 RATE_LIMIT_CODES = {4, 80007, 130429, 131048, 131056}
 WINDOW_CLOSED_CODES = {131047}
 TRANSIENT_CODES = {1, 2, 131000, 131016, 133004} | RATE_LIMIT_CODES
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def payload_for(message, *, as_template: bool) -> dict:
@@ -74,16 +75,16 @@ class CloudAPIBackend(BaseBackend):
         self.headers = {"Authorization": f"Bearer {settings.WHATSAPP_API_TOKEN}"}
 
     def send(self, message, *, as_template: bool) -> str:
-        throughput_wait(settings.WHATSAPP_PHONE_NUMBER_ID)
-        try:
-            response = _session().post(
-                self.url,
-                json=payload_for(message, as_template=as_template),
-                headers=self.headers,
-                timeout=(5, settings.WHATSAPP_TIMEOUT_SECONDS),
-            )
-        except requests.RequestException as exc:  # timeouts and refused connections
-            raise TransientSendError(f"WhatsApp API unreachable: {exc.__class__.__name__}") from exc
+        timeouts = (CONNECT_TIMEOUT_SECONDS, settings.WHATSAPP_TIMEOUT_SECONDS)
+        # The request reaches the API within its timeouts (or never does): the throttle counts it
+        # that long at most, and from its answer on, only until a second after the answer.
+        with throughput_slot(settings.WHATSAPP_PHONE_NUMBER_ID, in_flight_seconds=sum(timeouts) + 1):
+            try:
+                response = _session().post(
+                    self.url, json=payload_for(message, as_template=as_template), headers=self.headers, timeout=timeouts
+                )
+            except requests.RequestException as exc:  # timeouts and refused connections
+                raise TransientSendError(f"WhatsApp API unreachable: {exc.__class__.__name__}") from exc
         if response.status_code == 200:
             try:
                 return response.json()["messages"][0]["id"]

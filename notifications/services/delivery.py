@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from accounts.models import Business, User
 from agendazap.errors import PlanLimitExceeded, TooManyAttempts
 from agendazap.phones import phone_to_e164
 from agendazap.ratelimit import allow
+from billing.selectors import plan_limits_columns, plan_limits_from_columns
 from billing.services import plan_message_release, plan_message_reserve
 from notifications.backends import PermanentSendError, TransientSendError, WindowClosedError, whatsapp_backend
 from notifications.models import Channel, InboundMessage, Kind, Message, Queue
@@ -230,12 +231,17 @@ def message_send(*, message_id, now: datetime | None = None) -> str:
     )
     if not claimed:
         return "skipped"  # sent, cancelled, or another worker has it
-    message = Message.objects.select_related("business").get(pk=message_id)
+    # The message, its business and its plan's limits (for the allowance) in one query.
+    limit_columns = plan_limits_columns(plan_type=OuterRef("business__plan_type"))
+    message = Message.objects.select_related("business").annotate(**limit_columns).get(pk=message_id)
     ours = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, claimed_until=claimed_until)
     reserved_month = None
     try:
         if message.channel == Channel.WHATSAPP:
-            reserved_month = plan_message_reserve(business=message.business)
+            limits = plan_limits_from_columns(
+                plan_type=message.business.plan_type, row={name: getattr(message, name) for name in limit_columns}
+            )
+            reserved_month = plan_message_reserve(business=message.business, limits=limits)
             provider_id = _send_whatsapp(message)
         else:
             provider_id = _send_email(message)

@@ -241,6 +241,17 @@ def test_a_duplicated_send_task_sends_once(book, monday):
     assert len(whatsapp.outbox) == 1
 
 
+def test_a_whatsapp_send_costs_four_queries(book, monday, django_assert_num_queries):
+    appointment = book(at(monday, 14))  # its confirmation went out: this month's counter exists
+    reminder = Message.objects.filter(appointment=appointment, kind=Kind.REMINDER).first()
+    Message.objects.filter(pk=reminder.pk).update(status=MessageStatus.QUEUED)
+
+    # The claim; the message with its business and plan limits; the allowance; the outcome.
+    with django_assert_num_queries(4):
+        assert services.message_send(message_id=reminder.pk) == "sent"
+    assert MonthlyUsage.objects.get(business=appointment.business).used == 2
+
+
 def test_over_the_plan_the_message_is_kept_as_failed_with_the_reason(business, book, monday):
     from billing.selectors import current_period
 

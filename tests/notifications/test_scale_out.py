@@ -129,59 +129,93 @@ def test_two_beats_and_two_workers_send_each_due_message_once(fake_whatsapp, cel
 
 
 # --- The per-number cap ----------------------------------------------------------------------------------
+NUMBER = "106540352242922"
+
+
 @pytest.fixture(params=[pytest.param("redis", marks=pytest.mark.redis), "in-process"])
 def slot_store(request, settings):
-    """Where the number's next slot is kept: in Redis (shared by every worker) or in this process."""
+    """Where the number's slots and sends are logged: in Redis (shared by every worker) or in this process."""
     if request.param == "redis":
         settings.REDIS_URL = request.getfixturevalue("redis_url")
     else:
         settings.REDIS_URL = ""
         throttle._local_next_slot.clear()
-        throttle._local_admitted.clear()
+        throttle._local_sends.clear()
     return request.param
 
 
-def reserve_at(number: str, **limits) -> float:
-    """Reserve a slot; return when it is, on this process's monotonic clock (the middle of the call)."""
-    before = time.monotonic()
-    wait = throttle.throughput_reserve(number, **limits)
-    return (before + time.monotonic()) / 2 + wait
+def send_through(number: str, arrivals: list[float], *, network_delay: float = 0.0, **limits) -> None:
+    """One send through the throttle whose request reaches the API `network_delay` seconds after it
+    is let through; the moment it arrives is appended to `arrivals` (this process's monotonic clock)."""
+    with throttle.throughput_slot(number, in_flight_seconds=5, **limits):
+        time.sleep(network_delay)
+        arrivals.append(time.monotonic())
 
 
-def test_slots_of_one_number_never_put_more_than_the_cap_in_any_second(slot_store):
+def test_sends_of_one_number_never_put_more_than_the_cap_in_any_second(slot_store):
+    arrivals = []
+
     def sender():
-        return [reserve_at("106540352242922", per_second=4) for _ in range(6)]
+        for _ in range(6):
+            send_through(NUMBER, arrivals, per_second=4)
 
-    # Three senders (as three worker processes would) reserve 18 slots at once.
-    moments = [moment for result in at_once(sender, sender, sender) for moment in result]
+    # Three senders (as three worker processes would) send 18 messages at once.
+    at_once(sender, sender, sender)
 
-    assert len(moments) == 18
-    assert most_in_one_second(moments) <= 4
+    assert len(arrivals) == 18
+    assert most_in_one_second(arrivals) <= 4
     # Evenly spaced close under the cap, not held back to a trickle.
-    assert max(moments) - min(moments) < 18 / (4 * 0.9)
+    assert max(arrivals) - min(arrivals) < 18 / (4 * 0.9)
 
 
-def test_a_slot_further_than_the_longest_wait_is_refused_and_not_taken(slot_store):
-    spacing = 1 / throttle.PACING_SHARE  # seconds between slots at one send per second
-    number = "106540352242922"
+def test_sends_whose_requests_take_unequal_times_to_arrive_never_exceed_the_cap_in_any_sliding_second(slot_store):
+    """Counting sends when they are let through is not enough: the first ones here take 0.4 s to
+    reach the API and the later ones none, so a second of arrivals would hold the slow ones and
+    the fast ones let through after them (7 against a cap of 5)."""
+    arrivals, entered = [], []
+    lock = threading.Lock()
 
-    first = reserve_at(number, per_second=1, max_wait=1.5)
-    second = reserve_at(number, per_second=1, max_wait=1.5)
+    def sender():
+        for _ in range(5):
+            with lock:
+                slow = len(entered) < 5
+                entered.append(slow)
+            send_through(NUMBER, arrivals, per_second=5, network_delay=0.4 if slow else 0.0)
+
+    at_once(sender, sender, sender)
+
+    assert len(arrivals) == 15
+    assert most_in_one_second(arrivals) <= 5
+    assert max(arrivals) - min(arrivals) < 15 / (5 * 0.8)
+
+
+def test_a_send_in_flight_holds_its_place_until_a_second_after_its_answer(slot_store):
+    answered, arrivals = threading.Event(), []
+    holding = threading.Event()
+
+    def slow_send():
+        with throttle.throughput_slot(NUMBER, per_second=1, in_flight_seconds=5):
+            holding.set()
+            answered.wait(5)
+        return time.monotonic()
+
+    holder = threading.Thread(target=lambda: arrivals.append(slow_send()))
+    holder.start()
+    assert holding.wait(5)
+    # The cap of 1 is in flight: a send that may wait 0.3 s is refused at once, taking nothing...
+    started = time.monotonic()
     with pytest.raises(throttle.ThroughputExceeded):
-        reserve_at(number, per_second=1, max_wait=1.5)  # its slot would be 2.1 s away
-    # The refused send took nothing: the next one gets the slot after the second.
-    third = reserve_at(number, per_second=1, max_wait=3)
-    assert (second - first, third - second) == (pytest.approx(spacing, abs=0.05), pytest.approx(spacing, abs=0.05))
-    # Another number has its own slots.
-    assert throttle.throughput_reserve("5511940000001", per_second=1, max_wait=1.5) == pytest.approx(0, abs=0.05)
+        send_through(NUMBER, [], per_second=1, max_wait=0.3)
+    assert time.monotonic() - started < 0.2
+    # ...while another number has room of its own.
+    other = []
+    send_through("5511940000001", other, per_second=1, max_wait=0.3)
+    assert other[0] - started < 0.2
 
-
-def test_a_sender_late_for_its_slot_waits_while_the_last_second_holds_the_cap(slot_store):
-    number = "106540352242922"
-
-    # Three senders the machine held up wake at once, past their slots: the cap of 3 admits them...
-    assert [throttle.throughput_admit(number, per_second=3) for _ in range(3)] == [0, 0, 0]
-    # ...and a fourth waits until the first of them is a second old, counting nothing meanwhile.
-    assert 0.5 < throttle.throughput_admit(number, per_second=3) <= 1.0
-    assert 0.5 < throttle.throughput_admit(number, per_second=3) <= 1.0
-    assert throttle.throughput_admit("5511940000001", per_second=3) == 0
+    time.sleep(0.5)  # the answer comes back late
+    answered.set()
+    holder.join(5)
+    after = []
+    send_through(NUMBER, after, per_second=1, max_wait=3)
+    # Not a second after the first one was let through: a second after its answer.
+    assert after[0] - arrivals[0] == pytest.approx(1.0, abs=0.1)
