@@ -5,9 +5,10 @@ weekly hours, services) changes rarely and is read on every availability request
 read from the cache as one snapshot. Each snapshot carries the business's *version*, a random
 token kept in the cache beside it; a snapshot is used only while its version is the current one.
 
-A business has two versions: its set-up's (`business_changed`) and its agenda's
-(`agenda_changed`: an appointment or time off written). A computed *answer* (`business_answer`:
-the free times of a day, say) depends on both and is used only while both are current.
+A business has three versions: its set-up's (`business_changed`), its agenda's
+(`agenda_changed`: an appointment or time off written) and its clients' (`clients_changed`). A
+computed *answer* (`minute_answer`: the free times of a day, a page of a list) names the versions
+it depends on and is used only while they are all current, and only in the minute it was computed.
 
 Each `..._changed(business_id)` ends its version twice:
 - at once, with a "changing" marker: until the writing transaction ends, every reader (the
@@ -27,8 +28,10 @@ Outside a request (tasks, commands) every read goes to the cache.
 """
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -39,7 +42,9 @@ CHANGING = "changing:"
 CHANGING_SECONDS = 60
 SNAPSHOT_SECONDS = 60 * 60
 
-SETUP, AGENDA = "setup", "agenda"
+SETUP, AGENDA, CLIENTS = "setup", "agenda", "clients"
+# An answer lives a minute: it is computed as of the end of that minute.
+ANSWER_SECONDS = 90
 
 
 def _version_key(business_id, scope: str = SETUP) -> str:
@@ -83,6 +88,12 @@ def agenda_changed(business_id) -> None:
     _end_version(_version_key(business_id, AGENDA))
 
 
+def clients_changed(business_id) -> None:
+    """Stop trusting the answers computed from `business_id`'s clients now and, with a new version,
+    after the commit."""
+    _end_version(_version_key(business_id, CLIENTS))
+
+
 def _end_version(key: str) -> None:
     cache.set(key, f"{CHANGING}{uuid.uuid4().hex}", CHANGING_SECONDS)
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
@@ -101,11 +112,15 @@ def business_cached(business_id, name: str, build: Callable[[], Any]) -> Any:
     return value
 
 
-def business_answer(business_id, key: str, build: Callable[[], Any], seconds: int) -> Any:
-    """`build()`'s result for the business's current set-up and agenda: from the cache when it
-    holds it (one cache round trip), else built and kept for `seconds`. `key` names everything
-    else the answer depends on."""
-    return _current(business_id, f"answer:{key}", build, (SETUP, AGENDA), seconds)
+def minute_answer(business_id, key: str, compute: Callable[[datetime], Any], *, scopes: tuple[str, ...]) -> Any:
+    """`compute(as_of)`'s result, shared by every request for the same `key` in the current minute
+    while the business's versions in `scopes` stay as they are: from the cache when it holds it
+    (one cache round trip), else computed and kept. `as_of` is the end of the minute, so what the
+    answer offers by the clock (a time still far enough ahead) holds whenever in the minute it is
+    read. `key` names everything else the answer depends on; an exception is not kept."""
+    minute = int(time.time()) // 60
+    as_of = datetime.fromtimestamp((minute + 1) * 60, tz=UTC)
+    return _current(business_id, f"answer:{minute}:{key}", lambda: compute(as_of), scopes, ANSWER_SECONDS)
 
 
 def _current(business_id, name: str, build: Callable[[], Any], scopes=(SETUP,), seconds: int = SNAPSHOT_SECONDS) -> Any:

@@ -15,3 +15,4 @@ class CrmConfig(AppConfig):
 
         events.subscribe(events.AppointmentEvent, services.client_figures_on_appointment)
         usage_counter_register(Resource.CLIENTS, selectors.client_active_count)
+        services.connect_cached_answers()

@@ -32,12 +32,14 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business
 from agendazap import events
+from agendazap.business_cache import clients_changed
 from agendazap.errors import PlanLimitExceeded
 from agendazap.events import AppointmentStatus
 from agendazap.phones import phone_to_e164
@@ -215,6 +217,7 @@ def client_bulk_update(*, business: Business, client_ids: list, updates: dict[st
     values = _clean(business, updates, client=None)
     if values.get("is_active"):
         plan_check(business=business, resource=Resource.CLIENTS, amount=clients.filter(is_active=False).count())
+    clients_changed(business.pk)  # QuerySet.update sends no signal
     return clients.update(**values, updated_at=timezone.now())
 
 
@@ -552,3 +555,15 @@ def _time_of_day(moment: datetime) -> str:
     if moment.hour < 12:
         return "morning"
     return "afternoon" if moment.hour < 18 else "evening"
+
+
+# --- Cached answers ---------------------------------------------------------------------------------
+def _on_client_row(sender, instance, **kwargs) -> None:
+    clients_changed(instance.business_id)
+
+
+def connect_cached_answers() -> None:
+    """End the business's clients' version (agendazap.business_cache) whenever a client row is
+    written or deleted: the answers computed from it (the API's client list and history) go with it."""
+    post_save.connect(_on_client_row, sender=Client, dispatch_uid="crm_client_saved")
+    post_delete.connect(_on_client_row, sender=Client, dispatch_uid="crm_client_deleted")

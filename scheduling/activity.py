@@ -6,6 +6,7 @@ Every appointment event becomes one line of that appointment's history. Register
 
 from accounts.models import Membership
 from agendazap import events
+from agendazap.business_cache import agenda_changed
 from agendazap.events import Actor, ActorKind
 from scheduling.models import ActivityKind, Appointment, AppointmentActivity
 from scheduling.services import VISIT_STATUSES, business_setup
@@ -62,6 +63,7 @@ def client_appointments_erase(event: events.ClientErased) -> None:
     """Anonymize the erased client's appointments and their history; log the erasure on each."""
     client = event.client
     appointments = Appointment.objects.filter(client=client)
+    agenda_changed(client.business_id)  # QuerySet.update sends no signal
     appointments.update(
         client_name=client.name,
         client_whatsapp=client.whatsapp,

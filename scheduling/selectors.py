@@ -3,7 +3,7 @@
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business, Membership, Role, User
-from agendazap.business_cache import business_answer
+from agendazap.business_cache import AGENDA, SETUP, minute_answer
 from agendazap.errors import Forbidden
 from agendazap.filters import filtered
 from agendazap.ids import as_uuid
@@ -373,19 +373,11 @@ def booking_calendar(
     return BookingCalendar(open_days=open_days, slots=slots)
 
 
-# A cached availability answer lives a minute and is computed as of the end of that minute, so a
-# time it offers is still far enough ahead (minimum notice) whenever in the minute it is read.
-ANSWER_SECONDS = 90
-
-
 def availability_answer(*, business_id, key: tuple, compute: Callable[[datetime], Any]) -> Any:
-    """`compute(as_of)`'s result, shared by every request for the same `key` in the current minute
-    while the business's set-up and agenda stay as they are (`agendazap.business_cache` ends it at
-    the first change). `key` names everything else the answer depends on; an exception is not kept."""
-    minute = int(timezone.now().timestamp()) // 60
-    as_of = datetime.fromtimestamp((minute + 1) * 60, tz=UTC)
-    name = ":".join(str(part) for part in ("availability", minute, *key))
-    return business_answer(business_id, name, lambda: compute(as_of), ANSWER_SECONDS)
+    """`compute(as_of)`'s result, shared for the minute while the business's set-up and agenda stay
+    as they are (`agendazap.business_cache.minute_answer`). `key` names everything else it depends on."""
+    name = ":".join(str(part) for part in ("availability", *key))
+    return minute_answer(business_id, name, compute, scopes=(SETUP, AGENDA))
 
 
 @dataclass(frozen=True)

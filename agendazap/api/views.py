@@ -1,4 +1,5 @@
 from collections.abc import Callable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,6 +10,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.views import APIView
 
 from agendazap.api.exceptions import validation_error_body
+from agendazap.business_cache import minute_answer
 
 
 # An API view scoped to the authenticated business. Datetimes are written out in the
@@ -25,6 +27,21 @@ class BusinessAPIView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+# A list's page is shared between requests for a minute (`shared_page`) unless it is a search
+# (free text) or its query string is long: what is kept stays bounded whatever a client sends.
+SHARED_QUERY_MAX_LENGTH = 200
+
+
+def shared_page(request, name: str, compute: Callable[[], Any], *, scopes: tuple[str, ...], scope_id="") -> Any:
+    """`compute()`'s page for this request's business, query string and `scope_id` (whose agenda it
+    is limited to, if any): computed once a minute while the business's versions in `scopes` stay
+    as they are (agendazap.business_cache), and given again from the cache meanwhile."""
+    query = request.META.get("QUERY_STRING", "")
+    if "query" in request.query_params or len(query) > SHARED_QUERY_MAX_LENGTH:
+        return compute()
+    return minute_answer(request.business.pk, f"{name}:{scope_id}:{query}", lambda as_of: compute(), scopes=scopes)
 
 
 def validated(serializer_class, data, *, check: Callable[[dict], object] | None = None, **kwargs) -> dict:

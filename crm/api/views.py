@@ -6,7 +6,10 @@ from rest_framework.response import Response
 from accounts.permissions import Action, membership_for, professional_scope, require
 from accounts.tenancy import actor
 from agendazap.api.pagination import paginate_values
-from agendazap.api.views import BusinessAPIView, validated
+from agendazap.api.views import BusinessAPIView, shared_page, validated
+from agendazap.business_cache import AGENDA as AGENDA_VERSION
+from agendazap.business_cache import CLIENTS as CLIENTS_VERSION
+from agendazap.business_cache import SETUP as SETUP_VERSION
 from agendazap.events import Via
 from crm import selectors, services
 from crm.api.rows import CLIENT_COLUMNS, clients_json
@@ -54,16 +57,23 @@ class ClientListView(BusinessAPIView):
         tags=["clients"],
     )
     def get(self, request: Request) -> Response:
-        clients = selectors.client_list(
-            business=request.business, filters=request.query_params, professional_scope=_scope(request)
-        )
+        scope = _scope(request)
+
+        def page() -> dict:
+            clients = selectors.client_list(
+                business=request.business, filters=request.query_params, professional_scope=scope
+            )
+            return paginate_values(
+                clients, request.query_params, columns=CLIENT_COLUMNS, key="clients", serialize=clients_json
+            )
+
         return Response(
-            paginate_values(
-                clients,
-                request.query_params,
-                columns=CLIENT_COLUMNS,
-                key="clients",
-                serialize=clients_json,
+            shared_page(
+                request,
+                "clients",
+                page,
+                scopes=(SETUP_VERSION, AGENDA_VERSION, CLIENTS_VERSION),
+                scope_id=scope.pk if scope else "",
             )
         )
 

@@ -12,7 +12,10 @@ from rest_framework.views import APIView
 from accounts.permissions import Action, Open, membership_for, professional_scope
 from accounts.tenancy import actor
 from agendazap.api.pagination import paginate, paginate_values
-from agendazap.api.views import BusinessAPIView, validated
+from agendazap.api.views import BusinessAPIView, shared_page, validated
+from agendazap.business_cache import AGENDA as AGENDA_VERSION
+from agendazap.business_cache import CLIENTS as CLIENTS_VERSION
+from agendazap.business_cache import SETUP as SETUP_VERSION
 from agendazap.errors import PlanLimitExceeded
 from agendazap.events import Actor, Via
 from agendazap.http import client_ip
@@ -96,16 +99,27 @@ class AppointmentListView(BusinessAPIView):
         tags=["appointments"],
     )
     def get(self, request: Request) -> Response:
-        appointments = selectors.appointment_list(
-            business=request.business, filters=request.query_params, professional_scope=_scope(request)
-        )
-        return Response(
-            paginate_values(
+        scope = _scope(request)
+
+        def page() -> dict:
+            appointments = selectors.appointment_list(
+                business=request.business, filters=request.query_params, professional_scope=scope
+            )
+            return paginate_values(
                 appointments,
                 request.query_params,
                 columns=APPOINTMENT_COLUMNS,
                 key="appointments",
                 serialize=appointments_json,
+            )
+
+        return Response(
+            shared_page(
+                request,
+                "appointments",
+                page,
+                scopes=(SETUP_VERSION, AGENDA_VERSION),
+                scope_id=scope.pk if scope else "",
             )
         )
 
@@ -473,15 +487,29 @@ class ClientHistoryView(BusinessAPIView):
     )
     def get(self, request: Request, client_id) -> Response:
         scope = _scope(request)
-        client = client_selectors.client_get(business=request.business, client_id=client_id, professional_scope=scope)
-        page = paginate_values(
-            client_selectors.client_history(client=client, professional_scope=scope),
-            request.query_params,
-            columns=HISTORY_COLUMNS,
-            key="appointments",
-            serialize=history_appointments_json,
+
+        def history() -> dict:
+            client = client_selectors.client_get(
+                business=request.business, client_id=client_id, professional_scope=scope
+            )
+            page = paginate_values(
+                client_selectors.client_history(client=client, professional_scope=scope),
+                request.query_params,
+                columns=HISTORY_COLUMNS,
+                key="appointments",
+                serialize=history_appointments_json,
+            )
+            return {"client": client_json(vars(client)), **page}
+
+        return Response(
+            shared_page(
+                request,
+                f"client-history:{client_id}",
+                history,
+                scopes=(SETUP_VERSION, AGENDA_VERSION, CLIENTS_VERSION),
+                scope_id=scope.pk if scope else "",
+            )
         )
-        return Response({"client": client_json(vars(client)), **page})
 
 
 # --- Reports ----------------------------------------------------------------------------------------
