@@ -401,7 +401,7 @@ def sequential(port: int, url: str, headers: dict[str, str], before_each=None) -
 
 def computed_answer(fix: Fixture, target: HotPath, floor_ms: float) -> str:
     """The path's time when its answer is computed on every request (the agenda changed just
-    before, as after a booking), beside the floor's one request: what a cache miss costs."""
+    before, as after a booking), beside the floor's one request: what a page not in the cache costs."""
     from agendazap.business_cache import agenda_changed  # noqa: PLC0415 - Django is set up by main()
 
     computed_ms, _body = sequential(APP_PORT, target.url, target.headers, lambda: agenda_changed(fix.business_id))
@@ -452,7 +452,7 @@ def measure_size(
     rows = []
     for target in targets:
         server_ms, body = sequential(APP_PORT, target.url, target.headers)
-        if target.group == report.AVAILABILITY:
+        if target.group in (report.AVAILABILITY, report.LIST):
             notes.append(f"{label}, {target.name}: {computed_answer(fix, target, floor_ms)}")
         url = f"http://127.0.0.1:{APP_PORT}{target.url}"
         wrk.run(url, seconds=1, connections=LOAD_CONNECTIONS, headers=target.headers)  # warm-up
