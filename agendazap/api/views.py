@@ -1,12 +1,15 @@
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from agendazap.api.exceptions import validation_error_body
@@ -29,19 +32,29 @@ class BusinessAPIView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-# A list's page is shared between requests for a minute (`shared_page`) unless it is a search
-# (free text) or its query string is long: what is kept stays bounded whatever a client sends.
+# An answer is shared between requests for a minute (`shared_json`) unless it is a search (free
+# text) or its query string is long: what is kept stays bounded whatever a client sends.
 SHARED_QUERY_MAX_LENGTH = 200
 
 
-def shared_page(request, name: str, compute: Callable[[], Any], *, scopes: tuple[str, ...], scope_id="") -> Any:
-    """`compute()`'s page for this request's business, query string and `scope_id` (whose agenda it
-    is limited to, if any): computed once a minute while the business's versions in `scopes` stay
-    as they are (agendazap.business_cache), and given again from the cache meanwhile."""
+def shared_json(
+    request, name: str, compute: Callable[[datetime], Any], *, scopes: tuple[str, ...], scope_id=""
+) -> HttpResponse:
+    """The JSON of `compute(as_of)` for this request's business, query string and `scope_id` (whose
+    agenda it is limited to, if any): computed once a minute while the business's versions in
+    `scopes` stay as they are (agendazap.business_cache.minute_answer), and its bytes given again
+    from the cache meanwhile — no serializer, no encoding. An error raised is answered as usual."""
     query = request.META.get("QUERY_STRING", "")
     if "query" in request.query_params or len(query) > SHARED_QUERY_MAX_LENGTH:
-        return compute()
-    return minute_answer(request.business.pk, f"{name}:{scope_id}:{query}", lambda as_of: compute(), scopes=scopes)
+        body = JSONRenderer().render(compute(timezone.now()))
+    else:
+        body = minute_answer(
+            request.business.pk,
+            f"{name}:{scope_id}:{query}",
+            lambda as_of: JSONRenderer().render(compute(as_of)),
+            scopes=scopes,
+        )
+    return HttpResponse(body, content_type="application/json")
 
 
 def validated(serializer_class, data, *, check: Callable[[dict], object] | None = None, **kwargs) -> dict:

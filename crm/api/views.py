@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -6,7 +7,7 @@ from rest_framework.response import Response
 from accounts.permissions import Action, membership_for, professional_scope, require
 from accounts.tenancy import actor
 from agendazap.api.pagination import paginate_values
-from agendazap.api.views import BusinessAPIView, shared_page, validated
+from agendazap.api.views import BusinessAPIView, shared_json, validated
 from agendazap.business_cache import AGENDA as AGENDA_VERSION
 from agendazap.business_cache import CLIENTS as CLIENTS_VERSION
 from agendazap.business_cache import SETUP as SETUP_VERSION
@@ -56,10 +57,10 @@ class ClientListView(BusinessAPIView):
         responses={200: ClientSerializer(many=True)},
         tags=["clients"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         scope = _scope(request)
 
-        def page() -> dict:
+        def page(as_of) -> dict:
             clients = selectors.client_list(
                 business=request.business, filters=request.query_params, professional_scope=scope
             )
@@ -67,14 +68,12 @@ class ClientListView(BusinessAPIView):
                 clients, request.query_params, columns=CLIENT_COLUMNS, key="clients", serialize=clients_json
             )
 
-        return Response(
-            shared_page(
-                request,
-                "clients",
-                page,
-                scopes=(SETUP_VERSION, AGENDA_VERSION, CLIENTS_VERSION),
-                scope_id=scope.pk if scope else "",
-            )
+        return shared_json(
+            request,
+            "clients",
+            page,
+            scopes=(SETUP_VERSION, AGENDA_VERSION, CLIENTS_VERSION),
+            scope_id=scope.pk if scope else "",
         )
 
     @extend_schema(request=ClientCreateInputSerializer, responses={201: ClientSerializer}, tags=["clients"])

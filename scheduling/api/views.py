@@ -1,5 +1,6 @@
 from zoneinfo import ZoneInfo
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.permissions import Action, Open, membership_for, professional_scope
 from accounts.tenancy import actor
 from agendazap.api.pagination import paginate, paginate_values
-from agendazap.api.views import BusinessAPIView, shared_page, validated
+from agendazap.api.views import BusinessAPIView, shared_json, validated
 from agendazap.business_cache import AGENDA as AGENDA_VERSION
 from agendazap.business_cache import CLIENTS as CLIENTS_VERSION
 from agendazap.business_cache import SETUP as SETUP_VERSION
@@ -98,10 +99,10 @@ class AppointmentListView(BusinessAPIView):
         responses={200: AppointmentSerializer(many=True)},
         tags=["appointments"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         scope = _scope(request)
 
-        def page() -> dict:
+        def page(as_of) -> dict:
             appointments = selectors.appointment_list(
                 business=request.business, filters=request.query_params, professional_scope=scope
             )
@@ -113,14 +114,12 @@ class AppointmentListView(BusinessAPIView):
                 serialize=appointments_json,
             )
 
-        return Response(
-            shared_page(
-                request,
-                "appointments",
-                page,
-                scopes=(SETUP_VERSION, AGENDA_VERSION),
-                scope_id=scope.pk if scope else "",
-            )
+        return shared_json(
+            request,
+            "appointments",
+            page,
+            scopes=(SETUP_VERSION, AGENDA_VERSION),
+            scope_id=scope.pk if scope else "",
         )
 
     @extend_schema(
@@ -210,21 +209,17 @@ class AvailabilityView(BusinessAPIView):
     @extend_schema(
         parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer}, tags=["appointments"]
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = validated(AvailabilityQuerySerializer, request.query_params)
         scope = _scope(request)
-        key = (
-            "owner",
-            scope.pk if scope else "",
-            query["service_id"],
-            query["date"],
-            query.get("professional_id") or "",
-            query.get("duration") or "",
+        # The query string names the service, day, professional and duration asked for.
+        return shared_json(
+            request,
+            "availability",
+            lambda as_of: self._answer(request, query, scope, as_of),
+            scopes=(SETUP_VERSION, AGENDA_VERSION),
+            scope_id=scope.pk if scope else "",
         )
-        answer = selectors.availability_answer(
-            business_id=request.business.pk, key=key, compute=lambda as_of: self._answer(request, query, scope, as_of)
-        )
-        return Response(answer)
 
     @staticmethod
     def _answer(request: Request, query: dict, scope, as_of) -> dict:
@@ -485,10 +480,10 @@ class ClientHistoryView(BusinessAPIView):
         responses={200: ClientHistorySerializer},
         tags=["clients"],
     )
-    def get(self, request: Request, client_id) -> Response:
+    def get(self, request: Request, client_id) -> HttpResponse:
         scope = _scope(request)
 
-        def history() -> dict:
+        def history(as_of) -> dict:
             client = client_selectors.client_get(
                 business=request.business, client_id=client_id, professional_scope=scope
             )
@@ -501,14 +496,12 @@ class ClientHistoryView(BusinessAPIView):
             )
             return {"client": client_json(vars(client)), **page}
 
-        return Response(
-            shared_page(
-                request,
-                f"client-history:{client_id}",
-                history,
-                scopes=(SETUP_VERSION, AGENDA_VERSION, CLIENTS_VERSION),
-                scope_id=scope.pk if scope else "",
-            )
+        return shared_json(
+            request,
+            f"client-history:{client_id}",
+            history,
+            scopes=(SETUP_VERSION, AGENDA_VERSION, CLIENTS_VERSION),
+            scope_id=scope.pk if scope else "",
         )
 
 
