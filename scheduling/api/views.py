@@ -210,13 +210,15 @@ class AvailabilityView(BusinessAPIView):
         parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer}, tags=["appointments"]
     )
     def get(self, request: Request) -> HttpResponse:
-        query = validated(AvailabilityQuerySerializer, request.query_params)
         scope = _scope(request)
-        # The query string names the service, day, professional and duration asked for.
+        # The query string names the service, day, professional and duration asked for; it is
+        # checked when the answer is computed (a refused one is never kept).
         return shared_json(
             request,
             "availability",
-            lambda as_of: self._answer(request, query, scope, as_of),
+            lambda as_of: self._answer(
+                request, validated(AvailabilityQuerySerializer, request.query_params), scope, as_of
+            ),
             scopes=(SETUP_VERSION, AGENDA_VERSION),
             scope_id=scope.pk if scope else "",
         )
