@@ -7,47 +7,11 @@ from collections.abc import Iterable, Mapping
 from django.utils import timezone
 
 from agendazap.api.json_values import date_text, datetime_text, decimal_number
+from crm.api.serializers import ClientSerializer
 from crm.models import is_regular_customer
 
-CLIENT_COLUMNS = (
-    "id",
-    "name",
-    "whatsapp",
-    "email",
-    "notes",
-    "is_active",
-    "is_vip",
-    "first_appointment_at",
-    "last_appointment_at",
-    "total_appointments",
-    "completed_appointments",
-    "cancelled_appointments",
-    "no_show_appointments",
-    "frequency_score",
-    "appointments_this_month",
-    "appointments_last_month",
-    "average_days_between_appointments",
-    "preferred_services",
-    "preferred_days",
-    "preferred_times",
-    "total_spent",
-    "average_ticket",
-    "last_payment_at",
-    "communication_preference",
-    "birth_date",
-    "gender",
-    "address",
-    "city",
-    "state",
-    "zip_code",
-    "source",
-    "referral_code",
-    "tags",
-    "custom_fields",
-    "erased_at",
-    "created_at",
-    "updated_at",
-)
+# The serializer's fields that are columns (`is_regular_customer` is worked out from two of them).
+CLIENT_COLUMNS = tuple(field for field in ClientSerializer.Meta.fields if field != "is_regular_customer")
 
 
 def client_json(row: Mapping, tz=None) -> dict:
