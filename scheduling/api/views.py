@@ -219,7 +219,7 @@ class AppointmentDetailView(BusinessAPIView):
                 "scope",
                 str,
                 enum=["one", "future"],
-                description="one (default): this appointment; future: this occurrence of its series and the later ones.",
+                description="one (default): this appointment; future: it and the later occurrences of its series.",
             )
         ],
         responses={

@@ -75,9 +75,7 @@ def occurrence_starts(
     return starts
 
 
-def recurrence_validate(
-    *, start: datetime, every_weeks, count=None, until: date | None = None, tz
-) -> list[datetime]:
+def recurrence_validate(*, start: datetime, every_weeks, count=None, until: date | None = None, tz) -> list[datetime]:
     """Check a recurrence (400 under `recurrence`, every problem at once) and return its starts."""
     problems = []
     if isinstance(every_weeks, bool) or not isinstance(every_weeks, int) or not 1 <= every_weeks <= MAX_EVERY_WEEKS:

@@ -217,9 +217,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "repeat": repeat,
         "skipped": skipped,
     }
-    return render(
-        request, "scheduling/appointment_new.html", context, status=status or status_of(query, book, repeat)
-    )
+    return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book, repeat))
 
 
 def _repeat_errors(exc: ValidationError, repeat: SeriesRepeatForm) -> ValidationError:
@@ -256,9 +254,7 @@ def _skipped_lines(rows: list[dict]) -> list[SkippedLine]:
 def _series_booked(request: HttpRequest, booking: services.SeriesBooking, tz) -> HttpResponse:
     """Say what was booked and, one by one, what was not and why; then show the first occurrence."""
     first = booking.appointments[0]
-    dates = ", ".join(
-        date_format(row.start_time.astimezone(tz), "SHORT_DATE_FORMAT") for row in booking.appointments
-    )
+    dates = ", ".join(date_format(row.start_time.astimezone(tz), "SHORT_DATE_FORMAT") for row in booking.appointments)
     messages.success(
         request,
         ngettext(

@@ -62,9 +62,7 @@ def test_booking_a_series_reports_what_was_booked_and_what_was_skipped(logged_in
 
 def test_until_books_up_to_the_date(logged_in, service, monday):
     until = monday + timedelta(weeks=4)
-    response = logged_in.post(
-        NEW, book_form(service, monday, repeat_every_weeks="2", repeat_until=until.isoformat())
-    )
+    response = logged_in.post(NEW, book_form(service, monday, repeat_every_weeks="2", repeat_until=until.isoformat()))
     assert response.status_code == 302
     assert Appointment.objects.count() == 3
 
