@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import constants, get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Kind, Message
 from scheduling.models import Appointment, AppointmentStatus, Series
@@ -149,3 +151,20 @@ def test_the_admin_shows_series_and_their_occurrences(admin_client, occurrences)
     for row in occurrences:
         assert f"/admin/scheduling/appointment/{row.pk}/change/" in content
     assert admin_client.get("/admin/scheduling/appointment/", {"series__isempty": "0"}).status_code == 200
+
+
+def test_an_occurrence_page_reads_the_series_in_the_same_queries_however_long(logged_in, service, monday):
+    def book(count, hour):
+        form = book_form(service, monday, other_time=f"{hour}:00", repeat_every_weeks="1", repeat_count=str(count))
+        form["client_whatsapp"] = f"(11) 98888-12{hour}"
+        assert logged_in.post(NEW, form).status_code == 302
+        return Appointment.objects.get(start_time=at(monday, hour))
+
+    short, long = book(2, 9), book(8, 11)
+    logged_in.get(f"/dashboard/agenda/{short.pk}/")  # the session and the business's cache warmed
+
+    with CaptureQueriesContext(connection) as short_page:
+        assert logged_in.get(f"/dashboard/agenda/{short.pk}/").status_code == 200
+    with CaptureQueriesContext(connection) as long_page:
+        assert logged_in.get(f"/dashboard/agenda/{long.pk}/").status_code == 200
+    assert len(long_page) == len(short_page)
