@@ -254,6 +254,14 @@ class SeriesRepeatForm(forms.Form):
         label=_("Or until (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        asked_an_end = cleaned.get("repeat_count") is not None or cleaned.get("repeat_until") is not None
+        if asked_an_end and cleaned.get("repeat_every_weeks") is None and "repeat_every_weeks" not in self.errors:
+            # Not a one-off booked silently when the owner meant a series.
+            self.add_error("repeat_every_weeks", _("Say every how many weeks it repeats."))
+        return cleaned
+
     def recurrence(self) -> dict | None:
         """The series asked for, as the service takes it; None for a one-off."""
         data = self.cleaned_data

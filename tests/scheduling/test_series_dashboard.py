@@ -78,6 +78,14 @@ def test_a_bad_repeat_comes_back_on_the_form_and_books_nothing(logged_in, servic
     assert not Appointment.objects.exists()
 
 
+def test_a_count_without_every_how_many_weeks_is_asked_not_booked_once(logged_in, service, monday):
+    response = logged_in.post(NEW, book_form(service, monday, repeat_count="4"))
+
+    assert response.status_code == 400
+    assert 'id="id_repeat_every_weeks_error"' in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
 def test_nothing_bookable_lists_each_date_and_why(logged_in, service, monday):
     for week in range(2):
         AppointmentFactory(service=service, start_time=at(monday + timedelta(weeks=week), 14))
