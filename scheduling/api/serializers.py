@@ -45,6 +45,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     client_id = serializers.UUIDField(allow_null=True)
     service_id = serializers.UUIDField()
     professional_id = serializers.UUIDField()
+    series_id = serializers.UUIDField(
+        allow_null=True, help_text="The recurring series it is an occurrence of; null for a one-off."
+    )
     service = AppointmentServiceSerializer()
     professional = AppointmentProfessionalSerializer()
     is_confirmed = serializers.BooleanField()
@@ -75,6 +78,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "notes",
             "internal_notes",
             "source",
+            "series_id",
             "custom_fields",
             "client_confirmed_at",
             "cancellation_reason",

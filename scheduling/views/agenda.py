@@ -221,7 +221,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 
 
 def _repeat_errors(exc: ValidationError, repeat: SeriesRepeatForm) -> ValidationError:
-    """Put a series' recurrence errors on the repeat fields; return the others (None left: empty)."""
+    """Put a series' recurrence errors on the repeat fields; return the other errors, for their fields."""
     if not hasattr(exc, "error_dict") or "recurrence" not in exc.error_dict:
         return exc
     repeat.add_error(None, exc.message_dict["recurrence"])
@@ -242,10 +242,7 @@ def _skipped_lines(rows: list[dict]) -> list[SkippedLine]:
         SkippedLine(
             start_time=datetime.fromisoformat(row["start_time"]),
             reason=row["reason"],
-            conflicts=[
-                {**conflict, "start_time": datetime.fromisoformat(conflict["start_time"])}
-                for conflict in row["conflicts"]
-            ],
+            conflicts=row["conflicts"],
         )
         for row in rows
     ]

@@ -262,3 +262,13 @@ def test_another_business_cannot_see_the_series(auth_client, service, monday):
     other = BusinessFactory()
     foreign = AppointmentFactory(business=other, start_time=at(monday, 10))
     assert auth_client.delete(f"{APPOINTMENTS}/{foreign.pk}?scope=future").status_code == 404
+
+
+def test_an_occurrence_says_its_series_in_the_list_and_alone(auth_client, service, monday):
+    ids, series_id = booked_series(auth_client, service, monday, count=2)
+    single = {k: v for k, v in series_body(service, at(monday, 9), None).items() if k != "recurrence"}
+    one_off_id = auth_client.post(APPOINTMENTS, single, format="json").json()["id"]
+
+    listed = {row["id"]: row["series_id"] for row in auth_client.get(APPOINTMENTS).json()["appointments"]}
+    assert listed == {ids[0]: series_id, ids[1]: series_id, one_off_id: None}
+    assert auth_client.get(f"{APPOINTMENTS}/{ids[1]}").json()["series_id"] == series_id
