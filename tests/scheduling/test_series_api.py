@@ -179,9 +179,11 @@ def test_the_client_gets_one_confirmation_naming_the_dates_and_reminders_for_eac
 
     confirmations = Message.objects.filter(kind=Kind.CONFIRMATION)
     assert confirmations.count() == 1
-    text = confirmations.get().body
-    for week in range(3):
-        assert (monday + timedelta(weeks=week)).strftime("%d/%m/%Y") in text
+    confirmation = confirmations.get()
+    dates = ", ".join((monday + timedelta(weeks=week)).strftime("%d/%m/%Y") for week in range(3))
+    assert dates in confirmation.body
+    # The approved WhatsApp template gets them in its date parameter.
+    assert dates in confirmation.template_params
     reminded = set(Message.objects.filter(kind=Kind.REMINDER).values_list("appointment_id", flat=True))
     assert {str(pk) for pk in reminded} == {row["id"] for row in body["appointments"]}
 
