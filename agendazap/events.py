@@ -183,3 +183,33 @@ class AccountEmailRequested:
     subject: str
     body: str
     to: str = ""
+
+
+# --- Recurring series (emitted by scheduling) ------------------------------------------------------------
+@dataclass(frozen=True)
+class SeriesOccurrenceBooked(AppointmentBooked):
+    """One occurrence of a series booked: heard as a booking; the client is told once, by `SeriesBooked`."""
+
+
+@dataclass(frozen=True)
+class SeriesBooked:
+    """A recurring series was booked: `appointments` are the occurrences booked, in time order."""
+
+    series: Any
+    appointments: tuple[Any, ...]
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SeriesOccurrenceCancelled(AppointmentCancelled):
+    """One occurrence cancelled with the following ones: the client is told once, by `SeriesCancelled`."""
+
+
+@dataclass(frozen=True)
+class SeriesCancelled:
+    """An occurrence and the following ones of a series were cancelled: `appointments`, in time order."""
+
+    series: Any
+    appointments: tuple[Any, ...]
+    actor: Actor
+    reason: str

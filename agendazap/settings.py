@@ -279,12 +279,8 @@ SPECTACULAR_SETTINGS = {
     # Two "status" fields with different choices: name each enum once.
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "scheduling.models.AppointmentStatus",
-        "NewAppointmentStatusEnum": [
-            ("pending", "Pending"),
-            ("confirmed", "Confirmed"),
-            ("completed", "Completed"),
-            ("no_show", "No-show"),
-        ],
+        # A new booking's statuses (a one-off's and a series'), as the input serializers list them.
+        "NewAppointmentStatusEnum": ["pending", "confirmed", "completed", "no_show"],
         "ActivityKindEnum": "scheduling.models.ActivityKind",
         "MessageKindEnum": "notifications.models.Kind",
         "PlanTypeEnum": "accounts.models.PlanType",

@@ -16,5 +16,7 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.AppointmentMoved, reactions.on_moved)
         events.subscribe(events.AppointmentStatusChanged, reactions.on_status_changed)
         events.subscribe(events.AppointmentCancelled, reactions.on_cancelled)
+        events.subscribe(events.SeriesBooked, reactions.on_series_booked)
+        events.subscribe(events.SeriesCancelled, reactions.on_series_cancelled)
         events.subscribe(events.ClientErased, reactions.on_client_erased)
         events.subscribe(events.AccountEmailRequested, outbox.account_email_requested)

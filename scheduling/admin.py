@@ -12,6 +12,7 @@ from scheduling.models import (
     AppointmentStatus,
     BookingRules,
     Professional,
+    Series,
     TimeOff,
     WorkingHours,
 )
@@ -92,12 +93,13 @@ class AppointmentAdmin(admin.ModelAdmin):
     """
 
     list_display = ("start_time", "client_name", "client_whatsapp", "service", "professional", "status", "business")
-    list_filter = ("status", "source")
+    list_filter = ("status", "source", ("series", admin.EmptyFieldListFilter))
     search_fields = ("client_name", "client_whatsapp", "client_email", "business__name", "business__slug")
     list_select_related = ("business", "service", "professional")
     date_hierarchy = "start_time"
     readonly_fields = (
         "business",
+        "series",
         "client",
         "client_whatsapp",
         "service",
@@ -175,3 +177,40 @@ class AppointmentAdmin(admin.ModelAdmin):
                 % {"count": changed, "status": AppointmentStatus(status).label},
                 messages.SUCCESS,
             )
+
+
+class SeriesOccurrenceInline(admin.TabularInline):
+    """A series' occurrences, read-only: each is changed on its own appointment page."""
+
+    model = Appointment
+    fields = ("start_time", "status", "professional", "service", "cancelled_at")
+    readonly_fields = fields
+    show_change_link = True
+    ordering = ("start_time",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    """Recurring series as booked, with their occurrences: read-only (they are booked and
+    cancelled through the services, by the business)."""
+
+    list_display = ("created_at", "client", "every_weeks", "count", "until", "business")
+    search_fields = ("client__name", "client__whatsapp", "business__name", "business__slug")
+    list_select_related = ("business", "client")
+    date_hierarchy = "created_at"
+    readonly_fields = ("business", "client", "every_weeks", "count", "until", "created_by", "created_at")
+    inlines = [SeriesOccurrenceInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -231,6 +231,56 @@ class AppointmentBookForm(forms.Form):
         return start_instant(day, typed if typed is not None else self.cleaned_data["start_time"], tz)
 
 
+class SeriesRepeatForm(forms.Form):
+    """Step two's "repeat": every N weeks, K times or until a date (empty: a one-off booking).
+
+    The ranges are the series service's to check; its errors come back on these fields.
+    """
+
+    repeat_every_weeks = forms.IntegerField(
+        label=_("Repeat every (weeks)"),
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"class": "input-short", "inputmode": "numeric"}),
+        help_text=_("Empty: only this appointment. 1: every week, 2: every other week..."),
+    )
+    repeat_count = forms.IntegerField(
+        label=_("How many times (this one included)"),
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"class": "input-short", "inputmode": "numeric"}),
+    )
+    repeat_until = forms.DateField(
+        label=_("Or until (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        asked_an_end = cleaned.get("repeat_count") is not None or cleaned.get("repeat_until") is not None
+        if asked_an_end and cleaned.get("repeat_every_weeks") is None and "repeat_every_weeks" not in self.errors:
+            # Not a one-off booked silently when the owner meant a series.
+            self.add_error("repeat_every_weeks", _("Say every how many weeks it repeats."))
+        return cleaned
+
+    def recurrence(self) -> dict | None:
+        """The series asked for, as the service takes it; None for a one-off."""
+        data = self.cleaned_data
+        if data.get("repeat_every_weeks") is None:
+            return None
+        return {"every_weeks": data["repeat_every_weeks"], "count": data["repeat_count"], "until": data["repeat_until"]}
+
+
+class SeriesCancelScopeForm(forms.Form):
+    """On an occurrence of a series, the cancel asks which: only this one, or it and the following ones."""
+
+    scope = forms.ChoiceField(
+        label=_("Cancel"),
+        choices=[("one", _("Only this appointment")), ("future", _("This one and the following ones"))],
+        required=False,  # a cancel without it (a one-off's form) is of this appointment only
+        widget=forms.RadioSelect,
+    )
+
+
 class TimeFillForm(forms.Form):
     """The time a link pre-fills in a booking (HH:MM); a bad one is ignored, the form asks anyway."""
 

@@ -192,6 +192,15 @@ class Appointment(models.Model):
         verbose_name=_("client"),
         db_index=False,  # appointment_client_start_idx starts with it
     )
+    # The recurring series this appointment is an occurrence of (otherwise a one-off).
+    series = models.ForeignKey(
+        "scheduling.Series",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("series"),
+    )
     client_name = models.CharField(_("client name"), max_length=255)
     client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))
     client_email = models.EmailField(_("client email"), max_length=255, blank=True)
@@ -316,3 +325,50 @@ class AppointmentActivity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.actor_kind})"
+
+
+class Series(models.Model):
+    """A recurring booking: the same service, professional and local time every `every_weeks` weeks.
+
+    Each occurrence is an ordinary Appointment pointing here; the series keeps what was asked
+    (`count` or `until`), so the business can read why it has the occurrences it has.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="series", verbose_name=_("business")
+    )
+    # Set by the first occurrence booked (the booking finds or creates the client).
+    client = models.ForeignKey(
+        "crm.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="series", verbose_name=_("client")
+    )
+    every_weeks = models.PositiveSmallIntegerField(_("every (weeks)"))
+    count = models.PositiveSmallIntegerField(_("occurrences asked"), null=True, blank=True)
+    until = models.DateField(_("until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recurring series")
+        verbose_name_plural = _("recurring series")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["business", "created_at"], name="series_owner_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(every_weeks__gte=1), name="series_every_weeks_min"),
+            # Exactly one of count and until says when the series ends.
+            models.CheckConstraint(
+                condition=models.Q(count__isnull=False, until__isnull=True)
+                | models.Q(count__isnull=True, until__isnull=False),
+                name="series_count_or_until",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} / {self.every_weeks}w"

@@ -43,6 +43,7 @@ from scheduling.models import (
     AppointmentStatus,
     BookingRules,
     Professional,
+    Series,
     TimeOff,
     Weekday,
     WorkingHours,
@@ -649,3 +650,36 @@ def appointment_by_manage_token(*, slug: str, token: str) -> Appointment:
     if appointment is None:
         raise Http404
     return appointment
+
+
+# --- Recurring series -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeriesView:
+    """An appointment's series as its page shows it: the rhythm and every occurrence."""
+
+    series: Series
+    occurrences: list[Appointment]
+
+    def following(self, appointment: Appointment) -> list[Appointment]:
+        """The later occurrences that a "this one and the following" cancel would cancel too."""
+        now = timezone.now()
+        return [
+            row
+            for row in self.occurrences
+            if row.start_time > max(appointment.start_time, now)
+            and row.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+            and row.pk != appointment.pk
+        ]
+
+
+def series_view(*, appointment: Appointment) -> SeriesView | None:
+    """The series of `appointment` and its occurrences in time order (two queries; None for a one-off)."""
+    if appointment.series_id is None:
+        return None
+    series = Series.objects.get(pk=appointment.series_id)
+    occurrences = list(
+        Appointment.objects.filter(series_id=appointment.series_id)
+        .only("id", "start_time", "end_time", "status", "series_id", "professional_id")
+        .order_by("start_time")
+    )
+    return SeriesView(series=series, occurrences=occurrences)

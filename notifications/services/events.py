@@ -23,7 +23,7 @@ from agendazap import events
 from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
 from notifications.services.delivery import ACTIVE, Draft, messages_create
-from notifications.services.texts import BusinessTexts, appointment_context
+from notifications.services.texts import BusinessTexts, appointment_context, series_when_context
 
 DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
 REMINDER_MAX_MINUTES = 14 * 24 * 60  # a reminder at most two weeks before the start
@@ -82,10 +82,22 @@ def on_booked(event: events.AppointmentBooked) -> None:
     if not _ahead(appointment):
         return
     outbox = _Outbox(appointment)
-    outbox.to_client(Kind.CONFIRMATION)
+    # An occurrence of a series has its reminders; its confirmation is the series' one (`on_series_booked`).
+    if not isinstance(event, events.SeriesOccurrenceBooked):
+        outbox.to_client(Kind.CONFIRMATION)
     outbox.reminders()
     if event.actor.is_client:
         outbox.to_owner(Kind.OWNER_NEW_BOOKING)
+    outbox.write()
+
+
+def on_series_booked(event: events.SeriesBooked) -> None:
+    """One confirmation for a series, naming the dates booked (the first occurrence's link and buttons)."""
+    ahead = [appointment for appointment in event.appointments if _ahead(appointment)]
+    if not ahead:
+        return
+    outbox = _Outbox(ahead[0], when=series_when_context(ahead))
+    outbox.to_client(Kind.CONFIRMATION)
     outbox.write()
 
 
@@ -133,9 +145,23 @@ def on_status_changed(event: events.AppointmentStatusChanged) -> None:
 def on_cancelled(event: events.AppointmentCancelled) -> None:
     appointment = event.appointment
     _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP, Kind.CONFIRMATION))
+    if isinstance(event, events.SeriesOccurrenceCancelled):
+        return  # the client is told once, by `on_series_cancelled`
     outbox = _Outbox(appointment)
     if _ahead(appointment):
         outbox.to_client(Kind.CANCELLATION)
+    if event.actor.is_client:
+        outbox.to_owner(Kind.OWNER_CANCELLATION)
+    outbox.write()
+
+
+def on_series_cancelled(event: events.SeriesCancelled) -> None:
+    """One cancellation for an occurrence and the following ones, naming the dates still ahead."""
+    ahead = [appointment for appointment in event.appointments if _ahead(appointment)]
+    if not ahead:
+        return
+    outbox = _Outbox(ahead[0], when=series_when_context(ahead))
+    outbox.to_client(Kind.CANCELLATION)
     if event.actor.is_client:
         outbox.to_owner(Kind.OWNER_CANCELLATION)
     outbox.write()
@@ -145,8 +171,10 @@ class _Outbox:
     """The messages one change of an appointment causes, written together: the business's
     notification settings and texts are read once, and every row goes in one insert."""
 
-    def __init__(self, appointment):
+    def __init__(self, appointment, *, when: dict[str, str] | None = None):
+        """`when` replaces the appointment's date placeholders (a series names all its dates)."""
         self.appointment = appointment
+        self.when = when or {}
         self.business = appointment.business
         self.drafts: list[Draft] = []
 
@@ -160,7 +188,7 @@ class _Outbox:
 
     @cached_property
     def context(self) -> dict[str, str]:
-        return appointment_context(self.appointment)
+        return {**appointment_context(self.appointment), **self.when}
 
     def to_client(self, kind: str, *, scheduled_at: datetime | None = None) -> None:
         appointment = self.appointment

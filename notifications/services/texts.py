@@ -317,3 +317,18 @@ def when_context(start: datetime) -> dict[str, str]:
         else formats.date_format(start, "l"),
         "time": start.strftime("%H:%M"),
     }
+
+
+def series_when_context(appointments) -> dict[str, str]:
+    """The date placeholders of a message about several occurrences of a series: `{date}` lists
+    their dates (with each one's time when they are not all at the same time), so the approved
+    templates and the business's own texts say it without a placeholder of their own."""
+    with translation.override(settings.LANGUAGE_CODE):
+        tz = ZoneInfo(appointments[0].business.timezone)
+        starts = [appointment.start_time.astimezone(tz) for appointment in appointments]
+        same_time = len({start.strftime("%H:%M") for start in starts}) == 1
+        dates = [
+            formats.date_format(start, "d/m/Y") if same_time else f"{formats.date_format(start, 'd/m/Y')} {start:%H:%M}"
+            for start in starts
+        ]
+        return {**when_context(starts[0]), "date": ", ".join(dates)}

@@ -45,6 +45,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
     client_id = serializers.UUIDField(allow_null=True)
     service_id = serializers.UUIDField()
     professional_id = serializers.UUIDField()
+    series_id = serializers.UUIDField(
+        allow_null=True, help_text="The recurring series it is an occurrence of; null for a one-off."
+    )
     service = AppointmentServiceSerializer()
     professional = AppointmentProfessionalSerializer()
     is_confirmed = serializers.BooleanField()
@@ -75,6 +78,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "notes",
             "internal_notes",
             "source",
+            "series_id",
             "custom_fields",
             "client_confirmed_at",
             "cancellation_reason",
@@ -123,6 +127,48 @@ class AppointmentCreateInputSerializer(serializers.Serializer):
         return attrs
 
 
+class RecurrenceInputSerializer(serializers.Serializer):
+    """Repeat every `every_weeks` weeks, `count` times or up to `until` (exactly one of them).
+
+    The ranges are checked by the service (scheduling.services.series), all problems at once."""
+
+    every_weeks = serializers.IntegerField(help_text="1 to 52.")
+    count = serializers.IntegerField(required=False, allow_null=True, help_text="Occurrences, 1 to 52.")
+    until = serializers.DateField(
+        required=False, allow_null=True, help_text="Last date (inclusive), within a year of the first."
+    )
+
+
+class AppointmentSeriesCreateInputSerializer(AppointmentCreateInputSerializer):
+    """A new appointment and its repetitions: `start_time` is the first occurrence."""
+
+    recurrence = RecurrenceInputSerializer()
+
+
+class ConflictSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField()
+
+
+class SkippedOccurrenceSerializer(serializers.Serializer):
+    start_time = serializers.DateTimeField()
+    code = serializers.ChoiceField(choices=["taken", "unavailable", "plan_limit"])
+    reason = serializers.CharField()
+    conflicts = ConflictSerializer(many=True, help_text="What is in the way when the time is taken.")
+
+
+class SeriesBookedSerializer(serializers.Serializer):
+    series_id = serializers.UUIDField()
+    appointments = AppointmentSerializer(many=True, help_text="The occurrences booked, in time order.")
+    skipped = SkippedOccurrenceSerializer(many=True, help_text="The occurrences not booked, and why.")
+
+
+class SeriesCancelledSerializer(serializers.Serializer):
+    series_id = serializers.UUIDField()
+    appointments = AppointmentSerializer(many=True, help_text="The occurrences cancelled, in time order.")
+
+
 class AppointmentUpdateInputSerializer(serializers.Serializer):
     """Every field optional: PUT and PATCH both take only what changed."""
 
@@ -160,12 +206,6 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     date = serializers.DateField()
     duration = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DURATION_MINUTES)
     professional_id = serializers.UUIDField(required=False)
-
-
-class ConflictSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    start_time = serializers.DateTimeField()
-    end_time = serializers.DateTimeField()
 
 
 class AvailabilitySerializer(serializers.Serializer):

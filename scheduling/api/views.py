@@ -1,9 +1,10 @@
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -29,6 +30,7 @@ from scheduling.api.serializers import (
     AppointmentCancelInputSerializer,
     AppointmentCreateInputSerializer,
     AppointmentSerializer,
+    AppointmentSeriesCreateInputSerializer,
     AppointmentStatsSerializer,
     AppointmentUpdateInputSerializer,
     AvailabilityQuerySerializer,
@@ -43,6 +45,8 @@ from scheduling.api.serializers import (
     PublicBookingSerializer,
     ReportOverviewSerializer,
     ReportQuerySerializer,
+    SeriesBookedSerializer,
+    SeriesCancelledSerializer,
     StatsQuerySerializer,
     TimeOffCreateInputSerializer,
     TimeOffInputSerializer,
@@ -123,14 +127,52 @@ class AppointmentListView(BusinessAPIView):
         )
 
     @extend_schema(
-        request=AppointmentCreateInputSerializer, responses={201: AppointmentSerializer}, tags=["appointments"]
+        request=PolymorphicProxySerializer(
+            component_name="AppointmentCreateRequest",
+            serializers=[AppointmentCreateInputSerializer, AppointmentSeriesCreateInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="AppointmentCreated",
+                serializers=[AppointmentSerializer, SeriesBookedSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        tags=["appointments"],
+        description=(
+            "Book one appointment, or with `recurrence` a series: each occurrence is booked on its own and "
+            "those that cannot be are listed in `skipped` (409 when none can)."
+        ),
     )
     def post(self, request: Request) -> Response:
+        if isinstance(request.data, Mapping) and "recurrence" in request.data:
+            return self._book_series(request)
         data = validated(AppointmentCreateInputSerializer, request.data, check=_client_details_check)
         appointment = services.appointment_book(
             business=request.business, actor=_actor(request), professional_scope=_scope(request), **data
         )
         return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def _book_series(self, request: Request) -> Response:
+        data = dict(validated(AppointmentSeriesCreateInputSerializer, request.data, check=_client_details_check))
+        recurrence = data.pop("recurrence")
+        booking = services.series_book(
+            business=request.business,
+            actor=_actor(request),
+            professional_scope=_scope(request),
+            every_weeks=recurrence["every_weeks"],
+            count=recurrence.get("count"),
+            until=recurrence.get("until"),
+            **data,
+        )
+        tz = selectors.business_timezone(request.business)
+        body = {
+            "series_id": booking.series.pk,
+            "appointments": booking.appointments,
+            "skipped": [services.skipped_json(row, tz) for row in booking.skipped],
+        }
+        return Response(SeriesBookedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 def _client_details_check(shaped: dict) -> None:
@@ -172,15 +214,47 @@ class AppointmentDetailView(BusinessAPIView):
 
     @extend_schema(
         request=AppointmentCancelInputSerializer,
-        responses={200: AppointmentSerializer},
+        parameters=[
+            OpenApiParameter(
+                "scope",
+                str,
+                enum=["one", "future"],
+                description="one (default): this appointment; future: it and the later occurrences of its series.",
+            )
+        ],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="AppointmentCancelled",
+                serializers=[AppointmentSerializer, SeriesCancelledSerializer],
+                resource_type_field_name=None,
+            )
+        },
         tags=["appointments"],
-        description="Cancel the appointment (the row stays, with status `cancelled`).",
+        description=(
+            "Cancel the appointment (the row stays, with status `cancelled`). With `scope=future`, also the "
+            "later pending or confirmed occurrences of its series: the answer is `series_id` and `appointments`."
+        ),
     )
     def delete(self, request: Request, appointment_id) -> Response:
+        scope = request.query_params.get("scope", "one")
+        if scope not in ("one", "future"):
+            return Response(
+                {"scope": [_("Choose one (this appointment) or future (this one and the later ones of its series).")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         appointment = selectors.appointment_get(
             business=request.business, appointment_id=appointment_id, professional_scope=_scope(request)
         )
         data = validated(AppointmentCancelInputSerializer, request.data or {})
+        if scope == "future":
+            cancelled = services.series_cancel_following(
+                appointment=appointment,
+                actor=_actor(request),
+                reason=data.get("reason", ""),
+                professional_scope=_scope(request),
+            )
+            body = {"series_id": appointment.series_id, "appointments": cancelled}
+            return Response(SeriesCancelledSerializer(body).data)
         appointment = services.appointment_cancel(
             appointment=appointment,
             actor=_actor(request),

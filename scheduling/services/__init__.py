@@ -29,6 +29,14 @@ from scheduling.services.rules import (
     status_change_check,
     undo_refusal,
 )
+from scheduling.services.series import (
+    NothingBooked,
+    SeriesBooking,
+    SkippedOccurrence,
+    series_book,
+    series_cancel_following,
+    skipped_json,
+)
 from scheduling.services.setup import (
     DEFAULT_WEEK,
     business_setup,
@@ -48,6 +56,9 @@ __all__ = [
     "DEFAULT_WEEK",
     "RULE_FIELDS",
     "VISIT_STATUSES",
+    "NothingBooked",
+    "SeriesBooking",
+    "SkippedOccurrence",
     "SlotTaken",
     "allowed_statuses",
     "appointment_book",
@@ -65,6 +76,9 @@ __all__ = [
     "professional_deactivate",
     "professional_update",
     "professional_validate",
+    "series_book",
+    "series_cancel_following",
+    "skipped_json",
     "public_booking_allowed",
     "status_change_check",
     "time_off_create",

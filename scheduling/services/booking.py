@@ -30,7 +30,7 @@ from crm import selectors as client_selectors
 from crm import services as client_services
 from scheduling import selectors
 from scheduling.availability import Busy, Refusal, slot_refusal
-from scheduling.models import Appointment, AppointmentSource, AppointmentStatus, BookingRules, Professional
+from scheduling.models import Appointment, AppointmentSource, AppointmentStatus, BookingRules, Professional, Series
 from scheduling.services.common import as_utc, required_text
 from scheduling.services.rules import ACTIVE_STATUSES, VISIT_STATUSES, status_change_check
 
@@ -68,6 +68,7 @@ def appointment_book(
     professional_scope: Professional | None = None,
     now: datetime | None = None,
     durable: bool = False,
+    series: Series | None = None,
 ) -> Appointment:
     """Book a client, with the given professional or any free one (409 if the time is taken).
 
@@ -79,7 +80,8 @@ def appointment_book(
     records a past visit with status completed or no_show. The client is `client_id`, or found
     (or created) by WhatsApp number; the booking keeps the name typed, and the client record
     keeps its own unless the business asks to `rename_client` to it. A `durable` booking is a
-    transaction of its own: called inside another one, it refuses (RuntimeError).
+    transaction of its own: called inside another one, it refuses (RuntimeError). An occurrence
+    of a `series` (scheduling.services.series) is booked like any other, and says so in its event.
     """
     if professional_scope is not None:
         if professional_id:
@@ -112,6 +114,7 @@ def appointment_book(
         "now": now,
         "tz": tz,
         "durable": durable,
+        "series": series,
     }
     try:
         try:
@@ -144,6 +147,7 @@ def _book(
     now: datetime,
     tz,
     durable: bool,
+    series: Series | None,
 ) -> Appointment:
     """One try at the booking, in one transaction (see `appointment_book`)."""
     with transaction.atomic(durable=durable):
@@ -182,6 +186,7 @@ def _book(
             status=status,
             source=SOURCE_FOR_VIA.get(actor.via, AppointmentSource.API),
             whatsapp_consent=whatsapp_consent,
+            series=series,
         )
         # One gate for the appointment and the client.
         plan = plan_gate_locked(business=business, row=plan_columns)
@@ -209,7 +214,8 @@ def _book(
             outside_hours=outside_hours,
             now=now,
         )
-        events.emit(events.AppointmentBooked(appointment=appointment, actor=actor))
+        booked = events.AppointmentBooked if series is None else events.SeriesOccurrenceBooked
+        events.emit(booked(appointment=appointment, actor=actor))
     return appointment
 
 
@@ -386,7 +392,15 @@ def _own_agenda_check(appointment: Appointment, professional_scope: Professional
     selectors.own_agenda_check(professional_id=appointment.professional_id, professional_scope=professional_scope)
 
 
-def _change_status(appointment: Appointment, status: str, *, actor: Actor, reason: str, now: datetime) -> None:
+def _change_status(
+    appointment: Appointment,
+    status: str,
+    *,
+    actor: Actor,
+    reason: str,
+    now: datetime,
+    cancelled_event: type[events.AppointmentCancelled] = events.AppointmentCancelled,
+) -> None:
     status_change_check(appointment, status, now=now)
     previous_status = appointment.status
     appointment.status = status
@@ -397,7 +411,7 @@ def _change_status(appointment: Appointment, status: str, *, actor: Actor, reaso
         fields += ["cancelled_at", "cancellation_reason"]
     appointment.save(update_fields=[*fields, "updated_at"])
     if status == AppointmentStatus.CANCELLED:
-        event = events.AppointmentCancelled(
+        event = cancelled_event(
             appointment=appointment,
             actor=actor,
             previous_status=previous_status,

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Action, permission_required
@@ -33,6 +33,8 @@ from scheduling.forms import (
     AppointmentStatusForm,
     DateForm,
     RescheduleForm,
+    SeriesCancelScopeForm,
+    SeriesRepeatForm,
     SlotQueryForm,
     TimeFillForm,
     start_instant,
@@ -138,9 +140,11 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
     book = AppointmentBookForm(
         request.POST if is_post else None, past_day=day is not None and day < today, initial=initial or None
     )
+    repeat = SeriesRepeatForm(request.POST if is_post else None)
     status = None
     known_client = None
-    if is_post and availability is not None and book.is_valid():
+    skipped = []
+    if is_post and availability is not None and book.is_valid() and repeat.is_valid():
         step_one, step_two = query.cleaned_data, book.cleaned_data
         known_client = client_selectors.client_named_otherwise(
             business=business, whatsapp=step_two["client_whatsapp"], name=step_two["client_name"]
@@ -150,28 +154,36 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         asked = known_client is not None and step_two["known_client"] == known_client.pk
         choice = step_two["client_name_choice"] if asked else ""
         if known_client is None or choice:
+            booking = {
+                "business": business,
+                "service_id": step_one["service_id"],
+                "professional_id": step_one["professional_id"] or None,
+                "start_time": book.start(step_one["date"], tz),
+                "outside_hours": step_two["outside_hours"],
+                "status": step_two["status"] or None,
+                "client_name": step_two["client_name"],
+                "client_whatsapp": step_two["client_whatsapp"],
+                "client_email": step_two["client_email"],
+                "notes": step_two["notes"],
+                "rename_client": choice == "rename",
+                "professional_scope": scope,
+                "actor": dashboard_actor(request),
+            }
+            recurrence = repeat.recurrence()
             try:
-                appointment = services.appointment_book(
-                    business=business,
-                    service_id=step_one["service_id"],
-                    professional_id=step_one["professional_id"] or None,
-                    start_time=book.start(step_one["date"], tz),
-                    outside_hours=step_two["outside_hours"],
-                    status=step_two["status"] or None,
-                    client_name=step_two["client_name"],
-                    client_whatsapp=step_two["client_whatsapp"],
-                    client_email=step_two["client_email"],
-                    notes=step_two["notes"],
-                    rename_client=choice == "rename",
-                    professional_scope=scope,
-                    actor=dashboard_actor(request),
-                )
+                if recurrence is not None:
+                    series_booking = services.series_book(**booking, **recurrence)
+                else:
+                    appointment = services.appointment_book(**booking)
             except ValidationError as exc:
-                _split_errors(exc, query, book)
+                _split_errors(_repeat_errors(exc, repeat), query, book)
             except DomainError as exc:
                 status = add_domain_error(book, exc)
+                skipped = _skipped_lines(exc.extra.get("skipped", []))
                 availability = _availability(business, query, scope)  # fresh: the time just refused is gone
             else:
+                if recurrence is not None:
+                    return _series_booked(request, series_booking, tz)
                 start = appointment.start_time.astimezone(tz)
                 messages.success(
                     request,
@@ -202,8 +214,67 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "client_id": client_id,
         "prefill_time": prefill_time,
         "squeeze_in": squeeze_in,
+        "repeat": repeat,
+        "skipped": skipped,
     }
-    return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book))
+    return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book, repeat))
+
+
+def _repeat_errors(exc: ValidationError, repeat: SeriesRepeatForm) -> ValidationError:
+    """Put a series' recurrence errors on the repeat fields; return the other errors, for their fields."""
+    if not hasattr(exc, "error_dict") or "recurrence" not in exc.error_dict:
+        return exc
+    repeat.add_error(None, exc.message_dict["recurrence"])
+    return ValidationError({field: errors for field, errors in exc.error_dict.items() if field != "recurrence"})
+
+
+@dataclass(frozen=True)
+class SkippedLine:
+    """An occurrence of a series that was not booked, as the page says it."""
+
+    start_time: datetime
+    reason: str
+    conflicts: list[dict]
+
+
+def _skipped_lines(rows: list[dict]) -> list[SkippedLine]:
+    return [
+        SkippedLine(
+            start_time=datetime.fromisoformat(row["start_time"]),
+            reason=row["reason"],
+            conflicts=row["conflicts"],
+        )
+        for row in rows
+    ]
+
+
+def _series_booked(request: HttpRequest, booking: services.SeriesBooking, tz) -> HttpResponse:
+    """Say what was booked and, one by one, what was not and why; then show the first occurrence."""
+    first = booking.appointments[0]
+    dates = ", ".join(date_format(row.start_time.astimezone(tz), "SHORT_DATE_FORMAT") for row in booking.appointments)
+    messages.success(
+        request,
+        ngettext(
+            "Booked %(count)d appointment for %(client)s at %(time)s with %(professional)s: %(dates)s.",
+            "Booked %(count)d appointments for %(client)s at %(time)s with %(professional)s: %(dates)s.",
+            len(booking.appointments),
+        )
+        % {
+            "count": len(booking.appointments),
+            "client": first.client_name,
+            "time": first.start_time.astimezone(tz).strftime("%H:%M"),
+            "professional": first.professional.name,
+            "dates": dates,
+        },
+    )
+    for row in booking.skipped:
+        start = row.start_time.astimezone(tz)
+        messages.warning(
+            request,
+            _("Not booked on %(day)s at %(time)s: %(reason)s")
+            % {"day": date_format(start, "SHORT_DATE_FORMAT"), "time": start.strftime("%H:%M"), "reason": row.reason},
+        )
+    return redirect("dashboard:agenda-detail", appointment_id=first.pk)
 
 
 # --- One appointment ------------------------------------------------------------------------------
@@ -245,8 +316,12 @@ def _detail(
             duration_minutes=appointment.duration_minutes,
         ).slots
     tz = selectors.business_timezone(business)
+    series = selectors.series_view(appointment=appointment)
     context = {
         "appointment": appointment,
+        "series": series,
+        **_following_context(series, appointment, tz),
+        "scope_form": SeriesCancelScopeForm(),
         "activity": [_activity_line(row) for row in selectors.appointment_activity_list(appointment=appointment)],
         "status_actions": actions,
         "can_undo": visit_recorded and AppointmentStatus.CONFIRMED in settable,
@@ -265,6 +340,13 @@ def _detail(
     if status == 200:
         status = status_of(date_form)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
+
+
+def _following_context(series: selectors.SeriesView | None, appointment: Appointment, tz) -> dict:
+    """What a "this one and the following" cancel would also cancel, for the cancel question."""
+    following = series.following(appointment) if series else []
+    dates = ", ".join(date_format(row.start_time.astimezone(tz), "SHORT_DATE_FORMAT") for row in following)
+    return {"series_following": following, "series_following_dates": dates}
 
 
 # Who did it, as the business reads its own history.
@@ -383,20 +465,44 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
         return _cancel_page(request, appointment, AppointmentCancelForm())
     form = AppointmentCancelForm(request.POST)
+    scope_form = SeriesCancelScopeForm(request.POST)
     status = 400
-    if form.is_valid() and not form.cleaned_data["confirm"]:
-        return _cancel_page(request, appointment, form, status=400)
-    if form.is_valid():
+    if form.is_valid() and scope_form.is_valid() and not form.cleaned_data["confirm"]:
+        return _cancel_page(request, appointment, form, scope_form=scope_form, status=400)
+    if form.is_valid() and scope_form.is_valid():
+        following = scope_form.cleaned_data["scope"] == "future"
         try:
-            services.appointment_cancel(
-                appointment=appointment, actor=dashboard_actor(request), reason=form.cleaned_data["reason"]
-            )
+            if following:
+                cancelled = services.series_cancel_following(
+                    appointment=appointment,
+                    actor=dashboard_actor(request),
+                    reason=form.cleaned_data["reason"],
+                    professional_scope=agenda_scope(request),
+                )
+            else:
+                services.appointment_cancel(
+                    appointment=appointment, actor=dashboard_actor(request), reason=form.cleaned_data["reason"]
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         except DomainError as exc:
             status = add_domain_error(form, exc)
         else:
-            messages.success(request, _("Appointment cancelled. Its time is free again."))
+            if following:
+                tz = selectors.business_timezone(request.business)
+                text = ngettext(
+                    "%(count)d appointment cancelled (%(dates)s). Its time is free again.",
+                    "%(count)d appointments cancelled (%(dates)s). Their times are free again.",
+                    len(cancelled),
+                ) % {
+                    "count": len(cancelled),
+                    "dates": ", ".join(
+                        date_format(row.start_time.astimezone(tz), "SHORT_DATE_FORMAT") for row in cancelled
+                    ),
+                }
+            else:
+                text = _("Appointment cancelled. Its time is free again.")
+            messages.success(request, text)
             return redirect("dashboard:agenda-detail", appointment_id=appointment.pk)
         appointment = selectors.appointment_get(
             business=request.business, appointment_id=appointment_id, professional_scope=agenda_scope(request)
@@ -405,11 +511,19 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
 
 
 def _cancel_page(
-    request: HttpRequest, appointment: Appointment, form: AppointmentCancelForm, *, status: int = 200
+    request: HttpRequest,
+    appointment: Appointment,
+    form: AppointmentCancelForm,
+    *,
+    scope_form: SeriesCancelScopeForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    series = selectors.series_view(appointment=appointment)
     context = {
         "appointment": appointment,
         "cancel_form": form,
+        "scope_form": scope_form or SeriesCancelScopeForm(),
+        **_following_context(series, appointment, selectors.business_timezone(request.business)),
         "client_told": appointment.start_time > timezone.now(),
         "unconfirmed": request.method == "POST",
     }
