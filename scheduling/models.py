@@ -192,6 +192,15 @@ class Appointment(models.Model):
         verbose_name=_("client"),
         db_index=False,  # appointment_client_start_idx starts with it
     )
+    # Set when this appointment is one part of a visit of several services (`Visit`).
+    visit = models.ForeignKey(
+        "scheduling.Visit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("visit"),
+    )
     client_name = models.CharField(_("client name"), max_length=255)
     client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))
     client_email = models.EmailField(_("client email"), max_length=255, blank=True)
@@ -316,3 +325,25 @@ class AppointmentActivity(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.actor_kind})"
+
+
+class Visit(models.Model):
+    """Several services one client takes in one go, back to back: each part is an ordinary
+    Appointment (its own service, professional, time and price) pointing here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="visits", verbose_name=_("business")
+    )
+    client = models.ForeignKey("crm.Client", on_delete=models.PROTECT, related_name="visits", verbose_name=_("client"))
+    # Set when the visit was cancelled as a whole (one message for all its parts).
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.client} {self.created_at:%Y-%m-%d}"
