@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -44,9 +44,11 @@ from scheduling.models import (
     BookingRules,
     Professional,
     TimeOff,
+    Visit,
     Weekday,
     WorkingHours,
 )
+from scheduling.visit_availability import VisitPart, visit_free_starts
 
 
 def business_timezone(business: Business) -> ZoneInfo:
@@ -649,3 +651,112 @@ def appointment_by_manage_token(*, slug: str, token: str) -> Appointment:
     if appointment is None:
         raise Http404
     return appointment
+
+
+# --- Visits: several services back to back ------------------------------------------------------
+# The most services one visit takes: a salon's longest combination, and a bound on the search.
+MAX_VISIT_SERVICES = 5
+
+
+def visit_services_get(*, business: Business, service_ids: list) -> list[Service]:
+    """The business's bookable services named for a visit, in the order given (400 naming what is
+    wrong: none, too many, repeated, unknown or not bookable)."""
+    if not service_ids:
+        raise ValidationError({"service_ids": [_("Choose at least one service.")]})
+    if len(service_ids) > MAX_VISIT_SERVICES:
+        raise ValidationError(
+            {"service_ids": [_("At most %(max)d services in one visit.") % {"max": MAX_VISIT_SERVICES}]}
+        )
+    ids = [as_uuid(service_id) for service_id in service_ids]
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"service_ids": [_("Each service appears once in a visit.")]})
+    services = business_config(business).services
+    unknown = [str(raw) for raw, pk in zip(service_ids, ids, strict=True) if services.get(pk) is None]
+    if unknown:
+        raise ValidationError(
+            {"service_ids": [_("Service not found or not bookable: %(ids)s.") % {"ids": ", ".join(unknown)}]}
+        )
+    return [services[pk] for pk in ids]
+
+
+def visit_parts(
+    *, business: Business, services: list[Service], professional: Professional | None = None
+) -> list[VisitPart]:
+    """The engine's view of the services: their lengths and who performs each (only `professional`
+    when one is asked for: 400 when that one does not perform them all)."""
+    config = business_config(business)
+    parts = []
+    for service in services:
+        performers = config.professionals_for_service(service.pk)
+        if professional is not None:
+            if professional not in performers:
+                raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
+            performers = [professional]
+        parts.append(
+            VisitPart(duration=timedelta(minutes=service.duration), professional_ids=tuple(p.pk for p in performers))
+        )
+    return parts
+
+
+def visit_professionals(*, business: Business, parts: list[VisitPart]) -> list[Professional]:
+    config = business_config(business)
+    ids = dict.fromkeys(pk for part in parts for pk in part.professional_ids)
+    return [config.professional(pk) for pk in ids]
+
+
+def visit_availability_get(
+    *,
+    business: Business,
+    services: list[Service],
+    day: date,
+    professional: Professional | None = None,
+    now: datetime | None = None,
+) -> Availability:
+    """Free starts on `day` for the services back to back (see `scheduling.visit_availability`):
+    the same answer as `availability_get`, for the whole visit, in the same three queries."""
+    tz = business_timezone(business)
+    rules = rules_for(business_config(business).rules, services[0])
+    parts = visit_parts(business=business, services=services, professional=professional)
+    professionals = visit_professionals(business=business, parts=parts)
+    days = professional_days(business=business, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
+    slots = visit_free_starts(days, parts, rules, now=now or timezone.now(), tz=tz)
+    day_start, day_end = day_bounds(day, tz)
+    busy = sorted(
+        (b for pro_day in days.values() for b in pro_day.busy if b.start < day_end and day_start < b.end_time),
+        key=lambda b: b.start,
+    )
+    return Availability(day=day, service=services[0], slots=slots, busy=busy)
+
+
+def visit_get(*, business: Business, visit_id, professional_scope: Professional | None = None) -> Visit:
+    """One of the business's visits with its parts in order (404 when not, or when a member limited
+    to `professional_scope`'s agenda has no part in it)."""
+    visit = (
+        Visit.objects.filter(business=business, pk=as_uuid(visit_id))
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.select_related("service", "professional").order_by("start_time"),
+                to_attr="parts",
+            )
+        )
+        .first()
+    )
+    if visit is None or (
+        professional_scope is not None and all(part.professional_id != professional_scope.pk for part in visit.parts)
+    ):
+        raise Http404
+    for part in visit.parts:
+        part.business = business
+    return visit
+
+
+def visit_parts_of(*, appointment: Appointment) -> list[Appointment]:
+    """Every part of the visit `appointment` belongs to, in order (itself alone when it is none)."""
+    if appointment.visit_id is None:
+        return [appointment]
+    return list(
+        Appointment.objects.filter(visit_id=appointment.visit_id)
+        .select_related("service", "professional")
+        .order_by("start_time")
+    )
