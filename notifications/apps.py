@@ -16,5 +16,8 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.AppointmentMoved, reactions.on_moved)
         events.subscribe(events.AppointmentStatusChanged, reactions.on_status_changed)
         events.subscribe(events.AppointmentCancelled, reactions.on_cancelled)
+        events.subscribe(events.VisitBooked, reactions.on_visit_booked)
+        events.subscribe(events.VisitMoved, reactions.on_visit_moved)
+        events.subscribe(events.VisitCancelled, reactions.on_visit_cancelled)
         events.subscribe(events.ClientErased, reactions.on_client_erased)
         events.subscribe(events.AccountEmailRequested, outbox.account_email_requested)
