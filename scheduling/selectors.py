@@ -48,7 +48,7 @@ from scheduling.models import (
     Weekday,
     WorkingHours,
 )
-from scheduling.visit_availability import VisitPart, visit_free_starts
+from scheduling.visit_availability import VisitPart, visit_free_starts, visit_has_free_start
 
 
 def business_timezone(business: Business) -> ZoneInfo:
@@ -637,6 +637,11 @@ def services_public_list(*, business: Business) -> list[Service]:
     )
 
 
+def services_public_cached(*, business: Business) -> list[Service]:
+    """`services_public_list` from the business's cached set-up (no query when it is current)."""
+    return list(business_config(business).services.values())
+
+
 def service_public_get(*, business: Business, service_id) -> Service | None:
     """The service a client is booking, from the business's cached set-up (None when not bookable)."""
     return business_config(business).services.get(as_uuid(service_id))
@@ -760,3 +765,77 @@ def visit_parts_of(*, appointment: Appointment) -> list[Appointment]:
         .select_related("service", "professional")
         .order_by("start_time")
     )
+
+
+def visit_booking_calendar(
+    *,
+    business: Business,
+    services: list[Service],
+    first_day: date,
+    last_day: date,
+    day: date | None = None,
+    professional: Professional | None = None,
+    now: datetime | None = None,
+) -> BookingCalendar:
+    """`booking_calendar` for several services back to back: the days on which the whole visit
+    fits somewhere, and the starts of `day`; read in the same two queries."""
+    tz = business_timezone(business)
+    rules = rules_for(business_config(business).rules, services[0])
+    parts = visit_parts(business=business, services=services, professional=professional)
+    now = now or timezone.now()
+    today = now.astimezone(tz).date()
+    day_open = day is not None and today <= day <= today + timedelta(days=rules.max_days_ahead)
+    ends = ([first_day, last_day] if first_day <= last_day else []) + ([day] if day_open else [])
+    plan = (
+        professional_days_range(
+            business=business,
+            professionals=visit_professionals(business=business, parts=parts),
+            first_day=min(ends),
+            last_day=max(ends),
+            tz=tz,
+            buffer=rules.buffer,
+            details=False,
+        )
+        if ends and all(part.professional_ids for part in parts)
+        else {}
+    )
+    open_days = {
+        when: visit_has_free_start(by_professional, parts, rules, now=now, tz=tz)
+        for when, by_professional in plan.items()
+        if first_day <= when <= last_day
+    }
+    slots = None
+    if day is not None:
+        slots = visit_free_starts(plan[day], parts, rules, now=now, tz=tz) if day_open and day in plan else []
+    return BookingCalendar(open_days=open_days, slots=slots)
+
+
+def visit_as_placed(*, business: Business, parts: list[Appointment], day: date, buffer: timedelta):
+    """A booked visit's parts as the engine moves them (each with its own professional and length)
+    and their professionals' `day` without the visit's own bookings."""
+    engine_parts = [
+        VisitPart(duration=part.end_time - part.start_time, professional_ids=(part.professional_id,)) for part in parts
+    ]
+    days = professional_days(
+        business=business,
+        professionals=list({part.professional_id: part.professional for part in parts}.values()),
+        day=day,
+        tz=business_timezone(business),
+        buffer=buffer,
+    )
+    own = {part.pk for part in parts}
+    for pro_day in days.values():
+        pro_day.busy = [busy for busy in pro_day.busy if busy.appointment_id not in own]
+    return engine_parts, days
+
+
+def visit_move_starts(*, business: Business, parts: list[Appointment], day: date) -> list[datetime]:
+    """The starts a client may move the visit's active `parts` to on `day` (as `visit_move` places them)."""
+    rules = rules_for(booking_rules_cached(business=business), parts[0].service)
+    engine_parts, days = visit_as_placed(business=business, parts=parts, day=day, buffer=rules.buffer)
+    tz = business_timezone(business)
+    return [
+        start
+        for start in visit_free_starts(days, engine_parts, rules, now=timezone.now(), tz=tz)
+        if start != parts[0].start_time
+    ]

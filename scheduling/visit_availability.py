@@ -83,7 +83,30 @@ def visit_free_starts(
     tz: ZoneInfo,
 ) -> list[datetime]:
     """Every start on the first service's grid (of anyone who performs it) at which the whole visit fits."""
-    candidates = sorted(
+    return [
+        start
+        for start in _first_part_grid(days, parts, rules)
+        if not isinstance(visit_plan(days, parts, start, rules, now=now, tz=tz, explain=False), Refusal)
+    ]
+
+
+def visit_has_free_start(
+    days: Mapping[object, ProfessionalDay],
+    parts: Sequence[VisitPart],
+    rules: Rules,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+) -> bool:
+    """Whether `visit_free_starts` offers anything: stops at the first start it would offer."""
+    return any(
+        not isinstance(visit_plan(days, parts, start, rules, now=now, tz=tz, explain=False), Refusal)
+        for start in _first_part_grid(days, parts, rules)
+    )
+
+
+def _first_part_grid(days, parts, rules) -> list[datetime]:
+    return sorted(
         {
             start
             for pro in parts[0].professional_ids
@@ -91,11 +114,6 @@ def visit_free_starts(
             for start in slot_grid(days[pro], parts[0].duration, rules)
         }
     )
-    return [
-        start
-        for start in candidates
-        if not isinstance(visit_plan(days, parts, start, rules, now=now, tz=tz, explain=False), Refusal)
-    ]
 
 
 def _part_refusal(days, pro, start, duration, rules, buffered, now, tz, online, outside_hours, first, explain):

@@ -41,7 +41,15 @@ from scheduling.services.setup import (
     time_off_update,
     working_hours_replace,
 )
-from scheduling.services.visits import visit_book, visit_book_online, visit_cancel, visit_move, visit_total
+from scheduling.services.visits import (
+    visit_book,
+    visit_book_online,
+    visit_cancel,
+    visit_client_cancel,
+    visit_client_reschedule,
+    visit_move,
+    visit_total,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -75,6 +83,8 @@ __all__ = [
     "visit_book",
     "visit_book_online",
     "visit_cancel",
+    "visit_client_cancel",
+    "visit_client_reschedule",
     "visit_move",
     "visit_total",
     "working_hours_replace",

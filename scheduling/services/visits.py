@@ -37,9 +37,9 @@ from scheduling.services.booking import (
     _visit_time_check,
 )
 from scheduling.services.common import as_utc, required_text
-from scheduling.services.online import SlotTaken, public_booking_allowed
+from scheduling.services.online import SlotTaken, _check_client_notice, public_booking_allowed
 from scheduling.services.rules import ACTIVE_STATUSES, status_change_check
-from scheduling.visit_availability import PlacedPart, VisitPart, visit_plan
+from scheduling.visit_availability import PlacedPart, visit_plan
 
 
 @dataclass(frozen=True)
@@ -331,20 +331,9 @@ def visit_move(
             rules = selectors.rules_for(booking_rules, parts[0].service)
             if not actor.is_client:
                 _visit_time_check(start, parts[0].status, now=now)
-            engine_parts = [
-                VisitPart(duration=part.end_time - part.start_time, professional_ids=(part.professional_id,))
-                for part in parts
-            ]
-            days = selectors.professional_days(
-                business=business,
-                professionals=[part.professional for part in parts],
-                day=start.astimezone(tz).date(),
-                tz=tz,
-                buffer=rules.buffer,
+            engine_parts, days = selectors.visit_as_placed(
+                business=business, parts=parts, day=start.astimezone(tz).date(), buffer=rules.buffer
             )
-            own = {part.pk for part in parts}
-            for day in days.values():
-                day.busy = [busy for busy in day.busy if busy.appointment_id not in own]
             placed = _fitted(days, engine_parts, start, rules, actor, outside_hours, now, tz)
             # Later parts first when moving later, earlier first when moving earlier: no part
             # ever steps on one of its own visit that has not moved yet.
@@ -420,3 +409,26 @@ def visit_total(parts: list[Appointment]) -> tuple[timedelta, object]:
         return timedelta(), None
     prices = [part.price for part in parts if part.price is not None]
     return parts[-1].end_time - parts[0].start_time, sum(prices) if prices else None
+
+
+def visit_client_cancel(*, appointment: Appointment, actor: Actor, now: datetime | None = None) -> Visit:
+    """A client cancels the visit `appointment` is part of (its manage link, its WhatsApp reply):
+    the whole visit, within the business's cancellation notice of its first active part."""
+    now = now or timezone.now()
+    visit = selectors.visit_get(business=appointment.business, visit_id=appointment.visit_id)
+    parts = _active_parts(visit)
+    if not parts or parts[0].start_time <= now:
+        raise ValidationError({"status": [_("This booking can no longer be cancelled.")]})
+    _check_client_notice(parts[0], now)
+    return visit_cancel(visit=visit, actor=actor, reason=_("Cancelled by the client."), now=now)
+
+
+def visit_client_reschedule(*, appointment: Appointment, actor: Actor, start_time: datetime) -> Visit:
+    """A client moves the visit `appointment` is part of to another offered start, within the notice."""
+    now = timezone.now()
+    visit = selectors.visit_get(business=appointment.business, visit_id=appointment.visit_id)
+    parts = _active_parts(visit)
+    if not parts or parts[0].start_time <= now:
+        raise ValidationError({"status": [_("This booking can no longer be changed.")]})
+    _check_client_notice(parts[0], now)
+    return visit_move(visit=visit, actor=actor, start_time=start_time, now=now)
