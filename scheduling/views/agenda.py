@@ -261,10 +261,27 @@ def _detail(
         "reschedule_day": day,
         "slots": slot_choices(slots, tz) if slots is not None else None,
         "chosen_time": reschedule_form.data.get("start_time", "") if reschedule_form is not None else "",
+        **_visit_of(appointment),
     }
     if status == 200:
         status = status_of(date_form)
     return render(request, "scheduling/appointment_detail.html", context, status=status)
+
+
+def _visit_of(appointment: Appointment) -> dict:
+    """The visit the appointment is a part of, for its card: every part, the totals of the active
+    ones, and whether any is left to cancel (nothing for an appointment on its own)."""
+    if appointment.visit_id is None:
+        return {}
+    parts = selectors.visit_parts_of(appointment=appointment)
+    active = [part for part in parts if part.status in services.ACTIVE_STATUSES]
+    length, price = services.visit_total(active)
+    return {
+        "visit_parts": parts,
+        "visit_minutes": int(length.total_seconds() // 60),
+        "visit_price": price,
+        "visit_cancellable": bool(active),
+    }
 
 
 # Who did it, as the business reads its own history.
