@@ -67,3 +67,16 @@ def test_staff_cancel_the_whole_visit_from_a_parts_page(logged_in, visit):
 def test_without_the_confirmation_nothing_is_cancelled(logged_in, visit):
     logged_in.post(f"/dashboard/agenda/visit/{visit.pk}/cancel/", {"reason": ""})
     assert set(Appointment.objects.values_list("status", flat=True)) == {AppointmentStatus.CONFIRMED}
+
+
+def test_staff_read_a_visit_with_its_parts_and_cancel_it_in_the_admin(admin_client, visit):
+    page = admin_client.get(f"/admin/scheduling/visit/{visit.pk}/change/").content.decode()
+    assert "Corte" in page and "Barba" in page
+    response = admin_client.post(
+        "/admin/scheduling/visit/", {"action": "cancel_visits", "_selected_action": [str(visit.pk)]}
+    )
+    assert response.status_code == 302
+    assert set(Appointment.objects.values_list("status", flat=True)) == {AppointmentStatus.CANCELLED}
+    assert Message.objects.filter(kind=Kind.CANCELLATION).count() == 1
+    part_page = admin_client.get(f"/admin/scheduling/appointment/{visit.parts[0].pk}/change/")
+    assert part_page.status_code == 200
