@@ -279,6 +279,13 @@ SPECTACULAR_SETTINGS = {
             ("completed", "Completed"),
             ("no_show", "No-show"),
         ],
+        # The status a new booking may take, shared by one appointment and a visit.
+        "AppointmentCreateInputStatusEnum": [
+            ("pending", "pending"),
+            ("confirmed", "confirmed"),
+            ("completed", "completed"),
+            ("no_show", "no_show"),
+        ],
         "ActivityKindEnum": "scheduling.models.ActivityKind",
         "MessageKindEnum": "notifications.models.Kind",
         "PlanTypeEnum": "accounts.models.PlanType",

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -130,8 +130,18 @@ class AppointmentListView(BusinessAPIView):
         )
 
     @extend_schema(
-        request=AppointmentCreateInputSerializer | VisitCreateInputSerializer,
-        responses={201: AppointmentSerializer | VisitCreatedSerializer},
+        request=PolymorphicProxySerializer(
+            component_name="AppointmentOrVisitCreateInput",
+            serializers=[AppointmentCreateInputSerializer, VisitCreateInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="AppointmentOrVisitCreated",
+                serializers=[AppointmentSerializer, VisitCreatedSerializer],
+                resource_type_field_name=None,
+            )
+        },
         tags=["appointments"],
         description="With `service_ids` instead of `service_id`: a visit, every part booked or none.",
     )
@@ -228,7 +238,13 @@ class AvailabilityView(BusinessAPIView):
 
     @extend_schema(
         parameters=[AvailabilityQuerySerializer],
-        responses={200: AvailabilitySerializer | VisitAvailabilitySerializer},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="AvailabilityOrVisitAvailability",
+                serializers=[AvailabilitySerializer, VisitAvailabilitySerializer],
+                resource_type_field_name=None,
+            )
+        },
         tags=["appointments"],
         description="With `service_ids` (comma-separated) instead of `service_id`: the starts at which the "
         "services fit back to back; `duration` is the whole visit's.",
@@ -492,8 +508,18 @@ class PublicBookingView(APIView):
     authentication_classes: list = []  # no session: no CSRF, no cookies
 
     @extend_schema(
-        request=PublicBookingInputSerializer | PublicVisitBookingInputSerializer,
-        responses={201: PublicBookingSerializer | PublicVisitBookingSerializer},
+        request=PolymorphicProxySerializer(
+            component_name="PublicBookingOrVisitInput",
+            serializers=[PublicBookingInputSerializer, PublicVisitBookingInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="PublicBookingOrVisit",
+                serializers=[PublicBookingSerializer, PublicVisitBookingSerializer],
+                resource_type_field_name=None,
+            )
+        },
         tags=["appointments"],
         description="With `service_ids` instead of `service_id`: a visit, every part booked or none.",
     )
