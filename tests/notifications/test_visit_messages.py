@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from rest_framework.test import APIClient
 
 from notifications.backends import whatsapp
 from notifications.models import Kind, Message
 from notifications.models import Status as MessageStatus
 from scheduling import selectors
 from scheduling import services as scheduling
+from scheduling.models import Appointment
 from tests.factories import ProfessionalFactory, ServiceFactory
+from tests.fakes.whatsapp_cloud import post_webhook, text_message_event
 from tests.helpers import as_client, as_owner, at, set_hours
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +129,17 @@ def test_a_visit_with_two_professionals_names_both(business, services, book_visi
     book_visit(at(monday, 14))
 
     assert f"{pro.name} e Beto" in whatsapp.outbox[0]["body"]
+
+
+def test_answering_2_to_the_visits_confirmation_cancels_the_whole_visit(
+    business, book_visit, monday, django_capture_on_commit_callbacks, settings
+):
+    settings.WHATSAPP_APP_SECRET = "segredo-do-app"
+    visit = book_visit(at(monday, 14))
+    whatsapp.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(APIClient(), "/api/webhooks/whatsapp", text_message_event("+5511988887777", "2"), "segredo-do-app")
+
+    assert {part.status for part in Appointment.objects.filter(visit_id=visit.pk)} == {"cancelled"}
+    assert [m["kind"] for m in whatsapp.outbox if m["to"] == "+5511988887777"] == ["cancellation"]
+    assert [m["kind"] for m in whatsapp.outbox if m["to"] != "+5511988887777"] == ["owner_cancellation"]

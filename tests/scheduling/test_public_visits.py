@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -122,3 +123,22 @@ def test_the_page_the_links_write_is_shared_and_an_odd_one_is_not(client, django
     # Rendered for its visitor each time, never kept: what is kept stays bounded.
     assert queries({"with": f"{beard.pk},{beard.pk}", "date": day.isoformat()}) > 1
     assert queries({"with": f"{beard.pk},{uuid.uuid4()}", "date": day.isoformat()}) > 1
+
+
+def test_the_manage_page_moves_the_whole_visit_to_a_time_where_it_fits(client, business, service, beard, monday):
+    response = client.post(
+        book_url(business, service) + f"?with={beard.pk}", form(at(monday, 10), **{"with": str(beard.pk)})
+    )
+    manage = response["Location"].split("?")[0]
+    tuesday = monday + timedelta(days=1)
+    page = client.get(manage, {"date": tuesday.isoformat()}).content.decode()
+    times = re.findall(r'<label for="new-slot-\d+">(\d\d:\d\d)</label>', page)
+    assert times[0] == "09:00" and times[-1] == "16:30"  # 90 minutes still fit before 18:00
+
+    client.post(manage, {"action": "reschedule", "start_time": at(tuesday, 16, 30).isoformat()})
+
+    parts = Appointment.objects.order_by("start_time")
+    assert [(p.start_time, p.end_time) for p in parts] == [
+        (at(tuesday, 16, 30), at(tuesday, 17, 30)),
+        (at(tuesday, 17, 30), at(tuesday, 18)),
+    ]
