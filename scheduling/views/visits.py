@@ -25,7 +25,11 @@ def visit_cancel(request: HttpRequest, visit_id) -> HttpResponse:
     visit = selectors.visit_get(business=request.business, visit_id=visit_id, professional_scope=agenda_scope(request))
     form = AppointmentCancelForm(request.POST)
     asked_from = next((part.pk for part in visit.parts if str(part.pk) == request.POST.get("from")), None)
-    back = redirect("dashboard:agenda-detail", appointment_id=asked_from or visit.parts[0].pk)
+    back = (
+        redirect("dashboard:agenda-detail", appointment_id=asked_from or visit.parts[0].pk)
+        if visit.parts
+        else redirect("dashboard:agenda")
+    )
     if not form.is_valid() or not form.cleaned_data["confirm"]:
         messages.warning(request, _("Nothing was cancelled yet: confirm below."))
         return back
