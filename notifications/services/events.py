@@ -122,6 +122,8 @@ def on_status_changed(event: events.AppointmentStatusChanged) -> None:
         # A mistaken visit status undone: the thank-you a completion scheduled must not go, and
         # the client, who is already there (or not), is told nothing.
         _cancel_pending(appointment, kinds=(Kind.FOLLOW_UP,))
+    elif appointment.status == "confirmed" and appointment.visit_id is not None:
+        _visit_part_confirmed(appointment)
     elif appointment.status == "confirmed":
         if _ahead(appointment):
             outbox.to_client(Kind.CONFIRMATION)
@@ -203,6 +205,17 @@ def _visit_part_moved(event: events.AppointmentMoved) -> None:
             outbox.to_owner(Kind.OWNER_RESCHEDULE)
         outbox.write()
     _visit_reminders_renew(appointment.visit_id)
+
+
+def _visit_part_confirmed(appointment) -> None:
+    """The business confirmed a part of a pending visit: the client is told once, when the last
+    part awaiting the business is confirmed, of the whole visit."""
+    parts = _visit_active_parts(appointment.visit_id)
+    if not parts or any(part.status == "pending" for part in parts) or not _ahead(parts[0]):
+        return
+    outbox = _Outbox(parts[0], visit_parts=parts)
+    outbox.to_client(Kind.CONFIRMATION)
+    outbox.write()
 
 
 def _visit_reminders_renew(visit_id) -> None:
@@ -331,10 +344,13 @@ def _ahead(appointment, now: datetime | None = None) -> bool:
 
 
 def _follow_up_sent(appointment) -> bool:
-    """Whether a thank-you already went (or is going) out: completed again after an undo, the
-    client is not thanked twice. A cancelled or failed one reached nobody."""
+    """Whether a thank-you already went (or is going) out: completed again after an undo, or
+    another part of the same visit completed, the client is not thanked twice. A cancelled or
+    failed one reached nobody."""
+    # A visit's client is thanked once, for its first part completed.
+    about = Q(appointment__visit_id=appointment.visit_id) if appointment.visit_id else Q(appointment=appointment)
     return (
-        Message.objects.filter(appointment=appointment, kind=Kind.FOLLOW_UP)
+        Message.objects.filter(about, kind=Kind.FOLLOW_UP)
         .exclude(status__in=(MessageStatus.CANCELLED, MessageStatus.FAILED))
         .exists()
     )

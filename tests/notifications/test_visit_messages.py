@@ -13,7 +13,7 @@ from scheduling import services as scheduling
 from scheduling.models import Appointment
 from tests.factories import ProfessionalFactory, ServiceFactory
 from tests.fakes.whatsapp_cloud import post_webhook, text_message_event
-from tests.helpers import as_client, as_owner, at, set_hours
+from tests.helpers import as_client, as_owner, at, set_hours, time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +143,27 @@ def test_answering_2_to_the_visits_confirmation_cancels_the_whole_visit(
     assert {part.status for part in Appointment.objects.filter(visit_id=visit.pk)} == {"cancelled"}
     assert [m["kind"] for m in whatsapp.outbox if m["to"] == "+5511988887777"] == ["cancellation"]
     assert [m["kind"] for m in whatsapp.outbox if m["to"] != "+5511988887777"] == ["owner_cancellation"]
+
+
+def test_a_pending_visit_confirmed_part_by_part_is_confirmed_to_the_client_once(
+    business, book_visit, monday, django_capture_on_commit_callbacks
+):
+    visit = book_visit(at(monday, 14), status="pending")
+    whatsapp.outbox.clear()
+    first, second = visit.parts
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.appointment_set_status(appointment=first, actor=as_owner(business), status="confirmed")
+    assert whatsapp.outbox == []  # the beard still awaits the business
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.appointment_set_status(appointment=second, actor=as_owner(business), status="confirmed")
+    assert [m["kind"] for m in whatsapp.outbox] == ["confirmation"]
+    assert "Corte + Barba" in whatsapp.outbox[0]["body"]
+
+
+def test_a_visit_completed_part_by_part_thanks_the_client_once(business, book_visit, monday):
+    visit = book_visit(at(monday, 14))
+    # The cut 150 to 90 minutes ago, then the beard: both over.
+    for part, minutes_ago in zip(visit.parts, (150, 90), strict=True):
+        time_passes(part, started_minutes_ago=minutes_ago)
+        scheduling.appointment_set_status(appointment=part, actor=as_owner(business), status="completed")
+    assert Message.objects.filter(kind=Kind.FOLLOW_UP).count() == 1
