@@ -4,11 +4,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.services import tokens_issue
+from agendazap.business_cache import agenda_changed
 from scheduling.models import Appointment, AppointmentStatus, Visit
 from tests.factories import AppointmentFactory, BusinessFactory, ProfessionalFactory, ServiceFactory
-from tests.helpers import at, set_hours, set_rules
+from tests.helpers import at, next_weekday, set_hours, set_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +245,22 @@ def test_another_business_cannot_see_the_visit(api_client, visit_id):
     other = BusinessFactory()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=other.owner_login)['access_token']}")
     assert api_client.get(f"/api/visits/{visit_id}").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_owners_visit_availability_reads_as_few_queries_as_one_service(django_assert_max_num_queries):
+    """Computed: authentication, then time off and appointments in one query; again: authentication."""
+    business = BusinessFactory()
+    cut = ServiceFactory(business=business, name="Corte", duration=60)
+    beard = ServiceFactory(business=business, name="Barba", duration=30)
+    for n in range(3):
+        set_hours(business.professionals.create(name=f"Pro {n}"), 0, ("09:00", "18:00"))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=business.owner_login)['access_token']}")
+    params = {"service_ids": f"{cut.pk},{beard.pk}", "date": next_weekday(0).isoformat()}
+    api.get("/api/appointments/availability", params)  # the set-up read and cached
+    agenda_changed(business.pk)
+    with django_assert_max_num_queries(2):
+        assert api.get("/api/appointments/availability", params).status_code == 200
+    with django_assert_max_num_queries(1):
+        assert api.get("/api/appointments/availability", params).status_code == 200
