@@ -55,6 +55,8 @@ def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
     """The free times for the service, professional and date of a valid step-one form."""
     data = query.cleaned_data
     try:
+        if data["extra_service_ids"]:
+            return _visit_availability(business, query, scope)
         service = selectors.service_bookable_get(business=business, service_id=data["service_id"])
         professional = None
         if data["professional_id"] or scope:
@@ -68,6 +70,20 @@ def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
         add_service_errors(query, exc)
         return None
     return selectors.availability_get(business=business, service=service, day=data["date"], professional=professional)
+
+
+def _visit_availability(business, query: SlotQueryForm, scope) -> Availability:
+    """The free starts of the services back to back (a visit), as `_availability` for one."""
+    data = query.cleaned_data
+    visit_services = selectors.visit_services_get(business=business, service_ids=query.visit_service_ids())
+    professional = None
+    if data["professional_id"] or scope:
+        professional = selectors.professional_bookable_get(
+            business=business, professional_id=data["professional_id"] or scope.pk, professional_scope=scope
+        )
+    return selectors.visit_availability_get(
+        business=business, services=visit_services, day=data["date"], professional=professional
+    )
 
 
 def _squeeze_in_reason(business, query: SlotQueryForm, availability: Availability, clock, tz) -> str:
@@ -150,10 +166,14 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         asked = known_client is not None and step_two["known_client"] == known_client.pk
         choice = step_two["client_name_choice"] if asked else ""
         if known_client is None or choice:
+            if step_one["extra_service_ids"]:
+                book_it, booking = _book_visit, {"service_ids": query.visit_service_ids()}
+            else:
+                book_it, booking = services.appointment_book, {"service_id": step_one["service_id"]}
             try:
-                appointment = services.appointment_book(
+                appointment = book_it(
                     business=business,
-                    service_id=step_one["service_id"],
+                    **booking,
                     professional_id=step_one["professional_id"] or None,
                     start_time=book.start(step_one["date"], tz),
                     outside_hours=step_two["outside_hours"],
@@ -203,7 +223,17 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "prefill_time": prefill_time,
         "squeeze_in": squeeze_in,
     }
+    if availability is not None and query.cleaned_data["extra_service_ids"]:
+        context["visit_services"] = selectors.visit_services_get(
+            business=business, service_ids=query.visit_service_ids()
+        )
+        context["visit_minutes"] = sum(service.duration for service in context["visit_services"])
     return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book))
+
+
+def _book_visit(**booking) -> Appointment:
+    """Book the visit; the page goes on with its first part (the part's page shows the rest)."""
+    return services.visit_book(**booking).parts[0]
 
 
 # --- One appointment ------------------------------------------------------------------------------

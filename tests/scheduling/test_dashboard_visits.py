@@ -1,12 +1,14 @@
 """The dashboard's appointment page of a visit's part: the other parts, and cancelling the whole visit."""
 
+import re
+
 import pytest
 
 from notifications.models import Kind, Message
 from scheduling import services
 from scheduling.models import Appointment, AppointmentStatus
 from tests.factories import ServiceFactory
-from tests.helpers import as_owner, at
+from tests.helpers import as_owner, at, set_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,37 @@ def test_staff_read_a_visit_with_its_parts_and_cancel_it_in_the_admin(admin_clie
     assert Message.objects.filter(kind=Kind.CANCELLATION).count() == 1
     part_page = admin_client.get(f"/admin/scheduling/appointment/{visit.parts[0].pk}/change/")
     assert part_page.status_code == 200
+
+
+# --- The new-appointment form ------------------------------------------------------------------------
+def test_the_new_appointment_form_books_several_services_back_to_back(logged_in, business, service, pro, monday):
+    beard = ServiceFactory(business=business, name="Barba", duration=30)
+    set_hours(pro, 0, ("09:00", "11:00"))
+    step_one = {"service_id": str(service.pk), "extra_service_ids": [str(beard.pk)], "date": monday.isoformat()}
+
+    page = logged_in.get("/dashboard/agenda/new/", step_one).content.decode()
+    # 90 minutes from 9:00 to 11:00, on the 15-minute grid: the starts at which both fit.
+    assert re.findall(r'name="start_time" id="[\w-]+" value="[^"]+T(\d\d:\d\d)', page) == ["09:00", "09:15", "09:30"]
+    assert f'<input type="hidden" name="extra_service_ids" value="{beard.pk}">' in page
+
+    response = logged_in.post(
+        "/dashboard/agenda/new/",
+        {
+            **step_one,
+            "professional_id": "",
+            "start_time": at(monday, 9, 30).isoformat(),
+            "client_name": "Maria Souza",
+            "client_whatsapp": "(11) 98888-1234",
+            "client_email": "",
+            "notes": "",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    parts = list(Appointment.objects.order_by("start_time"))
+    assert [(p.service.name, p.start_time) for p in parts] == [
+        ("Corte", at(monday, 9, 30)),
+        ("Barba", at(monday, 10, 30)),
+    ]
+    assert parts[0].visit_id == parts[1].visit_id is not None
+    assert response["Location"] == f"/dashboard/agenda/{parts[0].pk}/"
