@@ -37,10 +37,6 @@ class PlacedPart:
     blocks_until: datetime
 
 
-def visit_duration(parts: Sequence[VisitPart]) -> timedelta:
-    return sum((part.duration for part in parts), timedelta())
-
-
 def visit_plan(
     days: Mapping[object, ProfessionalDay],
     parts: Sequence[VisitPart],
