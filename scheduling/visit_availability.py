@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from scheduling.availability import Busy, ProfessionalDay, Refusal, Rules, slot_grid, slot_refusal
+from scheduling.availability import ProfessionalDay, Refusal, Rules, slot_grid, slot_refusal
 
 
 @dataclass(frozen=True)
@@ -55,19 +55,8 @@ def visit_plan(
     any combination, each part's candidates in order with the previous part's professional
     first. A refusal carries every conflict met, so an overlap is reported before anything else.
     """
-    common = [pro for pro in parts[0].professional_ids if all(pro in part.professional_ids for part in parts)]
-    refusals: list[Refusal] = []
-    for pro in common:
-        placed = _place_all(
-            days, parts, [pro] * len(parts), start, rules, now, tz, online, outside_hours, refusals, explain
-        )
-        if placed is not None:
-            return placed
-    if len(parts) > 1:
-        placed = _search(days, parts, start, rules, now, tz, online, outside_hours, refusals, explain)
-        if placed is not None:
-            return placed
-    return _worst(refusals) if refusals else Refusal("")
+    checks = _PartChecks(days, rules, now=now, tz=tz, online=online, outside_hours=outside_hours, explain=explain)
+    return _plan(checks, parts, start)
 
 
 def visit_free_starts(
@@ -79,10 +68,9 @@ def visit_free_starts(
     tz: ZoneInfo,
 ) -> list[datetime]:
     """Every start on the first service's grid (of anyone who performs it) at which the whole visit fits."""
+    checks = _PartChecks(days, rules, now=now, tz=tz, online=True, outside_hours=False, explain=False)
     return [
-        start
-        for start in _first_part_grid(days, parts, rules)
-        if not isinstance(visit_plan(days, parts, start, rules, now=now, tz=tz, explain=False), Refusal)
+        start for start in _first_part_grid(days, parts, rules) if not isinstance(_plan(checks, parts, start), Refusal)
     ]
 
 
@@ -95,10 +83,8 @@ def visit_has_free_start(
     tz: ZoneInfo,
 ) -> bool:
     """Whether `visit_free_starts` offers anything: stops at the first start it would offer."""
-    return any(
-        not isinstance(visit_plan(days, parts, start, rules, now=now, tz=tz, explain=False), Refusal)
-        for start in _first_part_grid(days, parts, rules)
-    )
+    checks = _PartChecks(days, rules, now=now, tz=tz, online=True, outside_hours=False, explain=False)
+    return any(not isinstance(_plan(checks, parts, start), Refusal) for start in _first_part_grid(days, parts, rules))
 
 
 def _first_part_grid(days, parts, rules) -> list[datetime]:
@@ -112,81 +98,124 @@ def _first_part_grid(days, parts, rules) -> list[datetime]:
     )
 
 
-def _part_refusal(days, pro, start, duration, rules, buffered, now, tz, online, outside_hours, first, explain):
-    day = days.get(pro)
-    if day is None:
-        return Refusal("")
-    part_rules = rules if buffered else replace(rules, buffer=timedelta())
-    return slot_refusal(
-        day,
-        start,
-        duration,
-        part_rules,
-        now=now,
-        tz=tz,
-        online=online,
-        outside_hours=outside_hours,
-        # Only the visit's start is an offered start; the parts after it follow.
-        on_grid=None if first else True,
-        explain=explain,
-    )
+class _PartChecks:
+    """`slot_refusal` for one part, remembered: the search asks about the same professional,
+    time and length many times over (for one start and for the next ones on the grid)."""
 
+    def __init__(self, days, rules: Rules, *, now, tz, online: bool, outside_hours: bool, explain: bool):
+        self.days, self.rules, self.now, self.tz = days, rules, now, tz
+        self.online, self.outside_hours, self.explain = online, outside_hours, explain
+        self.unbuffered = replace(rules, buffer=timedelta())
+        self.grids: dict[tuple, frozenset] = {}
+        self.known: dict[tuple, Refusal | None] = {}
+        self.refusals: list[Refusal] = []
 
-def _place_all(days, parts, pros, start, rules, now, tz, online, outside_hours, refusals, explain=True):
-    """Check the parts with these professionals; the placed parts, or None (the refusal is kept)."""
-    placed: list[PlacedPart] = []
-    at = start
-    for index, (part, pro) in enumerate(zip(parts, pros, strict=True)):
-        buffered = index == len(parts) - 1 or pros[index + 1] != pro
-        refusal = _part_refusal(
-            days, pro, at, part.duration, rules, buffered, now, tz, online, outside_hours, index == 0, explain
+    def refusal(self, pro, start: datetime, duration: timedelta, *, buffered: bool, first: bool) -> Refusal | None:
+        key = (pro, start, duration, buffered, first)
+        if key not in self.known:
+            self.known[key] = self._refusal(pro, start, duration, buffered=buffered, first=first)
+        refusal = self.known[key]
+        if refusal is not None and self.explain:
+            self.refusals.append(refusal)
+        return refusal
+
+    def _refusal(self, pro, start, duration, *, buffered: bool, first: bool) -> Refusal | None:
+        day = self.days.get(pro)
+        if day is None:
+            return Refusal("")
+        on_grid = True  # only the visit's start is an offered start; the parts after it follow
+        if first and self.online:
+            if (pro, duration) not in self.grids:
+                self.grids[pro, duration] = frozenset(slot_grid(day, duration, self.rules))
+            on_grid = start in self.grids[pro, duration]
+        return slot_refusal(
+            day,
+            start,
+            duration,
+            self.rules if buffered else self.unbuffered,
+            now=self.now,
+            tz=self.tz,
+            online=self.online,
+            outside_hours=self.outside_hours,
+            on_grid=on_grid,
+            explain=self.explain,
         )
-        end = at + part.duration
-        until = end + rules.buffer if buffered else end
-        if refusal is None:
-            # The same professional again later in the visit, after someone else's part.
-            clash = tuple(
-                Busy(start=p.start, until=p.blocks_until, appointment_id=None, end_time=p.end)
-                for p in placed
-                if p.professional_id == pro and p.start < until and at < p.blocks_until
-            )
-            if clash:
-                refusal = Refusal(
-                    _("The services of this visit cannot follow one another at this time.") if explain else ""
-                )
-        if refusal is not None:
-            refusals.append(refusal)
-            return None
-        placed.append(PlacedPart(professional_id=pro, start=at, end=end, blocks_until=until))
-        at = end
-    return placed
+
+    def own_clash(self, placed: list[PlacedPart], pro, start: datetime, until: datetime) -> bool:
+        """Whether [start, until) meets an earlier part of the same professional in this visit
+        (one who comes back after someone else's part keeps the buffer of their earlier one)."""
+        clash = any(p.professional_id == pro and p.start < until and start < p.blocks_until for p in placed)
+        if clash and self.explain:
+            self.refusals.append(Refusal(_("The services of this visit cannot follow one another at this time.")))
+        return clash
 
 
-def _search(days, parts, start, rules, now, tz, online, outside_hours, refusals, explain):
-    """Depth first over the parts' professionals, pruning a part that cannot fit even without a buffer."""
+def _plan(checks: _PartChecks, parts: Sequence[VisitPart], start: datetime) -> list[PlacedPart] | Refusal:
+    checks.refusals = []
+    common = [pro for pro in parts[0].professional_ids if all(pro in part.professional_ids for part in parts)]
+    for pro in common:
+        placed = _search(checks, parts, start, only=pro)
+        if placed is not None:
+            return placed
+    if len(parts) > 1:
+        placed = _search(checks, parts, start)
+        if placed is not None:
+            return placed
+    return _worst(checks.refusals) if checks.refusals else Refusal("")
+
+
+def _search(checks: _PartChecks, parts: Sequence[VisitPart], start: datetime, only=None) -> list[PlacedPart] | None:
+    """Depth first over the parts' professionals (`only` that one), the previous part's first.
+
+    A part is checked without a buffer when its professional is chosen, and with it once the
+    next part's professional says whether it needs one; a branch fails as soon as a part does.
+    What follows a part depends only on where the search stands (the part, the time, the previous
+    professional and the earlier parts still blocking), so a position found hopeless is not
+    searched again."""
+    buffer = checks.rules.buffer
+    placed: list[PlacedPart] = []  # the parts before the previous one, final
     chosen: list = []
+    hopeless: set = set()
 
-    def extend(index: int, at: datetime):
+    def close_previous(index: int, at: datetime, pro) -> bool:
+        """Fix the previous part's end of busy time now that part `index`'s professional is known."""
+        previous, part = chosen[-1], parts[index - 1]
+        previous_start = at - part.duration
+        buffered = pro != previous
+        if buffered and checks.refusal(previous, previous_start, part.duration, buffered=True, first=index == 1):
+            return False
+        until = at + buffer if buffered else at
+        if buffered and checks.own_clash(placed, previous, previous_start, until):
+            return False
+        placed.append(PlacedPart(previous, previous_start, at, until))
+        return True
+
+    def extend(index: int, at: datetime) -> bool:
         if index == len(parts):
-            return _place_all(days, parts, chosen, start, rules, now, tz, online, outside_hours, refusals, explain)
+            return close_previous(index, at, None)
+        key = (index, at, chosen[-1] if chosen else None, tuple(p for p in placed if p.blocks_until > at))
+        if key in hopeless:
+            return False
         part = parts[index]
-        previous = chosen[-1] if chosen else None
-        ordered = sorted(part.professional_ids, key=lambda pro: pro != previous)
-        for pro in ordered:
-            refusal = _part_refusal(
-                days, pro, at, part.duration, rules, False, now, tz, online, outside_hours, index == 0, explain
-            )
-            if refusal is not None:
-                refusals.append(refusal)
+        candidates = [only] if only is not None else sorted(part.professional_ids, key=lambda pro: pro != key[2])
+        for pro in candidates:
+            if chosen and not close_previous(index, at, pro):
                 continue
-            chosen.append(pro)
-            placed = extend(index + 1, at + part.duration)
-            if placed is not None:
-                return placed
-            chosen.pop()
-        return None
+            end = at + part.duration
+            fits = not checks.refusal(pro, at, part.duration, buffered=False, first=index == 0) and not (
+                checks.own_clash(placed, pro, at, end)
+            )
+            if fits:
+                chosen.append(pro)
+                if extend(index + 1, end):
+                    return True
+                chosen.pop()
+            if index:
+                placed.pop()
+        hopeless.add(key)
+        return False
 
-    return extend(0, start)
+    return placed if extend(0, start) else None
 
 
 def _worst(refusals: list[Refusal]) -> Refusal:
