@@ -27,6 +27,7 @@ agenda_patterns = [
     path("agenda/<uuid:appointment_id>/edit/", scheduling_views.appointment_edit, name="agenda-edit"),
     path("agenda/<uuid:appointment_id>/status/", scheduling_views.appointment_status, name="agenda-status"),
     path("agenda/<uuid:appointment_id>/cancel/", scheduling_views.appointment_cancel, name="agenda-cancel"),
+    path("agenda/visit/<uuid:visit_id>/cancel/", scheduling_views.visit_cancel, name="visit-cancel"),
     path(
         "agenda/<uuid:appointment_id>/reschedule/",
         scheduling_views.appointment_reschedule,

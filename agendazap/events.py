@@ -120,6 +120,8 @@ class AppointmentMoved(AppointmentEvent):
     previous_start: datetime
     previous_professional_id: Any
     previous_service_id: Any
+    # Moved with the rest of its visit: `VisitMoved` follows and says it once for all the parts.
+    whole_visit: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class AppointmentStatusChanged(AppointmentEvent):
 class AppointmentCancelled(AppointmentEvent):
     previous_status: str
     reason: str
+    # Cancelled with the rest of its visit: `VisitCancelled` follows and says it once for all the parts.
+    whole_visit: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,4 +216,30 @@ class SeriesCancelled:
     series: Any
     appointments: tuple[Any, ...]
     actor: Actor
+    reason: str
+
+
+# --- Visits: several appointments back to back (emitted by scheduling) ------------------------------------
+@dataclass(frozen=True)
+class VisitEvent:
+    """Something happened to a whole visit (a `scheduling.models.Visit`); `appointments` are its
+    parts concerned, in order, each of which has had its own appointment event already."""
+
+    visit: Any
+    appointments: tuple
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class VisitBooked(VisitEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class VisitMoved(VisitEvent):
+    previous_start: datetime
+
+
+@dataclass(frozen=True)
+class VisitCancelled(VisitEvent):
     reason: str

@@ -18,5 +18,8 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.AppointmentCancelled, reactions.on_cancelled)
         events.subscribe(events.SeriesBooked, reactions.on_series_booked)
         events.subscribe(events.SeriesCancelled, reactions.on_series_cancelled)
+        events.subscribe(events.VisitBooked, reactions.on_visit_booked)
+        events.subscribe(events.VisitMoved, reactions.on_visit_moved)
+        events.subscribe(events.VisitCancelled, reactions.on_visit_cancelled)
         events.subscribe(events.ClientErased, reactions.on_client_erased)
         events.subscribe(events.AccountEmailRequested, outbox.account_email_requested)

@@ -227,7 +227,9 @@ def _act(action: str, appointment: Appointment, number: str) -> str:
             _answer(appointment, _confirmed_answer(appointment))
             return action
         if action == "cancel":
-            scheduling.appointment_client_cancel(appointment=appointment, actor=actor)
+            # A visit's messages stand for all its parts: "cancel" cancels the visit.
+            cancel = scheduling.visit_client_cancel if appointment.visit_id else scheduling.appointment_client_cancel
+            cancel(appointment=appointment, actor=actor)
             return action  # the cancellation message is the answer
     except ValidationError as exc:
         _answer(appointment, " ".join(exc.messages))

@@ -14,6 +14,7 @@ from scheduling.models import (
     Professional,
     Series,
     TimeOff,
+    Visit,
     WorkingHours,
 )
 
@@ -100,6 +101,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     readonly_fields = (
         "business",
         "series",
+        "visit",
         "client",
         "client_whatsapp",
         "service",
@@ -197,6 +199,24 @@ class SeriesOccurrenceInline(admin.TabularInline):
         return False
 
 
+class VisitPartInline(admin.TabularInline):
+    """The visit's parts, read-only: each is an appointment, changed on its own page."""
+
+    model = Appointment
+    fields = ("start_time", "end_time", "service", "professional", "status", "price")
+    readonly_fields = fields
+    ordering = ("start_time",)
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
     """Recurring series as booked, with their occurrences: read-only (they are booked and
@@ -214,3 +234,42 @@ class SeriesAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    """Visits of several services: read here with their parts; staff cancel one as a whole."""
+
+    list_display = ("created_at", "client", "business", "cancelled_at")
+    search_fields = ("client__name", "client__whatsapp", "business__name", "business__slug")
+    list_select_related = ("business", "client")
+    readonly_fields = ("business", "client", "cancelled_at", "created_at")
+    inlines = [VisitPartInline]
+    actions = ("cancel_visits",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Cancel selected visits (every part, one message to the client)"))
+    def cancel_visits(self, request, queryset):
+        actor = Actor.business(request.user, via=Via.ADMIN)
+        cancelled = 0
+        for visit in queryset.select_related("business"):
+            visit = selectors.visit_get(business=visit.business, visit_id=visit.pk)
+            try:
+                services.visit_cancel(visit=visit, actor=actor, reason=str(_("Cancelled by AgendaZap staff")))
+            except (ValidationError, DomainError) as exc:
+                refusal = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.detail)
+                self.message_user(
+                    request,
+                    _("%(visit)s: not changed. %(reason)s") % {"visit": visit, "reason": refusal},
+                    messages.WARNING,
+                )
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext("%(count)d visit cancelled.", "%(count)d visits cancelled.", cancelled) % {"count": cancelled},
+                messages.SUCCESS,
+            )

@@ -149,13 +149,28 @@ class SlotQueryForm(forms.Form):
     """Step one of a booking: which service, with whom, on which date (sent with GET)."""
 
     service_id = forms.ChoiceField(label=_("Service"))
+    extra_service_ids = forms.MultipleChoiceField(
+        label=_("Then, in the same visit (optional)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Services done right after it, back to back, in this list's order."),
+    )
     professional_id = forms.ChoiceField(label=_("Professional"), required=False)
     date = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
 
     def __init__(self, *args, services, professionals, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_id"].choices = [(ANY, _("Choose a service")), *_choices(services)]
+        self.fields["extra_service_ids"].choices = _choices(services)
         self.fields["professional_id"].choices = _choices(professionals, _("Any professional"))
+
+    def clean_extra_service_ids(self) -> list[str]:
+        # The service chosen first is the visit's first: ticking it again adds nothing.
+        return [pk for pk in self.cleaned_data["extra_service_ids"] if pk != self.data.get("service_id")]
+
+    def visit_service_ids(self) -> list[str]:
+        """The visit's services in order: the one chosen, then those ticked (just the one without any)."""
+        return [self.cleaned_data["service_id"], *self.cleaned_data["extra_service_ids"]]
 
 
 class AppointmentBookForm(forms.Form):

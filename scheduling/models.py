@@ -201,6 +201,15 @@ class Appointment(models.Model):
         related_name="appointments",
         verbose_name=_("series"),
     )
+    # Set when this appointment is one part of a visit of several services (`Visit`).
+    visit = models.ForeignKey(
+        "scheduling.Visit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("visit"),
+    )
     client_name = models.CharField(_("client name"), max_length=255)
     client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))
     client_email = models.EmailField(_("client email"), max_length=255, blank=True)
@@ -372,3 +381,25 @@ class Series(models.Model):
 
     def __str__(self):
         return f"{self.client} / {self.every_weeks}w"
+
+
+class Visit(models.Model):
+    """Several services one client takes in one go, back to back: each part is an ordinary
+    Appointment (its own service, professional, time and price) pointing here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="visits", verbose_name=_("business")
+    )
+    client = models.ForeignKey("crm.Client", on_delete=models.PROTECT, related_name="visits", verbose_name=_("client"))
+    # Set when the visit was cancelled as a whole (one message for all its parts).
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.client} {self.created_at:%Y-%m-%d}"

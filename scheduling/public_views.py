@@ -53,7 +53,9 @@ def business_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 # The query parameters of the pages the calendar's links lead to, the same for every visitor.
-SHARED_PAGE_PARAMS = frozenset({"date", "month", "professional"})
+# `with` names the services added to the visit (see `_visit_extras`: a page is shared only when
+# it names bookable services, once each, as the page's own links write them).
+SHARED_PAGE_PARAMS = frozenset({"date", "month", "professional", "with"})
 SHARED_QUERY_MAX_LENGTH = 100
 
 
@@ -106,7 +108,13 @@ def _book(request: HttpRequest, business, service_id, now) -> tuple[HttpResponse
         ), False
     tz = ZoneInfo(business.timezone)
     timezone.activate(tz)
-    professionals = selectors.professionals_for_service(business=business, service=service)
+    extras, extras_as_linked = _visit_extras(request, business, service)
+    visit_services = [service, *extras]
+    professionals = [
+        p
+        for p in selectors.professionals_for_service(business=business, service=service)
+        if all(p in selectors.professionals_for_service(business=business, service=extra) for extra in extras)
+    ]
     chosen = request.POST.get("professional") or request.GET.get("professional") or ""
     professional = next((p for p in professionals if str(p.pk) == chosen), None)
     day = _date_param(request.POST.get("date") or request.GET.get("date"))
@@ -117,12 +125,16 @@ def _book(request: HttpRequest, business, service_id, now) -> tuple[HttpResponse
         if form.cleaned_data["website"]:
             return HttpResponse(_("Your booking could not be processed."), status=400), False
         data = form.cleaned_data
+        if extras:
+            book, booking = services.visit_book_online, {"service_ids": [s.pk for s in visit_services]}
+        else:
+            book, booking = services.appointment_book_online, {"service_id": service.pk}
         try:
-            appointment = services.appointment_book_online(
+            booked = book(
                 business=business,
                 via=Via.PUBLIC_PAGE,
                 ip_address=client_ip(request),
-                service_id=service.pk,
+                **booking,
                 start_time=data["start_time"],
                 professional_id=professional.pk if professional else None,
                 client_name=data["client_name"],
@@ -150,7 +162,8 @@ def _book(request: HttpRequest, business, service_id, now) -> tuple[HttpResponse
             error = " ".join(exc.messages)
             day = data["start_time"].astimezone(tz).date()
         else:
-            return redirect(reverse("public:manage", args=[business.slug, appointment.manage_token]) + "?new=1"), False
+            first = booked.parts[0] if extras else booked
+            return redirect(reverse("public:manage", args=[business.slug, first.manage_token]) + "?new=1"), False
     elif request.method == "POST":
         status = 400
         if form.cleaned_data.get("start_time"):
@@ -164,14 +177,53 @@ def _book(request: HttpRequest, business, service_id, now) -> tuple[HttpResponse
         "chosen": chosen,
         "form": form,
         "error": error,
+        **_visit_context(business, visit_services),
     }
-    slots, in_horizon = _calendar(context, business, service, professional, day, request.GET.get("month"), tz, now)
+    slots, in_horizon = _calendar(
+        context, business, visit_services, professional, day, request.GET.get("month"), tz, now
+    )
     if day:
         context["slots"] = [slot.astimezone(tz) for slot in slots]
         # After a 409 the chosen time is gone: nothing stays selected.
         context["selected"] = "" if status == 409 else (request.POST.get("start_time") or request.GET.get("time"))
-    shared = status == 200 and in_horizon and (professional is not None or not chosen)
+    shared = status == 200 and in_horizon and (professional is not None or not chosen) and extras_as_linked
     return render(request, "public/book.html", context, status=status), shared
+
+
+def _visit_extras(request: HttpRequest, business, service) -> tuple[list, bool]:
+    """The services added to the visit (`with`: ids, comma-separated, after the page's own service)
+    that can be booked, once each, at most as many as a visit takes; and whether `with` named
+    exactly those, as the page's links write it (only such a page is shared)."""
+    raw = request.POST.get("with") or request.GET.get("with") or ""
+    extras = []
+    for service_id in raw.split(",") if raw else []:
+        extra = selectors.service_public_get(business=business, service_id=service_id.strip())
+        if extra is not None and extra != service and extra not in extras:
+            extras.append(extra)
+    extras = extras[: selectors.MAX_VISIT_SERVICES - 1]
+    return extras, raw == ",".join(str(extra.pk) for extra in extras)
+
+
+def _visit_context(business, visit_services: list) -> dict:
+    """What the page shows of the visit: its services with the links that remove one, the total
+    length and price, and the links that add another service."""
+    ids = [str(s.pk) for s in visit_services[1:]]
+    addable = []
+    if len(visit_services) < selectors.MAX_VISIT_SERVICES:
+        addable = [
+            {"service": s, "with": ",".join([*ids, str(s.pk)])}
+            for s in selectors.services_public_cached(business=business)
+            if s not in visit_services
+        ]
+    prices = [s.price for s in visit_services if s.price is not None]
+    return {
+        "visit_with": ",".join(ids),
+        "visit_parts": [{"service": s, "without": ",".join(i for i in ids if i != str(s.pk))} for s in visit_services],
+        "visit_minutes": sum(s.duration for s in visit_services),
+        "visit_price": sum(prices) if prices else None,
+        "show_prices": business.template_type == "service_table",
+        "addable": addable,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -180,6 +232,10 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     business = appointment.business
     tz = ZoneInfo(business.timezone)
     timezone.activate(tz)
+    # A visit's link stands for the whole visit: cancelled and moved as one.
+    in_visit = appointment.visit_id is not None
+    cancel = services.visit_client_cancel if in_visit else services.appointment_client_cancel
+    reschedule = services.visit_client_reschedule if in_visit else services.appointment_client_reschedule
     status, error, notice = 200, "", ""
     confirming_cancel = request.method == "GET" and request.GET.get("cancel") == "confirm"
     if request.method == "POST":
@@ -192,13 +248,13 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 # Only the question's "Yes, cancel" cancels: anything else asks it (again).
                 status, confirming_cancel = 400, True
             elif action == "cancel":
-                services.appointment_client_cancel(appointment=appointment, actor=_client(appointment))
+                cancel(appointment=appointment, actor=_client(appointment))
                 notice = _("Your booking is cancelled. The business has been told.")
             elif action == "reschedule":
                 form = RescheduleForm(request.POST)
                 if not form.is_valid():
                     raise ValidationError(_("Choose one of the available times."))
-                services.appointment_client_reschedule(
+                reschedule(
                     appointment=appointment, actor=_client(appointment), start_time=form.cleaned_data["start_time"]
                 )
                 notice = _("Your booking was moved. We sent you the new time.")
@@ -210,11 +266,15 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
             status, error = 400, " ".join(exc.messages)
         if status == 200:
             appointment = selectors.appointment_by_manage_token(slug=slug, token=token)
+    visit_parts = selectors.visit_parts_of(appointment=appointment) if in_visit else []
+    active_parts = [part for part in visit_parts if part.status in services.ACTIVE_STATUSES]
+    # What the page is about: the visit's first active part, or the booking itself.
+    lead = active_parts[0] if active_parts else appointment
     rules = selectors.booking_rules_get(business=business)
-    can_change = appointment.status in (
+    can_change = lead.status in (
         AppointmentStatus.PENDING,
         AppointmentStatus.CONFIRMED,
-    ) and appointment.start_time - timezone.now() >= timedelta(hours=rules.cancellation_notice_hours)
+    ) and lead.start_time - timezone.now() >= timedelta(hours=rules.cancellation_notice_hours)
     if confirming_cancel and not can_change and not error:
         error = _("This booking can no longer be cancelled online.")
     active_ahead = appointment.status in services.ACTIVE_STATUSES and appointment.start_time > timezone.now()
@@ -231,8 +291,17 @@ def manage(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "notice_hours": rules.cancellation_notice_hours,
         "google_calendar_url": calendar_links.google_calendar_url(appointment),
         "reschedule_day": day,
+        "visit_parts": visit_parts,
+        "lead": lead,
     }
-    if can_change and day:
+    if active_parts:
+        length, context["visit_price"] = services.visit_total(active_parts)
+        context["visit_minutes"] = int(length.total_seconds() // 60)
+    if can_change and day and in_visit:
+        context["slots"] = [
+            slot.astimezone(tz) for slot in selectors.visit_move_starts(business=business, parts=active_parts, day=day)
+        ]
+    elif can_change and day:
         context["slots"] = [
             slot.astimezone(tz)
             for slot in selectors.availability_get(
@@ -275,7 +344,7 @@ def _date_param(raw: str | None) -> date | None:
 def _calendar(
     context: dict,
     business,
-    service,
+    visit_services: list,
     professional,
     day: date | None,
     month_param: str | None,
@@ -295,9 +364,13 @@ def _calendar(
     in_horizon = asked == month and (day is None or today <= day <= last)
     month_days = calendar.monthrange(month.year, month.month)[1]
     first, final = max(month, today), min(month.replace(day=month_days), last)
-    calendar_days = selectors.booking_calendar(
+    if len(visit_services) > 1:
+        read, asked_for = selectors.visit_booking_calendar, {"services": visit_services}
+    else:
+        read, asked_for = selectors.booking_calendar, {"service": visit_services[0]}
+    calendar_days = read(
         business=business,
-        service=service,
+        **asked_for,
         first_day=first,
         last_day=final,
         day=day,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -45,9 +45,11 @@ from scheduling.models import (
     Professional,
     Series,
     TimeOff,
+    Visit,
     Weekday,
     WorkingHours,
 )
+from scheduling.visit_availability import VisitPart, visit_free_starts, visit_has_free_start
 
 
 def business_timezone(business: Business) -> ZoneInfo:
@@ -636,6 +638,11 @@ def services_public_list(*, business: Business) -> list[Service]:
     )
 
 
+def services_public_cached(*, business: Business) -> list[Service]:
+    """`services_public_list` from the business's cached set-up (no query when it is current)."""
+    return list(business_config(business).services.values())
+
+
 def service_public_get(*, business: Business, service_id) -> Service | None:
     """The service a client is booking, from the business's cached set-up (None when not bookable)."""
     return business_config(business).services.get(as_uuid(service_id))
@@ -683,3 +690,186 @@ def series_view(*, appointment: Appointment) -> SeriesView | None:
         .order_by("start_time")
     )
     return SeriesView(series=series, occurrences=occurrences)
+
+
+# --- Visits: several services back to back ------------------------------------------------------
+# The most services one visit takes: a salon's longest combination, and a bound on the search.
+MAX_VISIT_SERVICES = 5
+
+
+def visit_services_get(*, business: Business, service_ids: list) -> list[Service]:
+    """The business's bookable services named for a visit, in the order given (400 naming what is
+    wrong: none, too many, repeated, unknown or not bookable)."""
+    if not service_ids:
+        raise ValidationError({"service_ids": [_("Choose at least one service.")]})
+    if len(service_ids) > MAX_VISIT_SERVICES:
+        raise ValidationError(
+            {"service_ids": [_("At most %(max)d services in one visit.") % {"max": MAX_VISIT_SERVICES}]}
+        )
+    ids = [as_uuid(service_id) for service_id in service_ids]
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"service_ids": [_("Each service appears once in a visit.")]})
+    services = business_config(business).services
+    unknown = [str(raw) for raw, pk in zip(service_ids, ids, strict=True) if services.get(pk) is None]
+    if unknown:
+        raise ValidationError(
+            {"service_ids": [_("Service not found or not bookable: %(ids)s.") % {"ids": ", ".join(unknown)}]}
+        )
+    return [services[pk] for pk in ids]
+
+
+def visit_parts(
+    *, business: Business, services: list[Service], professional: Professional | None = None
+) -> list[VisitPart]:
+    """The engine's view of the services: their lengths and who performs each (only `professional`
+    when one is asked for: 400 when that one does not perform them all)."""
+    config = business_config(business)
+    parts = []
+    for service in services:
+        performers = config.professionals_for_service(service.pk)
+        if professional is not None:
+            if professional not in performers:
+                raise ValidationError({"professional_id": [_("This professional does not perform this service.")]})
+            performers = [professional]
+        parts.append(
+            VisitPart(duration=timedelta(minutes=service.duration), professional_ids=tuple(p.pk for p in performers))
+        )
+    return parts
+
+
+def visit_professionals(*, business: Business, parts: list[VisitPart]) -> list[Professional]:
+    config = business_config(business)
+    ids = dict.fromkeys(pk for part in parts for pk in part.professional_ids)
+    return [config.professional(pk) for pk in ids]
+
+
+def visit_availability_get(
+    *,
+    business: Business,
+    services: list[Service],
+    day: date,
+    professional: Professional | None = None,
+    now: datetime | None = None,
+) -> Availability:
+    """Free starts on `day` for the services back to back (see `scheduling.visit_availability`):
+    the same answer as `availability_get`, for the whole visit, in the same three queries."""
+    tz = business_timezone(business)
+    rules = rules_for(business_config(business).rules, services[0])
+    parts = visit_parts(business=business, services=services, professional=professional)
+    professionals = visit_professionals(business=business, parts=parts)
+    days = professional_days(business=business, professionals=professionals, day=day, tz=tz, buffer=rules.buffer)
+    slots = visit_free_starts(days, parts, rules, now=now or timezone.now(), tz=tz)
+    day_start, day_end = day_bounds(day, tz)
+    busy = sorted(
+        (b for pro_day in days.values() for b in pro_day.busy if b.start < day_end and day_start < b.end_time),
+        key=lambda b: b.start,
+    )
+    return Availability(day=day, service=services[0], slots=slots, busy=busy)
+
+
+def visit_get(*, business: Business, visit_id, professional_scope: Professional | None = None) -> Visit:
+    """One of the business's visits with its parts in order (404 when not, or when a member limited
+    to `professional_scope`'s agenda has no part in it)."""
+    visit = (
+        Visit.objects.filter(business=business, pk=as_uuid(visit_id))
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.select_related("service", "professional").order_by("start_time"),
+                to_attr="parts",
+            )
+        )
+        .first()
+    )
+    if visit is None or (
+        professional_scope is not None and all(part.professional_id != professional_scope.pk for part in visit.parts)
+    ):
+        raise Http404
+    for part in visit.parts:
+        part.business = business
+    return visit
+
+
+def visit_parts_of(*, appointment: Appointment) -> list[Appointment]:
+    """Every part of the visit `appointment` belongs to, in order (itself alone when it is none)."""
+    if appointment.visit_id is None:
+        return [appointment]
+    return list(
+        Appointment.objects.filter(visit_id=appointment.visit_id)
+        .select_related("service", "professional")
+        .order_by("start_time")
+    )
+
+
+def visit_booking_calendar(
+    *,
+    business: Business,
+    services: list[Service],
+    first_day: date,
+    last_day: date,
+    day: date | None = None,
+    professional: Professional | None = None,
+    now: datetime | None = None,
+) -> BookingCalendar:
+    """`booking_calendar` for several services back to back: the days on which the whole visit
+    fits somewhere, and the starts of `day`; read in the same two queries."""
+    tz = business_timezone(business)
+    rules = rules_for(business_config(business).rules, services[0])
+    parts = visit_parts(business=business, services=services, professional=professional)
+    now = now or timezone.now()
+    today = now.astimezone(tz).date()
+    day_open = day is not None and today <= day <= today + timedelta(days=rules.max_days_ahead)
+    ends = ([first_day, last_day] if first_day <= last_day else []) + ([day] if day_open else [])
+    plan = (
+        professional_days_range(
+            business=business,
+            professionals=visit_professionals(business=business, parts=parts),
+            first_day=min(ends),
+            last_day=max(ends),
+            tz=tz,
+            buffer=rules.buffer,
+            details=False,
+        )
+        if ends and all(part.professional_ids for part in parts)
+        else {}
+    )
+    open_days = {
+        when: visit_has_free_start(by_professional, parts, rules, now=now, tz=tz)
+        for when, by_professional in plan.items()
+        if first_day <= when <= last_day
+    }
+    slots = None
+    if day is not None:
+        slots = visit_free_starts(plan[day], parts, rules, now=now, tz=tz) if day_open and day in plan else []
+    return BookingCalendar(open_days=open_days, slots=slots)
+
+
+def visit_as_placed(*, business: Business, parts: list[Appointment], day: date, buffer: timedelta):
+    """A booked visit's parts as the engine moves them (each with its own professional and length)
+    and their professionals' `day` without the visit's own bookings."""
+    engine_parts = [
+        VisitPart(duration=part.end_time - part.start_time, professional_ids=(part.professional_id,)) for part in parts
+    ]
+    days = professional_days(
+        business=business,
+        professionals=list({part.professional_id: part.professional for part in parts}.values()),
+        day=day,
+        tz=business_timezone(business),
+        buffer=buffer,
+    )
+    own = {part.pk for part in parts}
+    for pro_day in days.values():
+        pro_day.busy = [busy for busy in pro_day.busy if busy.appointment_id not in own]
+    return engine_parts, days
+
+
+def visit_move_starts(*, business: Business, parts: list[Appointment], day: date) -> list[datetime]:
+    """The starts a client may move the visit's active `parts` to on `day` (as `visit_move` places them)."""
+    rules = rules_for(booking_rules_cached(business=business), parts[0].service)
+    engine_parts, days = visit_as_placed(business=business, parts=parts, day=day, buffer=rules.buffer)
+    tz = business_timezone(business)
+    return [
+        start
+        for start in visit_free_starts(days, engine_parts, rules, now=timezone.now(), tz=tz)
+        if start != parts[0].start_time
+    ]

@@ -23,8 +23,10 @@ from agendazap import events
 from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
 from notifications.services.delivery import ACTIVE, Draft, messages_create
-from notifications.services.texts import BusinessTexts, appointment_context, series_when_context
+from notifications.services.texts import BusinessTexts, appointment_context, series_when_context, visit_context
+from scheduling.models import Appointment
 
+ACTIVE_APPOINTMENT_STATUSES = (events.AppointmentStatus.PENDING, events.AppointmentStatus.CONFIRMED)
 DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]
 REMINDER_MAX_MINUTES = 14 * 24 * 60  # a reminder at most two weeks before the start
 
@@ -79,8 +81,8 @@ def notification_settings_update(*, business: Business, data: dict[str, Any]) ->
 def on_booked(event: events.AppointmentBooked) -> None:
     """Confirmation now and reminders before the start; the owner told of a client's booking."""
     appointment = event.appointment
-    if not _ahead(appointment):
-        return
+    if appointment.visit_id is not None or not _ahead(appointment):
+        return  # a part of a visit: `on_visit_booked` tells the client once
     outbox = _Outbox(appointment)
     # An occurrence of a series has its reminders; its confirmation is the series' one (`on_series_booked`).
     if not isinstance(event, events.SeriesOccurrenceBooked):
@@ -106,6 +108,11 @@ def on_moved(event: events.AppointmentMoved) -> None:
     told again only when the time or the professional changed, not for another service or length."""
     appointment = event.appointment
     _cancel_pending(appointment, kinds=(Kind.REMINDER,))
+    if event.whole_visit:
+        return  # `on_visit_moved` tells the client once
+    if appointment.visit_id is not None:
+        _visit_part_moved(event)
+        return
     if not _ahead(appointment):
         return
     moved = (
@@ -127,6 +134,8 @@ def on_status_changed(event: events.AppointmentStatusChanged) -> None:
         # A mistaken visit status undone: the thank-you a completion scheduled must not go, and
         # the client, who is already there (or not), is told nothing.
         _cancel_pending(appointment, kinds=(Kind.FOLLOW_UP,))
+    elif appointment.status == "confirmed" and appointment.visit_id is not None:
+        _visit_part_confirmed(appointment)
     elif appointment.status == "confirmed":
         if _ahead(appointment):
             outbox.to_client(Kind.CONFIRMATION)
@@ -147,6 +156,11 @@ def on_cancelled(event: events.AppointmentCancelled) -> None:
     _cancel_pending(appointment, kinds=(Kind.REMINDER, Kind.FOLLOW_UP, Kind.CONFIRMATION))
     if isinstance(event, events.SeriesOccurrenceCancelled):
         return  # the client is told once, by `on_series_cancelled`
+    if event.whole_visit:
+        return  # `on_visit_cancelled` tells the client once
+    if appointment.visit_id is not None:
+        # One part cancelled: the visit's reminders (carried by its first part) now name the rest.
+        _visit_reminders_renew(appointment.visit_id)
     outbox = _Outbox(appointment)
     if _ahead(appointment):
         outbox.to_client(Kind.CANCELLATION)
@@ -167,15 +181,101 @@ def on_series_cancelled(event: events.SeriesCancelled) -> None:
     outbox.write()
 
 
+# --- Visits: the client hears once for all the parts -------------------------------------------------
+def on_visit_booked(event: events.VisitBooked) -> None:
+    """One confirmation and one set of reminders for the visit, naming every service, its total
+    length and price; they hang on the first part (its buttons and manage link stand for the visit)."""
+    parts = list(event.appointments)
+    if not _ahead(parts[0]):
+        return
+    outbox = _Outbox(parts[0], visit_parts=parts)
+    outbox.to_client(Kind.CONFIRMATION)
+    outbox.reminders()
+    if event.actor.is_client:
+        outbox.to_owner(Kind.OWNER_NEW_BOOKING)
+    outbox.write()
+
+
+def on_visit_moved(event: events.VisitMoved) -> None:
+    parts = list(event.appointments)
+    if not _ahead(parts[0]):
+        return
+    outbox = _Outbox(parts[0], visit_parts=parts)
+    outbox.to_client(Kind.CONFIRMATION)
+    outbox.reminders()
+    if event.actor.is_client:
+        outbox.to_owner(Kind.OWNER_RESCHEDULE)
+    outbox.write()
+
+
+def on_visit_cancelled(event: events.VisitCancelled) -> None:
+    parts = list(event.appointments)
+    outbox = _Outbox(parts[0], visit_parts=parts)
+    if _ahead(parts[0]):
+        outbox.to_client(Kind.CANCELLATION)
+    if event.actor.is_client:
+        outbox.to_owner(Kind.OWNER_CANCELLATION)
+    outbox.write()
+
+
+def _visit_part_moved(event: events.AppointmentMoved) -> None:
+    """One part moved on its own: the client is told what that part is now (when its time or
+    professional changed), and the visit's reminders are written again for what it is now."""
+    appointment = event.appointment
+    if _ahead(appointment) and (
+        event.previous_start != appointment.start_time or event.previous_professional_id != appointment.professional_id
+    ):
+        outbox = _Outbox(appointment)
+        outbox.to_client(Kind.CONFIRMATION)
+        if event.actor.is_client:
+            outbox.to_owner(Kind.OWNER_RESCHEDULE)
+        outbox.write()
+    _visit_reminders_renew(appointment.visit_id)
+
+
+def _visit_part_confirmed(appointment) -> None:
+    """The business confirmed a part of a pending visit: the client is told once, when the last
+    part awaiting the business is confirmed, of the whole visit."""
+    parts = _visit_active_parts(appointment.visit_id)
+    if not parts or any(part.status == "pending" for part in parts) or not _ahead(parts[0]):
+        return
+    outbox = _Outbox(parts[0], visit_parts=parts)
+    outbox.to_client(Kind.CONFIRMATION)
+    outbox.write()
+
+
+def _visit_reminders_renew(visit_id) -> None:
+    """Replace the visit's pending reminders with one set for its active parts, on the first."""
+    parts = _visit_active_parts(visit_id)
+    Message.objects.filter(appointment__visit_id=visit_id, kind=Kind.REMINDER, status__in=ACTIVE).update(
+        status=MessageStatus.CANCELLED, claimed_until=None, updated_at=timezone.now()
+    )
+    if parts and _ahead(parts[0]):
+        outbox = _Outbox(parts[0], visit_parts=parts)
+        outbox.reminders()
+        outbox.write()
+
+
+def _visit_active_parts(visit_id) -> list:
+    return list(
+        Appointment.objects.filter(visit_id=visit_id, status__in=ACTIVE_APPOINTMENT_STATUSES)
+        .select_related("business", "service", "professional", "client")
+        .order_by("start_time")
+    )
+
+
 class _Outbox:
     """The messages one change of an appointment causes, written together: the business's
-    notification settings and texts are read once, and every row goes in one insert."""
+    notification settings and texts are read once, and every row goes in one insert.
 
-    def __init__(self, appointment, *, when: dict[str, str] | None = None):
-        """`when` replaces the appointment's date placeholders (a series names all its dates)."""
+    With `visit_parts` (a visit's active parts, `appointment` the first), the texts name them all;
+    `when` replaces the appointment's date placeholders (a series names all its dates)."""
+
+    def __init__(self, appointment, *, visit_parts=None, when: dict[str, str] | None = None):
         self.appointment = appointment
         self.when = when or {}
         self.business = appointment.business
+        self.visit_parts = visit_parts
         self.drafts: list[Draft] = []
 
     @cached_property
@@ -188,6 +288,8 @@ class _Outbox:
 
     @cached_property
     def context(self) -> dict[str, str]:
+        if self.visit_parts and len(self.visit_parts) > 1:
+            return {**visit_context(self.visit_parts), **self.when}
         return {**appointment_context(self.appointment), **self.when}
 
     def to_client(self, kind: str, *, scheduled_at: datetime | None = None) -> None:
@@ -270,10 +372,13 @@ def _ahead(appointment, now: datetime | None = None) -> bool:
 
 
 def _follow_up_sent(appointment) -> bool:
-    """Whether a thank-you already went (or is going) out: completed again after an undo, the
-    client is not thanked twice. A cancelled or failed one reached nobody."""
+    """Whether a thank-you already went (or is going) out: completed again after an undo, or
+    another part of the same visit completed, the client is not thanked twice. A cancelled or
+    failed one reached nobody."""
+    # A visit's client is thanked once, for its first part completed.
+    about = Q(appointment__visit_id=appointment.visit_id) if appointment.visit_id else Q(appointment=appointment)
     return (
-        Message.objects.filter(appointment=appointment, kind=Kind.FOLLOW_UP)
+        Message.objects.filter(about, kind=Kind.FOLLOW_UP)
         .exclude(status__in=(MessageStatus.CANCELLED, MessageStatus.FAILED))
         .exists()
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Business
+from agendazap.templatetags.dashboard import brl
 from notifications.models import Channel, Kind, MessageTemplate
 from scheduling.calendar_links import appointment_manage_url
 
@@ -298,6 +299,35 @@ def _appointment_context(appointment) -> dict[str, str]:
         "reason": appointment.cancellation_reason,
         "manage_link": appointment_manage_url(appointment),
     }
+
+
+def visit_context(parts) -> dict[str, str]:
+    """Placeholder values for a visit of several parts (in order): its start, and as "the service"
+    every service with the whole visit's length and price, e.g. "Corte + Barba (1h30, R$ 80,00)"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = _appointment_context(parts[0])
+        names = " + ".join(part.service.name for part in parts)
+        length = _length_text(parts[-1].end_time - parts[0].start_time)
+        prices = [part.price for part in parts if part.price is not None]
+        summary = f"{length}, {brl(sum(prices))}" if prices else length
+        professionals = list(dict.fromkeys(part.professional.name for part in parts))
+        return {
+            **context,
+            "service": f"{names} ({summary})",
+            "professional": _("%(others)s and %(last)s")
+            % {"others": ", ".join(professionals[:-1]), "last": professionals[-1]}
+            if len(professionals) > 1
+            else professionals[0],
+        }
+
+
+def _length_text(length: timedelta) -> str:
+    """90 minutes as "1h30", 120 as "2h", 45 as "45 min"."""
+    minutes = int(length.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(minutes)d min") % {"minutes": rest}
+    return f"{hours}h{rest:02d}" if rest else f"{hours}h"
 
 
 def business_context(business: Business) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -201,11 +202,35 @@ class AppointmentCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
 
 
+class ServiceIdsField(serializers.ListField):
+    """Service ids as a JSON list, or comma-separated in a query string (`a,b,c`)."""
+
+    child = serializers.UUIDField()
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        if isinstance(data, list) and all(isinstance(item, str) for item in data):
+            # `?service_ids=a,b` arrives as ["a,b"], `?service_ids=a&service_ids=b` as ["a", "b"].
+            data = [part.strip() for item in data for part in item.split(",") if part.strip()]
+        return super().to_internal_value(data)
+
+
 class AvailabilityQuerySerializer(serializers.Serializer):
-    service_id = serializers.UUIDField()
+    service_id = serializers.UUIDField(required=False, help_text="One service; or `service_ids` for a visit.")
+    service_ids = ServiceIdsField(
+        required=False, help_text="Several services back to back (a visit), comma-separated, in order."
+    )
     date = serializers.DateField()
     duration = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DURATION_MINUTES)
     professional_id = serializers.UUIDField(required=False)
+
+    def validate(self, attrs):
+        if ("service_id" in attrs) == ("service_ids" in attrs):
+            raise serializers.ValidationError({"service_id": [_("Give service_id or service_ids, not both.")]})
+        if "service_ids" in attrs and "duration" in attrs:
+            raise serializers.ValidationError({"duration": [_("A visit takes each service's own duration.")]})
+        return attrs
 
 
 class AvailabilitySerializer(serializers.Serializer):
@@ -215,6 +240,12 @@ class AvailabilitySerializer(serializers.Serializer):
     duration = serializers.IntegerField()
     available_slots = serializers.ListField(child=serializers.DateTimeField())
     conflicts = ConflictSerializer(many=True, help_text="Appointments already on this day.")
+
+
+class VisitAvailabilitySerializer(AvailabilitySerializer):
+    """A visit's free starts: `service_id` is its first service and `duration` the whole visit's."""
+
+    service_ids = serializers.ListField(child=serializers.UUIDField())
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -470,3 +501,54 @@ class ReportOverviewSerializer(serializers.Serializer):
     by_day = ReportDaySerializer(many=True)
     by_professional = ReportProfessionalSerializer(many=True)
     top_services = ReportServiceSerializer(many=True)
+
+
+# --- Visits: several services back to back ---------------------------------------------------------
+class VisitCreateInputSerializer(AppointmentCreateInputSerializer):
+    """`POST /api/appointments/` with `service_ids` instead of `service_id`: a visit."""
+
+    service_id = None
+    duration = None
+    service_ids = ServiceIdsField(allow_empty=False, help_text="The services, in the order they are taken.")
+
+
+class VisitCreatedSerializer(AppointmentSerializer):
+    """The visit's first part, as a booking answers, with the visit and every part."""
+
+    visit_id = serializers.UUIDField()
+    appointments = AppointmentSerializer(many=True, source="visit.parts")
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "visit_id", "appointments"]
+        read_only_fields = fields
+
+
+class PublicVisitBookingInputSerializer(PublicBookingInputSerializer):
+    service_id = None
+    service_ids = ServiceIdsField(allow_empty=False, help_text="The services, in the order they are taken.")
+
+
+class PublicVisitBookingSerializer(PublicBookingSerializer):
+    visit_id = serializers.UUIDField()
+    appointments = PublicBookingSerializer(many=True, source="visit.parts")
+
+    class Meta(PublicBookingSerializer.Meta):
+        fields = [*PublicBookingSerializer.Meta.fields, "visit_id", "appointments"]
+        read_only_fields = fields
+
+
+class VisitSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    client_id = serializers.UUIDField()
+    start_time = serializers.DateTimeField(allow_null=True, help_text="The first active part's start.")
+    end_time = serializers.DateTimeField(allow_null=True, help_text="The last active part's end.")
+    duration = serializers.IntegerField(help_text="Minutes from the start to the end of the active parts.")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True, help_text="Active parts.")
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    appointments = AppointmentSerializer(many=True, source="parts", help_text="Every part, cancelled ones too.")
+
+
+class VisitMoveInputSerializer(serializers.Serializer):
+    start_time = serializers.DateTimeField()
+    outside_hours = serializers.BooleanField(required=False, default=False)

@@ -25,5 +25,6 @@ urlpatterns = [
         views.AppointmentActivityView.as_view(),
         name="appointment-activity",
     ),
+    *slash_optional("visits/<uuid:visit_id>", views.VisitDetailView.as_view(), name="visit-detail"),
     *slash_optional("reports/overview", views.ReportOverviewView.as_view(), name="report-overview"),
 ]

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,6 +44,8 @@ from scheduling.api.serializers import (
     ProfessionalSerializer,
     PublicBookingInputSerializer,
     PublicBookingSerializer,
+    PublicVisitBookingInputSerializer,
+    PublicVisitBookingSerializer,
     ReportOverviewSerializer,
     ReportQuerySerializer,
     SeriesBookedSerializer,
@@ -51,6 +54,11 @@ from scheduling.api.serializers import (
     TimeOffCreateInputSerializer,
     TimeOffInputSerializer,
     TimeOffSerializer,
+    VisitAvailabilitySerializer,
+    VisitCreatedSerializer,
+    VisitCreateInputSerializer,
+    VisitMoveInputSerializer,
+    VisitSerializer,
     WorkingHoursInputSerializer,
     WorkingHoursSerializer,
 )
@@ -129,25 +137,36 @@ class AppointmentListView(BusinessAPIView):
     @extend_schema(
         request=PolymorphicProxySerializer(
             component_name="AppointmentCreateRequest",
-            serializers=[AppointmentCreateInputSerializer, AppointmentSeriesCreateInputSerializer],
+            serializers=[
+                AppointmentCreateInputSerializer,
+                AppointmentSeriesCreateInputSerializer,
+                VisitCreateInputSerializer,
+            ],
             resource_type_field_name=None,
         ),
         responses={
             201: PolymorphicProxySerializer(
                 component_name="AppointmentCreated",
-                serializers=[AppointmentSerializer, SeriesBookedSerializer],
+                serializers=[AppointmentSerializer, SeriesBookedSerializer, VisitCreatedSerializer],
                 resource_type_field_name=None,
             )
         },
         tags=["appointments"],
         description=(
-            "Book one appointment, or with `recurrence` a series: each occurrence is booked on its own and "
-            "those that cannot be are listed in `skipped` (409 when none can)."
+            "Book one appointment; with `recurrence` a series: each occurrence is booked on its own and "
+            "those that cannot be are listed in `skipped` (409 when none can); with `service_ids` instead of "
+            "`service_id` a visit, every part booked or none."
         ),
     )
     def post(self, request: Request) -> Response:
         if isinstance(request.data, Mapping) and "recurrence" in request.data:
+            if "service_ids" in request.data:
+                raise DRFValidationError(
+                    {"recurrence": [_("A series repeats one service: book several services without repeating.")]}
+                )
             return self._book_series(request)
+        if isinstance(request.data, Mapping) and "service_ids" in request.data:
+            return _visit_create(request)
         data = validated(AppointmentCreateInputSerializer, request.data, check=_client_details_check)
         appointment = services.appointment_book(
             business=request.business, actor=_actor(request), professional_scope=_scope(request), **data
@@ -173,6 +192,14 @@ class AppointmentListView(BusinessAPIView):
             "skipped": [services.skipped_json(row, tz) for row in booking.skipped],
         }
         return Response(SeriesBookedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+def _visit_create(request: Request) -> Response:
+    data = validated(VisitCreateInputSerializer, request.data, check=_client_details_check)
+    visit = services.visit_book(
+        business=request.business, actor=_actor(request), professional_scope=_scope(request), **data
+    )
+    return Response(VisitCreatedSerializer(visit.parts[0]).data, status=status.HTTP_201_CREATED)
 
 
 def _client_details_check(shaped: dict) -> None:
@@ -281,7 +308,17 @@ class AvailabilityView(BusinessAPIView):
     required_action = Action.AGENDA_VIEW_OWN
 
     @extend_schema(
-        parameters=[AvailabilityQuerySerializer], responses={200: AvailabilitySerializer}, tags=["appointments"]
+        parameters=[AvailabilityQuerySerializer],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="AvailabilityOrVisitAvailability",
+                serializers=[AvailabilitySerializer, VisitAvailabilitySerializer],
+                resource_type_field_name=None,
+            )
+        },
+        tags=["appointments"],
+        description="With `service_ids` (comma-separated) instead of `service_id`: the starts at which the "
+        "services fit back to back; `duration` is the whole visit's.",
     )
     def get(self, request: Request) -> HttpResponse:
         scope = _scope(request)
@@ -299,6 +336,8 @@ class AvailabilityView(BusinessAPIView):
 
     @staticmethod
     def _answer(request: Request, query: dict, scope, as_of) -> dict:
+        if "service_ids" in query:
+            return AvailabilityView._visit_answer(request, query, scope, as_of)
         service = selectors.service_bookable_get(business=request.business, service_id=query["service_id"])
         professional = None
         if query.get("professional_id") or scope:
@@ -328,6 +367,33 @@ class AvailabilityView(BusinessAPIView):
             ],
         }
         return AvailabilitySerializer(body).data
+
+    @staticmethod
+    def _visit_answer(request: Request, query: dict, scope, as_of) -> dict:
+        services_asked = selectors.visit_services_get(business=request.business, service_ids=query["service_ids"])
+        professional = None
+        if query.get("professional_id") or scope:
+            professional = selectors.professional_bookable_get(
+                business=request.business,
+                professional_id=query.get("professional_id") or scope.pk,
+                professional_scope=scope,
+            )
+        availability = selectors.visit_availability_get(
+            business=request.business, services=services_asked, day=query["date"], professional=professional, now=as_of
+        )
+        body = {
+            "date": availability.day,
+            "service_id": services_asked[0].pk,
+            "service_ids": [service.pk for service in services_asked],
+            "professional_id": professional.pk if professional else None,
+            "duration": sum(service.duration for service in services_asked),
+            "available_slots": availability.slots,
+            "conflicts": [
+                {"id": busy.appointment_id, "start_time": busy.start, "end_time": busy.end_time}
+                for busy in availability.busy
+            ],
+        }
+        return VisitAvailabilitySerializer(body).data
 
 
 class AppointmentStatsView(BusinessAPIView):
@@ -513,9 +579,24 @@ class PublicBookingView(APIView):
     authentication_classes: list = []  # no session: no CSRF, no cookies
 
     @extend_schema(
-        request=PublicBookingInputSerializer, responses={201: PublicBookingSerializer}, tags=["appointments"]
+        request=PolymorphicProxySerializer(
+            component_name="PublicBookingOrVisitInput",
+            serializers=[PublicBookingInputSerializer, PublicVisitBookingInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="PublicBookingOrVisit",
+                serializers=[PublicBookingSerializer, PublicVisitBookingSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        tags=["appointments"],
+        description="With `service_ids` instead of `service_id`: a visit, every part booked or none.",
     )
     def post(self, request: Request) -> Response:
+        if isinstance(request.data, dict) and "service_ids" in request.data:
+            return _public_visit_create(request)
         data = validated(PublicBookingInputSerializer, request.data)
         business = selectors.business_public_get(slug=data["business_slug"])
         timezone.activate(ZoneInfo(business.timezone))
@@ -534,16 +615,104 @@ class PublicBookingView(APIView):
                 whatsapp_consent=data["consent_whatsapp"],
             )
         except PlanLimitExceeded:
-            # The client learns the business cannot take bookings, not the business's plan figures.
-            return Response(
-                {"detail": _("This business cannot take bookings online right now. Please contact it directly.")},
-                status=status.HTTP_402_PAYMENT_REQUIRED,
-            )
+            return _online_refused()
         return Response(PublicBookingSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _online_refused() -> Response:
+    # The client learns the business cannot take bookings, not the business's plan figures.
+    return Response(
+        {"detail": _("This business cannot take bookings online right now. Please contact it directly.")},
+        status=status.HTTP_402_PAYMENT_REQUIRED,
+    )
+
+
+def _public_visit_create(request: Request) -> Response:
+    data = validated(PublicVisitBookingInputSerializer, request.data)
+    business = selectors.business_public_get(slug=data["business_slug"])
+    timezone.activate(ZoneInfo(business.timezone))
+    try:
+        visit = services.visit_book_online(
+            business=business,
+            via=Via.PUBLIC_API,
+            ip_address=client_ip(request),
+            service_ids=data["service_ids"],
+            professional_id=data.get("professional_id"),
+            start_time=data["start_time"],
+            client_name=data["client_name"],
+            client_whatsapp=data["client_whatsapp"],
+            client_email=data.get("client_email", ""),
+            notes=data.get("notes", ""),
+            whatsapp_consent=data["consent_whatsapp"],
+        )
+    except PlanLimitExceeded:
+        return _online_refused()
+    return Response(PublicVisitBookingSerializer(visit.parts[0]).data, status=status.HTTP_201_CREATED)
+
+
+class VisitDetailView(BusinessAPIView):
+    """A visit of several services: see it, move it, cancel it, as one."""
+
+    required_action = AGENDA
+
+    def _visit(self, request: Request, visit_id):
+        return selectors.visit_get(business=request.business, visit_id=visit_id, professional_scope=_scope(request))
+
+    @extend_schema(responses={200: VisitSerializer}, tags=["visits"])
+    def get(self, request: Request, visit_id) -> Response:
+        return Response(_visit_body(self._visit(request, visit_id)))
+
+    @extend_schema(
+        request=VisitMoveInputSerializer,
+        responses={200: VisitSerializer},
+        tags=["visits"],
+        description="Move every active part together (each keeps its professional and length); 409 on a conflict.",
+    )
+    def put(self, request: Request, visit_id) -> Response:
+        visit = self._visit(request, visit_id)
+        data = validated(VisitMoveInputSerializer, request.data)
+        services.visit_move(visit=visit, actor=_actor(request), professional_scope=_scope(request), **data)
+        return Response(_visit_body(self._visit(request, visit_id)))
+
+    @extend_schema(request=VisitMoveInputSerializer, responses={200: VisitSerializer}, tags=["visits"])
+    def patch(self, request: Request, visit_id) -> Response:
+        return self.put(request, visit_id)
+
+    @extend_schema(
+        request=AppointmentCancelInputSerializer,
+        responses={200: VisitSerializer},
+        tags=["visits"],
+        description="Cancel every active part (one message to the client). "
+        "`DELETE /api/appointments/{id}` cancels one part.",
+    )
+    def delete(self, request: Request, visit_id) -> Response:
+        visit = self._visit(request, visit_id)
+        data = validated(AppointmentCancelInputSerializer, request.data or {})
+        services.visit_cancel(
+            visit=visit, actor=_actor(request), reason=data.get("reason", ""), professional_scope=_scope(request)
+        )
+        return Response(_visit_body(self._visit(request, visit_id)))
+
+
+def _visit_body(visit) -> dict:
+    active = [part for part in visit.parts if not part.is_cancelled]
+    length, price = services.visit_total(active)
+    body = {
+        "id": visit.pk,
+        "client_id": visit.client_id,
+        "start_time": active[0].start_time if active else None,
+        "end_time": active[-1].end_time if active else None,
+        "duration": int(length.total_seconds() // 60),
+        "price": price,
+        "cancelled_at": visit.cancelled_at,
+        "created_at": visit.created_at,
+        "parts": visit.parts,
+    }
+    return VisitSerializer(body).data
 
 
 class ClientHistoryView(BusinessAPIView):

@@ -49,6 +49,15 @@ from scheduling.services.setup import (
     time_off_update,
     working_hours_replace,
 )
+from scheduling.services.visits import (
+    visit_book,
+    visit_book_online,
+    visit_cancel,
+    visit_client_cancel,
+    visit_client_reschedule,
+    visit_move,
+    visit_total,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -85,5 +94,12 @@ __all__ = [
     "time_off_delete",
     "time_off_update",
     "undo_refusal",
+    "visit_book",
+    "visit_book_online",
+    "visit_cancel",
+    "visit_client_cancel",
+    "visit_client_reschedule",
+    "visit_move",
+    "visit_total",
     "working_hours_replace",
 ]

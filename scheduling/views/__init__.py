@@ -20,6 +20,7 @@ from scheduling.views.agenda_settings import (
 )
 from scheduling.views.calendar import agenda, agenda_block, agenda_slot, agenda_unblock, appointment_move
 from scheduling.views.reports import reports_csv, reports_page
+from scheduling.views.visits import visit_cancel
 
 __all__ = [
     "agenda",
@@ -43,4 +44,5 @@ __all__ = [
     "reports_page",
     "time_off_create",
     "time_off_delete",
+    "visit_cancel",
 ]

@@ -57,6 +57,8 @@ def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
     """The free times for the service, professional and date of a valid step-one form."""
     data = query.cleaned_data
     try:
+        if data["extra_service_ids"]:
+            return _visit_availability(business, query, scope)
         service = selectors.service_bookable_get(business=business, service_id=data["service_id"])
         professional = None
         if data["professional_id"] or scope:
@@ -70,6 +72,20 @@ def _availability(business, query: SlotQueryForm, scope) -> Availability | None:
         add_service_errors(query, exc)
         return None
     return selectors.availability_get(business=business, service=service, day=data["date"], professional=professional)
+
+
+def _visit_availability(business, query: SlotQueryForm, scope) -> Availability:
+    """The free starts of the services back to back (a visit), as `_availability` for one."""
+    data = query.cleaned_data
+    visit_services = selectors.visit_services_get(business=business, service_ids=query.visit_service_ids())
+    professional = None
+    if data["professional_id"] or scope:
+        professional = selectors.professional_bookable_get(
+            business=business, professional_id=data["professional_id"] or scope.pk, professional_scope=scope
+        )
+    return selectors.visit_availability_get(
+        business=business, services=visit_services, day=data["date"], professional=professional
+    )
 
 
 def _squeeze_in_reason(business, query: SlotQueryForm, availability: Availability, clock, tz) -> str:
@@ -156,7 +172,6 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         if known_client is None or choice:
             booking = {
                 "business": business,
-                "service_id": step_one["service_id"],
                 "professional_id": step_one["professional_id"] or None,
                 "start_time": book.start(step_one["date"], tz),
                 "outside_hours": step_two["outside_hours"],
@@ -171,10 +186,16 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
             }
             recurrence = repeat.recurrence()
             try:
+                if recurrence is not None and step_one["extra_service_ids"]:
+                    raise ValidationError(
+                        {"recurrence": [_("A series repeats one service: book several services without repeating.")]}
+                    )
                 if recurrence is not None:
-                    series_booking = services.series_book(**booking, **recurrence)
+                    series_booking = services.series_book(service_id=step_one["service_id"], **booking, **recurrence)
+                elif step_one["extra_service_ids"]:
+                    appointment = _book_visit(service_ids=query.visit_service_ids(), **booking)
                 else:
-                    appointment = services.appointment_book(**booking)
+                    appointment = services.appointment_book(service_id=step_one["service_id"], **booking)
             except ValidationError as exc:
                 _split_errors(_repeat_errors(exc, repeat), query, book)
             except DomainError as exc:
@@ -217,6 +238,11 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         "repeat": repeat,
         "skipped": skipped,
     }
+    if availability is not None and query.cleaned_data["extra_service_ids"]:
+        context["visit_services"] = selectors.visit_services_get(
+            business=business, service_ids=query.visit_service_ids()
+        )
+        context["visit_minutes"] = sum(service.duration for service in context["visit_services"])
     return render(request, "scheduling/appointment_new.html", context, status=status or status_of(query, book, repeat))
 
 
@@ -275,6 +301,11 @@ def _series_booked(request: HttpRequest, booking: services.SeriesBooking, tz) ->
             % {"day": date_format(start, "SHORT_DATE_FORMAT"), "time": start.strftime("%H:%M"), "reason": row.reason},
         )
     return redirect("dashboard:agenda-detail", appointment_id=first.pk)
+
+
+def _book_visit(**booking) -> Appointment:
+    """Book the visit; the page goes on with its first part (the part's page shows the rest)."""
+    return services.visit_book(**booking).parts[0]
 
 
 # --- One appointment ------------------------------------------------------------------------------
@@ -336,6 +367,7 @@ def _detail(
         "reschedule_day": day,
         "slots": slot_choices(slots, tz) if slots is not None else None,
         "chosen_time": reschedule_form.data.get("start_time", "") if reschedule_form is not None else "",
+        **_visit_of(appointment),
     }
     if status == 200:
         status = status_of(date_form)
@@ -347,6 +379,22 @@ def _following_context(series: selectors.SeriesView | None, appointment: Appoint
     following = series.following(appointment) if series else []
     dates = ", ".join(date_format(row.start_time.astimezone(tz), "SHORT_DATE_FORMAT") for row in following)
     return {"series_following": following, "series_following_dates": dates}
+
+
+def _visit_of(appointment: Appointment) -> dict:
+    """The visit the appointment is a part of, for its card: every part, the totals of the active
+    ones, and whether any is left to cancel (nothing for an appointment on its own)."""
+    if appointment.visit_id is None:
+        return {}
+    parts = selectors.visit_parts_of(appointment=appointment)
+    active = [part for part in parts if part.status in services.ACTIVE_STATUSES]
+    length, price = services.visit_total(active)
+    return {
+        "visit_parts": parts,
+        "visit_minutes": int(length.total_seconds() // 60),
+        "visit_price": price,
+        "visit_cancellable": bool(active),
+    }
 
 
 # Who did it, as the business reads its own history.

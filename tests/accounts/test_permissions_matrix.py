@@ -20,7 +20,7 @@ from accounts.team import invitation_create
 from agendazap.api.views import BusinessAPIView
 from catalog.models import ServiceCategory
 from notifications.models import Channel, Kind, Queue
-from scheduling.models import TimeOff
+from scheduling.models import Appointment, TimeOff, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,7 @@ def _url(route: str, team) -> str:
         "channel": Channel.WHATSAPP,
         "queue_name": Queue.WHATSAPP,
         "member_id": team.invitation.pk,
+        "visit_id": team.visit.pk,
     }
 
     def fill(match: re.Match) -> str:
@@ -142,6 +143,9 @@ def matrix_team(team):
     team.invitation = invitation_create(
         business=team.business, invited_by=team.business.owner_login, email="alvo@exemplo.com.br", role="receptionist"
     )
+    # A visit whose one part is the professional's own appointment.
+    team.visit = Visit.objects.create(business=team.business, client=team.own_appointment.client)
+    Appointment.objects.filter(pk=team.own_appointment.pk).update(visit=team.visit)
     return team
 
 
