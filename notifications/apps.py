@@ -17,4 +17,6 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.AppointmentStatusChanged, reactions.on_status_changed)
         events.subscribe(events.AppointmentCancelled, reactions.on_cancelled)
         events.subscribe(events.ClientErased, reactions.on_client_erased)
+        events.subscribe(events.WaitlistTimeOffered, reactions.on_waitlist_offered)
+        events.subscribe(events.WaitlistOfferWithdrawn, reactions.on_waitlist_withdrawn)
         events.subscribe(events.AccountEmailRequested, outbox.account_email_requested)

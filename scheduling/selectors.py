@@ -38,12 +38,14 @@ from scheduling.availability import (
 from scheduling.business_config import business_config
 from scheduling.filters import AppointmentFilter
 from scheduling.models import (
+    WAITLIST_ACTIVE,
     Appointment,
     AppointmentActivity,
     AppointmentStatus,
     BookingRules,
     Professional,
     TimeOff,
+    WaitlistEntry,
     Weekday,
     WorkingHours,
 )
@@ -649,3 +651,23 @@ def appointment_by_manage_token(*, slug: str, token: str) -> Appointment:
     if appointment is None:
         raise Http404
     return appointment
+
+
+# --- Waitlist ------------------------------------------------------------------------------------
+def waitlist_list(*, business: Business, day: date | None = None, service_id=None, status: str | None = None):
+    """Who waits, by day and then in the order they joined; without `status`, those still waiting
+    or holding an offer."""
+    entries = WaitlistEntry.objects.filter(business=business).select_related("service", "professional")
+    if day:
+        entries = entries.filter(date=day)
+    if service_id:
+        entries = entries.filter(service_id=service_id)
+    entries = entries.filter(status=status) if status else entries.filter(status__in=WAITLIST_ACTIVE)
+    return entries.order_by("date", "created_at")
+
+
+def waitlist_entry_get(*, business: Business, entry_id) -> WaitlistEntry:
+    entry = WaitlistEntry.objects.filter(business=business, pk=as_uuid(entry_id)).first()
+    if entry is None:
+        raise Http404
+    return entry

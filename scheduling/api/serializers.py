@@ -16,6 +16,8 @@ from scheduling.models import (
     OnlineBookingStatus,
     Professional,
     TimeOff,
+    WaitlistEntry,
+    WaitlistStatus,
     Weekday,
     WorkingHours,
 )
@@ -430,3 +432,75 @@ class ReportOverviewSerializer(serializers.Serializer):
     by_day = ReportDaySerializer(many=True)
     by_professional = ReportProfessionalSerializer(many=True)
     top_services = ReportServiceSerializer(many=True)
+
+
+class WaitlistJoinInputSerializer(serializers.Serializer):
+    business_slug = serializers.SlugField(max_length=60)
+    service_id = serializers.UUIDField()
+    date = serializers.DateField(help_text="YYYY-MM-DD, the business's day")
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+    client_name = serializers.CharField(max_length=255)
+    client_whatsapp = serializers.CharField(max_length=32)
+    consent_whatsapp = serializers.BooleanField(
+        default=False, help_text="Offers go by WhatsApp only: without it the client is not offered times."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword: declared here, read as `from` and `until` (local HH:MM).
+        fields["from"] = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, earliest start")
+        fields["until"] = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, latest end")
+        return fields
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    service = AppointmentServiceSerializer()
+    professional = AppointmentProfessionalSerializer(allow_null=True)
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(allow_null=True)
+    client_id = serializers.UUIDField()
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "service_id",
+            "service",
+            "professional_id",
+            "professional",
+            "date",
+            "client_id",
+            "client_name",
+            "client_whatsapp",
+            "consent_whatsapp",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["from"] = instance.window_from.strftime("%H:%M") if instance.window_from else None
+        data["until"] = instance.window_until.strftime("%H:%M") if instance.window_until else None
+        return data
+
+
+class PublicWaitlistEntrySerializer(serializers.Serializer):
+    """What the client who joined learns: their place is kept, no one else's data."""
+
+    id = serializers.UUIDField()
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(allow_null=True)
+    date = serializers.DateField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class WaitlistQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    service_id = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=WaitlistStatus.choices, required=False)
+
+
+class WaitlistClaimInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=64)

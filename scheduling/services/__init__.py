@@ -41,6 +41,18 @@ from scheduling.services.setup import (
     time_off_update,
     working_hours_replace,
 )
+from scheduling.services.waitlist import (
+    WaitlistOfferExpired,
+    WaitlistTimeTaken,
+    waitlist_claim,
+    waitlist_claim_refusal,
+    waitlist_expire,
+    waitlist_join,
+    waitlist_offer_by_token,
+    waitlist_offer_get,
+    waitlist_remove,
+    waitlist_time_freed,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -71,5 +83,15 @@ __all__ = [
     "time_off_delete",
     "time_off_update",
     "undo_refusal",
+    "WaitlistOfferExpired",
+    "WaitlistTimeTaken",
+    "waitlist_claim",
+    "waitlist_claim_refusal",
+    "waitlist_expire",
+    "waitlist_join",
+    "waitlist_offer_by_token",
+    "waitlist_offer_get",
+    "waitlist_remove",
+    "waitlist_time_freed",
     "working_hours_replace",
 ]
