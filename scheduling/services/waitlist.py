@@ -70,7 +70,6 @@ def waitlist_join(
     Returns the entry and whether it is new: the same client already waiting for the service on
     that day is not added twice (their entry is returned as it is).
     """
-    public_booking_allowed(ip_address=ip_address, whatsapp=client_whatsapp)
     now = now or timezone.now()
     tz = selectors.business_timezone(business)
     errors: dict[str, list[str]] = {}
@@ -102,6 +101,7 @@ def waitlist_join(
         errors["client_whatsapp"] = exc.messages
     if errors:
         raise ValidationError(errors)
+    public_booking_allowed(ip_address=ip_address, whatsapp=client_whatsapp)
 
     with transaction.atomic():
         client = client_services.client_find_or_create(
