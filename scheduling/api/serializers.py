@@ -263,6 +263,8 @@ class BookingRulesSerializer(serializers.ModelSerializer):
             "max_days_ahead",
             "cancellation_notice_hours",
             "online_booking_status",
+            "waitlist_offers_at_once",
+            "waitlist_offer_minutes",
             "updated_at",
         ]
         read_only_fields = fields
@@ -275,6 +277,8 @@ class BookingRulesInputSerializer(serializers.Serializer):
     max_days_ahead = serializers.IntegerField(required=False, min_value=1, max_value=730)
     cancellation_notice_hours = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60)
     online_booking_status = serializers.ChoiceField(choices=OnlineBookingStatus.choices, required=False)
+    waitlist_offers_at_once = serializers.IntegerField(required=False, min_value=1, max_value=20)
+    waitlist_offer_minutes = serializers.IntegerField(required=False, min_value=5, max_value=24 * 60)
 
 
 class PublicBookingInputSerializer(serializers.Serializer):

@@ -323,3 +323,40 @@ def test_a_removed_clients_offer_can_no_longer_be_claimed(auth_client, api_clien
     assert (
         Appointment.objects.filter(start_time=at(monday, 10)).exclude(status=AppointmentStatus.CANCELLED).count() == 0
     )
+
+
+def test_the_dashboard_lists_who_waits_by_day_and_removes(client, api_client, business, service, monday):
+    join(api_client, business, service, monday, "+5511977770001", **{"from": "14:00"})
+    client.force_login(business.owner_login)
+
+    page = client.get("/dashboard/agenda/waitlist/")
+    entry = WaitlistEntry.objects.get()
+    removed = client.post(f"/dashboard/agenda/waitlist/{entry.pk}/remove/")
+
+    assert page.status_code == 200
+    assert b"Espera 01" in page.content
+    assert b"14:00" in page.content
+    assert removed.status_code == 302
+    assert WaitlistEntry.objects.get().status == WaitlistStatus.REMOVED
+    assert f'data-entry="{entry.pk}"'.encode() not in client.get("/dashboard/agenda/waitlist/").content
+
+
+def test_the_admin_shows_entries_with_their_offers(admin_client, api_client, business, service, monday, full_day):
+    join(api_client, business, service, monday, "+5511977770001")
+    services.appointment_cancel(appointment=full_day[1], actor=as_owner(business))
+    entry = WaitlistEntry.objects.get()
+
+    assert admin_client.get("/admin/scheduling/waitlistentry/").status_code == 200
+    detail = admin_client.get(f"/admin/scheduling/waitlistentry/{entry.pk}/change/")
+    assert detail.status_code == 200
+    assert b"offers-0-id" in detail.content or b"offers-TOTAL_FORMS" in detail.content
+
+
+def test_the_waitlist_rules_are_set_through_the_api(auth_client):
+    response = auth_client.patch(
+        "/api/booking-rules", {"waitlist_offers_at_once": 2, "waitlist_offer_minutes": 15}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["waitlist_offers_at_once"], response.json()["waitlist_offer_minutes"]) == (2, 15)
+    assert auth_client.patch("/api/booking-rules", {"waitlist_offers_at_once": 0}, format="json").status_code == 400
