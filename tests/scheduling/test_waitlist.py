@@ -16,6 +16,7 @@ from scheduling.models import (
     WaitlistStatus,
 )
 from tests.factories import ProfessionalFactory
+from tests.fakes.whatsapp_cloud import button_reply_event, post_webhook
 from tests.helpers import as_owner, at, set_hours, set_rules
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +361,19 @@ def test_the_waitlist_rules_are_set_through_the_api(auth_client):
     assert response.status_code == 200
     assert (response.json()["waitlist_offers_at_once"], response.json()["waitlist_offer_minutes"]) == (2, 15)
     assert auth_client.patch("/api/booking-rules", {"waitlist_offers_at_once": 0}, format="json").status_code == 400
+
+
+def test_the_offers_quick_reply_is_answered_with_the_claim_link(
+    settings, api_client, business, service, monday, full_day
+):
+    settings.WHATSAPP_APP_SECRET = "segredo"
+    join(api_client, business, service, monday, "+5511977770001")
+    services.appointment_cancel(appointment=full_day[1], actor=as_owner(business))
+    offer = WaitlistOffer.objects.get()
+
+    event = button_reply_event("+5511977770001", f"WAITLIST:{offer.token}", "Quero este horário")
+    assert post_webhook(api_client, "/api/webhooks/whatsapp", event, "segredo").status_code == 200
+
+    answer = Message.objects.get(kind=Kind.REPLY, recipient="+5511977770001")
+    assert answer.body.endswith(f"/b/{business.slug}/w/{offer.token}/")
+    assert not Appointment.objects.filter(client_whatsapp="+5511977770001").exists()
