@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business, Membership, Role, User
-from agendazap.business_cache import AGENDA, SETUP, minute_answer
+from agendazap.business_cache import AGENDA, SETUP, minute_answer, waitlist_cached
 from agendazap.errors import Forbidden
 from agendazap.filters import filtered
 from agendazap.ids import as_uuid
@@ -46,6 +46,7 @@ from scheduling.models import (
     Professional,
     TimeOff,
     WaitlistEntry,
+    WaitlistStatus,
     Weekday,
     WorkingHours,
 )
@@ -664,6 +665,20 @@ def waitlist_list(*, business: Business, day: date | None = None, service_id=Non
         entries = entries.filter(service_id=service_id)
     entries = entries.filter(status=status) if status else entries.filter(status__in=WAITLIST_ACTIVE)
     return entries.order_by("date", "created_at")
+
+
+def waitlist_waiting_days(*, business: Business) -> frozenset[date]:
+    """The days someone is waiting for, with WhatsApp consent: what a freed time is checked against
+    first, so that a cancellation costs no query when nobody waits (cached under the waitlist's version)."""
+    return waitlist_cached(
+        business.pk,
+        "waitlist-days",
+        lambda: frozenset(
+            WaitlistEntry.objects.filter(business=business, status=WaitlistStatus.WAITING, consent_whatsapp=True)
+            .values_list("date", flat=True)
+            .distinct()
+        ),
+    )
 
 
 def waitlist_entry_get(*, business: Business, entry_id) -> WaitlistEntry:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Business
 from agendazap import events
+from agendazap.business_cache import waitlist_changed
 from agendazap.errors import Conflict, Gone
 from agendazap.events import Via
 from agendazap.phones import phone_to_e164
@@ -155,6 +156,8 @@ def waitlist_time_freed(
     now = now or timezone.now()
     tz = selectors.business_timezone(business)
     day = start.astimezone(tz).date()
+    if day not in selectors.waitlist_waiting_days(business=business):
+        return []
     config = business_config(business)
     professional = config.professional(professional_id)
     if professional is None or not professional.is_active:
@@ -328,6 +331,7 @@ def _claimed(offer: WaitlistOffer, appointment: Appointment) -> None:
         status=WaitlistOfferStatus.EXPIRED
     )
     WaitlistEntry.objects.filter(pk=offer.entry_id).update(status=WaitlistStatus.BOOKED, updated_at=timezone.now())
+    waitlist_changed(offer.entry.business_id)  # QuerySet.update sends no signal
     offer.status, offer.appointment = WaitlistOfferStatus.CLAIMED, appointment
     _withdraw(
         WaitlistOffer.objects.filter(
@@ -389,7 +393,8 @@ def waitlist_expire(*, now: datetime | None = None) -> int:
             expired += 1
         for (_business_id, professional_id, start), (business, until) in times.items():
             waitlist_time_freed(business=business, professional_id=professional_id, start=start, until=until, now=now)
-        # A day is over everywhere once it has ended at UTC-12.
+        # A day is over everywhere once it has ended at UTC-12. (No waitlist_changed: the cached
+        # days may still name a past day, which only costs a query that finds nobody.)
         WaitlistEntry.objects.filter(status__in=WAITLIST_ACTIVE, date__lt=(now - timedelta(hours=12)).date()).update(
             status=WaitlistStatus.EXPIRED, updated_at=now
         )
@@ -401,9 +406,7 @@ def waitlist_time_off_removed(time_off) -> None:
     business = time_off.business
     tz = selectors.business_timezone(business)
     first, last = time_off.start_time.astimezone(tz).date(), time_off.end_time.astimezone(tz).date()
-    if not WaitlistEntry.objects.filter(
-        business=business, date__range=(first, last), status=WaitlistStatus.WAITING
-    ).exists():
+    if not any(first <= day <= last for day in selectors.waitlist_waiting_days(business=business)):
         return
     professionals = (
         [time_off.professional_id]
