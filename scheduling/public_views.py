@@ -308,7 +308,13 @@ def _calendar(
     open_days = calendar_days.open_days
     weeks = [
         [
-            {"date": d, "in_month": d.month == month.month, "open": open_days.get(d, False), "selected": d == day}
+            {
+                "date": d,
+                "in_month": d.month == month.month,
+                "open": open_days.get(d, False),
+                "full": d in calendar_days.full_days,
+                "selected": d == day,
+            }
             for d in week
         ]
         for week in calendar.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)

@@ -322,6 +322,8 @@ class BookingCalendar:
     open_days: dict[date, bool]
     # The free starts of the day asked for (None when none was).
     slots: list[datetime] | None
+    # Days with working hours but no free start (fully booked): a client may join their waitlist.
+    full_days: frozenset[date] = frozenset()
 
 
 def booking_calendar(
@@ -373,7 +375,12 @@ def booking_calendar(
             if day_open
             else []
         )
-    return BookingCalendar(open_days=open_days, slots=slots)
+    full_days = frozenset(
+        when
+        for when, is_open in open_days.items()
+        if not is_open and any(pro_day.work for pro_day in plan[when].values())
+    )
+    return BookingCalendar(open_days=open_days, slots=slots, full_days=full_days)
 
 
 def availability_answer(*, business_id, key: tuple, compute: Callable[[datetime], Any]) -> Any:

@@ -377,3 +377,13 @@ def test_the_offers_quick_reply_is_answered_with_the_claim_link(
     answer = Message.objects.get(kind=Kind.REPLY, recipient="+5511977770001")
     assert answer.body.endswith(f"/b/{business.slug}/w/{offer.token}/")
     assert not Appointment.objects.filter(client_whatsapp="+5511977770001").exists()
+
+
+def test_a_fully_booked_day_links_to_its_waitlist_and_a_closed_day_does_not(
+    client, business, service, monday, full_day
+):
+    page = client.get(f"/b/{business.slug}/book/{service.pk}/", {"month": monday.strftime("%Y-%m")}).content.decode()
+
+    assert f'href="?date={monday.isoformat()}#waitlist"' in page
+    sunday = monday - timedelta(days=1)
+    assert f"?date={sunday.isoformat()}" not in page
