@@ -331,9 +331,10 @@ def _calendar(
     return calendar_days.slots or [], in_horizon
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def waitlist_join(request: HttpRequest, slug: str, service_id) -> HttpResponse:
-    """ "Let me know if a time frees up": the client joins the waitlist of the day they looked at."""
+    """Let me know if a time frees up: the client joins the waitlist of the day they looked at
+    (the form is on the booking page of a full day, and here for a day whose times do not suit)."""
     business = _business(request, slug)
     if isinstance(business, HttpResponse):
         return business
@@ -341,6 +342,11 @@ def waitlist_join(request: HttpRequest, slug: str, service_id) -> HttpResponse:
     if service is None:
         return render(request, "public/unavailable.html", {"business": business, "reason": "service"}, status=404)
     timezone.activate(ZoneInfo(business.timezone))
+    if request.method == "GET":
+        day = _date_param(request.GET.get("date"))
+        form = WaitlistJoinForm(initial={"date": day, "professional": request.GET.get("professional", "")})
+        context = {"business": business, "service": service, "form": form, "day": day}
+        return render(request, "public/waitlist.html", context)
     form = WaitlistJoinForm(request.POST)
     context = {"business": business, "service": service, "form": form}
     if not form.is_valid():

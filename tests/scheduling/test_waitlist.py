@@ -215,7 +215,7 @@ def test_the_first_claim_books_and_the_others_are_told_it_is_gone(api_client, bu
     booked = Appointment.objects.get(pk=won.json()["id"])
     assert (booked.start_time, booked.client_whatsapp, booked.source) == (at(monday, 10), "+5511977770001", "public")
     assert lost.status_code == 409
-    assert "someone already took this time" in lost.json()["detail"]
+    assert "alguém já ficou com este horário" in lost.json()["detail"]
     assert [m.recipient for m in Message.objects.filter(kind=Kind.WAITLIST_TAKEN)] == ["+5511977770002"]
     assert WaitlistEntry.objects.get(client_whatsapp="+5511977770001").status == WaitlistStatus.BOOKED
     assert WaitlistEntry.objects.get(client_whatsapp="+5511977770002").status == WaitlistStatus.WAITING
@@ -250,7 +250,7 @@ def test_an_unknown_or_expired_token_is_refused_clearly(api_client, business, se
     empty = api_client.post("/api/waitlist/claim", {}, format="json")
 
     assert expired.status_code == 410
-    assert "expired" in expired.json()["detail"]
+    assert "Esta oferta expirou" in expired.json()["detail"]
     assert unknown.status_code == 404
     assert empty.status_code == 400
     assert not Appointment.objects.filter(client_whatsapp="+5511977770001").exists()
@@ -387,3 +387,15 @@ def test_a_fully_booked_day_links_to_its_waitlist_and_a_closed_day_does_not(
     assert f'href="?date={monday.isoformat()}#waitlist"' in page
     sunday = monday - timedelta(days=1)
     assert f"?date={sunday.isoformat()}" not in page
+
+
+def test_a_day_with_times_that_do_not_suit_leads_to_the_waitlist_form(client, business, service, pro, monday):
+    set_hours(pro, 0, ("09:00", "11:00"))
+    page = client.get(f"/b/{business.slug}/book/{service.pk}/", {"date": monday.isoformat()}).content.decode()
+    link = f"/b/{business.slug}/book/{service.pk}/waitlist/?date={monday.isoformat()}"
+
+    form = client.get(link)
+
+    assert link in page
+    assert form.status_code == 200
+    assert f'value="{monday.isoformat()}"'.encode() in form.content

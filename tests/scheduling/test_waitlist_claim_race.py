@@ -60,7 +60,7 @@ def test_two_claims_at_once_book_once_and_the_other_hears_it_is_taken(business, 
     answers = claim_at_once(list(WaitlistOffer.objects.values_list("token", flat=True)))
 
     assert [status for status, _body in answers] == [201, 409]
-    assert "someone already took this time" in answers[1][1]["detail"]
+    assert "alguém já ficou com este horário" in answers[1][1]["detail"]
     live = Appointment.objects.filter(start_time=at(monday, 9)).exclude(status=AppointmentStatus.CANCELLED)
     assert live.count() == 1
     assert str(live.get().pk) == answers[0][1]["id"]
