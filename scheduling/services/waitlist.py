@@ -41,6 +41,7 @@ from scheduling.models import (
 )
 from scheduling.services.common import required_text
 from scheduling.services.online import appointment_book_online, public_booking_allowed
+from scheduling.services.rules import ACTIVE_STATUSES
 
 
 class WaitlistTimeTaken(Conflict):
@@ -218,6 +219,7 @@ def waitlist_time_freed(
         )
         entry.status = WaitlistStatus.OFFERED
         entry.save(update_fields=["status", "updated_at"])
+        entry.business = business  # the caller's instance: the message reads it without a query
         offer.entry = entry
         events.emit(events.WaitlistTimeOffered(offer=offer))
         offers.append(offer)
@@ -234,7 +236,8 @@ def _fits_window(entry: WaitlistEntry, start: datetime, duration: timedelta, tz)
 
 def on_appointment_cancelled(event: events.AppointmentCancelled) -> None:
     appointment = event.appointment
-    if event.previous_status in WAITLIST_FREEING_STATUSES:
+    # Only a booking that held its time frees one when cancelled.
+    if event.previous_status in ACTIVE_STATUSES:
         waitlist_time_freed(
             business=appointment.business,
             professional_id=appointment.professional_id,
@@ -253,10 +256,6 @@ def on_appointment_moved(event: events.AppointmentMoved) -> None:
         start=event.previous_start,
         until=event.previous_start + (appointment.blocks_until - appointment.start_time),
     )
-
-
-# Only a booking that held its time frees one when cancelled.
-WAITLIST_FREEING_STATUSES = ("pending", "confirmed")
 
 
 # --- Claiming ------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import Kind, Message
@@ -399,3 +401,31 @@ def test_a_day_with_times_that_do_not_suit_leads_to_the_waitlist_form(client, bu
     assert link in page
     assert form.status_code == 200
     assert f'value="{monday.isoformat()}"'.encode() in form.content
+
+
+def test_the_owners_lists_read_the_same_queries_for_one_entry_or_many(
+    auth_client, client, api_client, business, service, monday
+):
+    client.force_login(business.owner_login)
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as api:
+            assert auth_client.get("/api/waitlist").status_code == 200
+        with CaptureQueriesContext(connection) as page:
+            assert client.get("/dashboard/agenda/waitlist/").status_code == 200
+        return len(api), len(page)
+
+    join(api_client, business, service, monday, "+5511977770001")
+    one = counts()
+    other = ProfessionalFactory(business=business)
+    for n in range(2, 7):
+        join(
+            api_client,
+            business,
+            service,
+            monday + timedelta(days=n % 2 * 7),
+            f"+55119777700{n:02d}",
+            professional_id=str(other.pk),
+        )
+
+    assert counts() == one
