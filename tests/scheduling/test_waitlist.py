@@ -1,8 +1,10 @@
 """The waitlist: joining (API and public page), offers when a time frees up, claiming, expiry."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -429,3 +431,15 @@ def test_the_owners_lists_read_the_same_queries_for_one_entry_or_many(
         )
 
     assert counts() == one
+
+
+def test_the_embedded_dispatch_loop_expires_offers_too(api_client, business, service, monday, full_day):
+    set_rules(business, waitlist_offers_at_once=1, waitlist_offer_minutes=5)
+    for n in range(1, 3):
+        join(api_client, business, service, monday, f"+55119777700{n:02d}")
+    services.appointment_cancel(appointment=full_day[1], actor=as_owner(business))
+    WaitlistOffer.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    call_command("dispatch_messages", stdout=StringIO())
+
+    assert [m.recipient for m in offers_sent()] == ["+5511977770001", "+5511977770002"]
