@@ -443,3 +443,14 @@ def test_the_embedded_dispatch_loop_expires_offers_too(api_client, business, ser
     call_command("dispatch_messages", stdout=StringIO())
 
     assert [m.recipient for m in offers_sent()] == ["+5511977770001", "+5511977770002"]
+
+
+def test_entries_of_a_day_that_is_over_expire(api_client, business, service, monday):
+    join(api_client, business, service, monday, "+5511977770001")
+
+    services.waitlist_expire(now=at(monday, 23))
+    still = WaitlistEntry.objects.get().status
+    services.waitlist_expire(now=at(monday + timedelta(days=2), 0))
+
+    assert still == WaitlistStatus.WAITING
+    assert WaitlistEntry.objects.get().status == WaitlistStatus.EXPIRED
