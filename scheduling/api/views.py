@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -545,23 +546,27 @@ class _PublicView(APIView):
 CANNOT_TAKE_ONLINE = _("This business cannot take bookings online right now. Please contact it directly.")
 
 
-class WaitlistView(BusinessAPIView):
-    """The owner's waitlist (GET); a client joins it without an account (POST, public)."""
+class WaitlistView(APIView):
+    """The owner's waitlist (GET, for the business of the token); a client joins it without an
+    account (POST, public: no authentication, no session, no cookies)."""
 
     required_action = {"GET": Action.AGENDA_VIEW_ALL, "POST": Open.PUBLIC}
-
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
     def get_authenticators(self):
         if self.request is not None and self.request.method == "POST":
             return []
         return super().get_authenticators()
 
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+
     def initial(self, request, *args, **kwargs):
-        if request.method == "POST":
-            return APIView.initial(self, request, *args, **kwargs)
-        return super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)
+        if request.method != "POST":
+            # As BusinessAPIView: the list is the business's, in its time zone.
+            if not request.business:
+                raise PermissionDenied(_("This login belongs to no business."))
+            timezone.activate(ZoneInfo(request.business.timezone))
 
     @extend_schema(
         parameters=[*PAGE_PARAMS, WaitlistQuerySerializer],
