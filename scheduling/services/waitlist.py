@@ -144,7 +144,13 @@ def waitlist_remove(*, entry: WaitlistEntry) -> WaitlistEntry:
 
 # --- Offering freed times -------------------------------------------------------------------------
 def waitlist_time_freed(
-    *, business: Business, professional_id, start: datetime, until: datetime, now: datetime | None = None
+    *,
+    business: Business,
+    professional_id,
+    start: datetime,
+    until: datetime,
+    now: datetime | None = None,
+    cached_days: bool = True,
 ) -> list[WaitlistOffer]:
     """Offer [start, until) of this professional's day, now free, to the first clients waiting for it.
 
@@ -153,11 +159,15 @@ def waitlist_time_freed(
     service with this professional that touches the freed range and fits its window. Only
     clients who agreed to WhatsApp are offered (nobody else could be told); a start already
     offered to `waitlist_offers_at_once` clients is offered to nobody more.
+
+    With `cached_days` the cached days someone waits for are asked first (no query when nobody
+    waits); a task in another process than the web's (the embedded default's dispatch loop, whose
+    cache is its own memory) reads the waitlist itself.
     """
     now = now or timezone.now()
     tz = selectors.business_timezone(business)
     day = start.astimezone(tz).date()
-    if day not in selectors.waitlist_waiting_days(business=business):
+    if cached_days and day not in selectors.waitlist_waiting_days(business=business):
         return []
     config = business_config(business)
     professional = config.professional(professional_id)
@@ -391,7 +401,9 @@ def waitlist_expire(*, now: datetime | None = None) -> int:
             )
             expired += 1
         for (_business_id, professional_id, start), (business, until) in times.items():
-            waitlist_time_freed(business=business, professional_id=professional_id, start=start, until=until, now=now)
+            waitlist_time_freed(
+                business=business, professional_id=professional_id, start=start, until=until, now=now, cached_days=False
+            )
         # A day is over everywhere once it has ended at UTC-12. (No waitlist_changed: the cached
         # days may still name a past day, which only costs a query that finds nobody.)
         WaitlistEntry.objects.filter(status__in=WAITLIST_ACTIVE, date__lt=(now - timedelta(hours=12)).date()).update(
