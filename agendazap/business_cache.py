@@ -5,8 +5,9 @@ weekly hours, services) changes rarely and is read on every availability request
 read from the cache as one snapshot. Each snapshot carries the business's *version*, a random
 token kept in the cache beside it; a snapshot is used only while its version is the current one.
 
-A business has three versions: its set-up's (`business_changed`), its agenda's
-(`agenda_changed`: an appointment or time off written) and its clients' (`clients_changed`). A
+A business has four versions: its set-up's (`business_changed`), its agenda's
+(`agenda_changed`: an appointment or time off written), its clients' (`clients_changed`) and its
+waitlist's (`waitlist_changed`: an entry written). A
 computed *answer* (`minute_answer`: the free times of a day, a page of a list) names the versions
 it depends on and is used only while they are all current, and only in the minute it was computed.
 
@@ -42,7 +43,7 @@ CHANGING = "changing:"
 CHANGING_SECONDS = 60
 SNAPSHOT_SECONDS = 60 * 60
 
-SETUP, AGENDA, CLIENTS = "setup", "agenda", "clients"
+SETUP, AGENDA, CLIENTS, WAITLIST = "setup", "agenda", "clients", "waitlist"
 # An answer lives a minute: it is computed as of the end of that minute.
 ANSWER_SECONDS = 90
 
@@ -92,6 +93,16 @@ def clients_changed(business_id) -> None:
     """Stop trusting the answers computed from `business_id`'s clients now and, with a new version,
     after the commit."""
     _end_version(_version_key(business_id, CLIENTS))
+
+
+def waitlist_changed(business_id) -> None:
+    """Stop trusting what is cached of `business_id`'s waitlist now and, with a new version, after the commit."""
+    _end_version(_version_key(business_id, WAITLIST))
+
+
+def waitlist_cached(business_id, name: str, build: Callable[[], Any]) -> Any:
+    """`build()`'s result for the business's current waitlist version (one cache round trip on a hit)."""
+    return _current(business_id, name, build, scopes=(WAITLIST,))
 
 
 def _end_version(key: str) -> None:

@@ -61,3 +61,10 @@ class Forbidden(DomainError, PermissionDenied):
 
     status_code = 403
     default_detail = _("Your role in this business does not allow this.")
+
+
+class Gone(DomainError):
+    """What the request names existed but is over (an expired offer)."""
+
+    status_code = 410
+    default_detail = _("This is no longer available.")

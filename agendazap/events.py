@@ -243,3 +243,18 @@ class VisitMoved(VisitEvent):
 @dataclass(frozen=True)
 class VisitCancelled(VisitEvent):
     reason: str
+
+
+# --- Waitlist (emitted by scheduling) ---------------------------------------------------------------
+@dataclass(frozen=True)
+class WaitlistTimeOffered:
+    """A freed time was offered to a waiting client (`offer`: a `scheduling.models.WaitlistOffer`, saved)."""
+
+    offer: Any
+
+
+@dataclass(frozen=True)
+class WaitlistOfferWithdrawn:
+    """An open offer's time was taken by another client: the offer can no longer be claimed."""
+
+    offer: Any

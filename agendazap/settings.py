@@ -198,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.dispatch_due_messages_task",
         "schedule": timedelta(minutes=1),
     },
+    # Waitlist offers last minutes: expired ones pass the time to the next in line.
+    "expire-waitlist-offers": {
+        "task": "scheduling.waitlist_expire_task",
+        "schedule": timedelta(minutes=1),
+    },
     # Hourly, because a month turns at a different hour in each business's time zone.
     "refresh-client-month-figures": {
         "task": "crm.refresh_month_figures_task",
@@ -367,6 +372,8 @@ WHATSAPP_TEMPLATE_NAMES = {
     "owner_new_booking": "agendazap_owner_new_booking",
     "owner_cancellation": "agendazap_owner_cancellation",
     "owner_reschedule": "agendazap_owner_reschedule",
+    "waitlist_offer": "agendazap_waitlist_offer",
+    "waitlist_taken": "agendazap_waitlist_taken",
     # Any other text sent outside the 24-hour window: one body parameter.
     "message": "agendazap_message",
     **env_json_object("WHATSAPP_TEMPLATE_NAMES"),

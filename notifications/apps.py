@@ -22,4 +22,6 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.VisitMoved, reactions.on_visit_moved)
         events.subscribe(events.VisitCancelled, reactions.on_visit_cancelled)
         events.subscribe(events.ClientErased, reactions.on_client_erased)
+        events.subscribe(events.WaitlistTimeOffered, reactions.on_waitlist_offered)
+        events.subscribe(events.WaitlistOfferWithdrawn, reactions.on_waitlist_withdrawn)
         events.subscribe(events.AccountEmailRequested, outbox.account_email_requested)

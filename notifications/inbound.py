@@ -31,8 +31,10 @@ from agendazap.ids import as_uuid
 from notifications.models import Channel, InboundMessage, Kind, Message
 from notifications.models import Status as MessageStatus
 from notifications.services import appointment_context, appointment_manage_url, message_create
+from notifications.services.texts import waitlist_offer_context
 from scheduling import services as scheduling
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.calendar_links import waitlist_claim_url
+from scheduling.models import Appointment, AppointmentStatus, WaitlistOffer
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ HELP_ANSWER_EVERY = timedelta(hours=24)
 # InboundMessage.action: what the text was understood as. "help" is an unknown text that got the
 # "how to reply" answer; "unknown" one that was left unanswered (one already went out that day).
 HELP, UNKNOWN = "help", "unknown"
+# The waitlist offer's quick reply (`WAITLIST:<claim token>`), understood as "waitlist".
+WAITLIST_PAYLOAD, WAITLIST = "WAITLIST:", "waitlist"
 
 
 def signature_valid(raw_body: bytes, header: str) -> bool:
@@ -130,11 +134,37 @@ def reply_handle(inbound: dict) -> None:
                 )
         except IntegrityError:
             return  # the same event again: already handled
+        if payload.startswith(WAITLIST_PAYLOAD):
+            record.action = _waitlist_reply(payload.removeprefix(WAITLIST_PAYLOAD), number)
+            record.save(update_fields=["action"])
+            return
         action, appointment = _understand(number, text, payload, context_id)
         if appointment is not None:
             action = _act(action, appointment, number)
         record.appointment, record.action = appointment, action
         record.save(update_fields=["appointment", "action"])
+
+
+def _waitlist_reply(token: str, number: str) -> str:
+    """The waitlist offer's quick reply: answered with the offer's claim link (booking takes a tap there,
+    where the client sees the time and whether it is still free)."""
+    offer = (
+        WaitlistOffer.objects.filter(token=token, entry__client_whatsapp=number)
+        .select_related("entry__business", "entry__service", "entry__client", "professional")
+        .first()
+    )
+    if offer is None:
+        return UNKNOWN
+    message_create(
+        business=offer.entry.business,
+        kind=Kind.REPLY,
+        channel=Channel.WHATSAPP,
+        recipient=number,
+        context=waitlist_offer_context(offer),
+        client=offer.entry.client,
+        body=_("To book this time, confirm here: %(link)s") % {"link": waitlist_claim_url(offer)},
+    )
+    return WAITLIST
 
 
 def _text_and_payload(inbound: dict) -> tuple[str, str]:

@@ -17,6 +17,8 @@ class Kind(models.TextChoices):
     OWNER_NEW_BOOKING = "owner_new_booking", _("New booking (to the owner)")
     OWNER_CANCELLATION = "owner_cancellation", _("Cancellation (to the owner)")
     OWNER_RESCHEDULE = "owner_reschedule", _("Rescheduled by the client (to the owner)")
+    WAITLIST_OFFER = "waitlist_offer", _("Waitlist: a freed time offered")
+    WAITLIST_TAKEN = "waitlist_taken", _("Waitlist: the offered time was taken")
     REPLY = "reply", _("Answer to a client's reply")
     TEST = "test", _("Test message")
     ACCOUNT = "account", _("Account email (verification, password, plan)")

@@ -15,6 +15,8 @@ from scheduling.models import (
     Series,
     TimeOff,
     Visit,
+    WaitlistEntry,
+    WaitlistOffer,
     WorkingHours,
 )
 
@@ -273,3 +275,36 @@ class VisitAdmin(admin.ModelAdmin):
                 ngettext("%(count)d visit cancelled.", "%(count)d visits cancelled.", cancelled) % {"count": cancelled},
                 messages.SUCCESS,
             )
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    """The times offered to the entry, read-only: offers are made by cancellations and moves, never by hand."""
+
+    model = WaitlistOffer
+    fields = ("start_time", "professional", "status", "expires_at", "appointment", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ("client_name", "business", "date", "service", "professional", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("client_name", "client_whatsapp", "business__name", "business__slug")
+    list_select_related = ("business", "service", "professional")
+    date_hierarchy = "date"
+    autocomplete_fields = ("business", "client", "professional")
+    raw_id_fields = ("service",)
+    readonly_fields = ("created_at",)
+    inlines = [WaitlistOfferInline]
+    actions = ["remove_from_waitlist"]
+
+    @admin.action(description=_("Take off the waitlist"))
+    def remove_from_waitlist(self, request, queryset) -> None:
+        for entry in queryset:
+            services.waitlist_remove(entry=entry)
+        self.message_user(request, _("Taken off the waitlist."), messages.SUCCESS)

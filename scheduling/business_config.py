@@ -14,9 +14,9 @@ from datetime import time
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import Business
-from agendazap.business_cache import agenda_changed, business_cached, business_changed
+from agendazap.business_cache import agenda_changed, business_cached, business_changed, waitlist_changed
 from catalog.models import Service, ServiceCategory
-from scheduling.models import Appointment, BookingRules, Professional, TimeOff, WorkingHours
+from scheduling.models import Appointment, BookingRules, Professional, TimeOff, WaitlistEntry, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,10 @@ def _on_agenda_row(sender, instance, **kwargs) -> None:
     agenda_changed(instance.business_id)
 
 
+def _on_waitlist_row(sender, instance, **kwargs) -> None:
+    waitlist_changed(instance.business_id)
+
+
 def _on_performers(sender, instance, action, pk_set, **kwargs) -> None:
     if not action.startswith("post_"):
         return
@@ -113,4 +117,6 @@ def connect() -> None:
     for model in (Appointment, TimeOff):
         post_save.connect(_on_agenda_row, sender=model, dispatch_uid=f"agenda_{model.__name__}_save")
         post_delete.connect(_on_agenda_row, sender=model, dispatch_uid=f"agenda_{model.__name__}_delete")
+    post_save.connect(_on_waitlist_row, sender=WaitlistEntry, dispatch_uid="waitlist_entry_save")
+    post_delete.connect(_on_waitlist_row, sender=WaitlistEntry, dispatch_uid="waitlist_entry_delete")
     m2m_changed.connect(_on_performers, sender=Professional.services.through, dispatch_uid="business_config_performers")

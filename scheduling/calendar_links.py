@@ -60,3 +60,10 @@ def appointment_manage_url(appointment) -> str:
     """The client's private page for this booking (no login: the token is the key)."""
     path = reverse("public:manage", args=[appointment.business.slug, appointment.manage_token])
     return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def waitlist_claim_url(offer) -> str:
+    """The waiting client's private link to see and claim an offered time."""
+    return (
+        f"{settings.PUBLIC_BASE_URL}{reverse('public:waitlist-claim', args=[offer.entry.business.slug, offer.token])}"
+    )

@@ -661,9 +661,30 @@ class BookingRulesForm(forms.Form):
     online_booking_status = forms.ChoiceField(
         label=_("Online bookings start as"), choices=OnlineBookingStatus.choices, widget=forms.RadioSelect
     )
+    waitlist_offers_at_once = forms.IntegerField(
+        label=_("Waitlist: clients offered a freed time at once"),
+        required=False,
+        min_value=1,
+        max_value=20,
+        help_text=_("The first clients waiting get the link together; whoever confirms first books."),
+    )
+    waitlist_offer_minutes = forms.IntegerField(
+        label=_("Waitlist: minutes to claim an offered time"),
+        required=False,
+        min_value=5,
+        max_value=24 * 60,
+        help_text=_("After that the time is offered to the next clients in line."),
+    )
 
     def rules(self) -> dict:
-        return dict(self.cleaned_data)
+        # An empty waitlist figure keeps the current one.
+        return {
+            field: value for field, value in self.cleaned_data.items() if value is not None or field in OPTIONAL_RULES
+        }
+
+
+# The rules whose empty value means something (no fixed interval: each service's duration).
+OPTIONAL_RULES = ("slot_interval_minutes",)
 
 
 class ReportPeriodForm(forms.Form):

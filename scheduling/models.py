@@ -145,6 +145,10 @@ class BookingRules(models.Model):
         choices=OnlineBookingStatus.choices,
         default=OnlineBookingStatus.CONFIRMED,
     )
+    waitlist_offers_at_once = models.PositiveSmallIntegerField(
+        _("waitlist: clients offered a freed time at once"), default=3
+    )
+    waitlist_offer_minutes = models.PositiveIntegerField(_("waitlist: minutes to claim an offered time"), default=30)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -403,3 +407,109 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.client} {self.created_at:%Y-%m-%d}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Offered a time")
+    BOOKED = "booked", _("Booked")
+    REMOVED = "removed", _("Removed")
+    EXPIRED = "expired", _("Expired")
+
+
+# A client on the list for a day: waiting, or holding an open offer.
+WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class WaitlistEntry(models.Model):
+    """A client who wants a service on a day that had no time that suited them; first come, first served."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    business = models.ForeignKey(
+        "accounts.Business", on_delete=models.CASCADE, related_name="waitlist", verbose_name=_("business")
+    )
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.CASCADE, related_name="waitlist", verbose_name=_("service")
+    )
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="waitlist",
+        verbose_name=_("professional"),
+    )
+    date = models.DateField(_("date"))
+    # The local times the client can come, when they said (a start within [from, until)).
+    window_from = models.TimeField(_("from"), null=True, blank=True)
+    window_until = models.TimeField(_("until"), null=True, blank=True)
+    client = models.ForeignKey(
+        "crm.Client", on_delete=models.CASCADE, related_name="waitlist", verbose_name=_("client")
+    )
+    client_name = models.CharField(_("client name"), max_length=255)
+    client_whatsapp = models.CharField(_("client WhatsApp"), max_length=20, help_text=_("E.164"))
+    consent_whatsapp = models.BooleanField(_("WhatsApp messages allowed"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist")
+        ordering = ["date", "created_at"]
+        indexes = [models.Index(fields=["business", "date", "status"], name="waitlist_owner_day_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_from__isnull=True)
+                | models.Q(window_until__isnull=True)
+                | models.Q(window_from__lt=models.F("window_until")),
+                name="waitlist_window_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client_name} {self.date:%Y-%m-%d}"
+
+
+class WaitlistOfferStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLAIMED = "claimed", _("Claimed")
+    TAKEN_BY_OTHER = "taken_by_other", _("Taken by someone else")
+    EXPIRED = "expired", _("Expired")
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to a waiting client, claimable through a private link until it expires."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers", verbose_name=_("entry"))
+    start_time = models.DateTimeField(_("start"))
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="+", verbose_name=_("professional")
+    )
+    token = models.CharField(_("claim link token"), max_length=64, default=new_manage_token, editable=False)
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=WaitlistOfferStatus.choices, default=WaitlistOfferStatus.OPEN
+    )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appointment"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("waitlist offer")
+        verbose_name_plural = _("waitlist offers")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="waitlist_offer_due_idx")]
+        constraints = [models.UniqueConstraint(fields=["token"], name="waitlist_offer_token_unique")]
+
+    def __str__(self):
+        return f"{self.entry} {self.start_time:%Y-%m-%d %H:%M}"

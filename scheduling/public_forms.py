@@ -49,3 +49,31 @@ class PublicBookingForm(forms.Form):
 
 class RescheduleForm(forms.Form):
     start_time = forms.DateTimeField(widget=forms.HiddenInput)
+
+
+class WaitlistJoinForm(forms.Form):
+    """ "Let me know if a time frees up" on a day: the client's details and, optionally, when they can come."""
+
+    date = forms.DateField(widget=forms.HiddenInput)
+    professional = forms.CharField(required=False, widget=forms.HiddenInput)
+    window_from = forms.TimeField(
+        label=_("From (optional)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    window_until = forms.TimeField(
+        label=_("Until (optional)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    client_name = forms.CharField(
+        label=_("Your name"), max_length=255, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    client_whatsapp = forms.CharField(
+        label=_("Your WhatsApp"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "(11) 98888-8888"}),
+    )
+    consent_whatsapp = forms.BooleanField(
+        label=_("I agree to receive the offer of a freed time on WhatsApp."), required=False, initial=False
+    )
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="waitlist", **kwargs)

@@ -11,4 +11,6 @@ urlpatterns = [
     path("<slug:slug>/book/<uuid:service_id>/", public_views.book, name="book"),
     path("<slug:slug>/a/<str:token>/", public_views.manage, name="manage"),
     path("<slug:slug>/a/<str:token>/agendamento.ics", public_views.ics, name="ics"),
+    path("<slug:slug>/book/<uuid:service_id>/waitlist/", public_views.waitlist_join, name="waitlist-join"),
+    path("<slug:slug>/w/<str:token>/", public_views.waitlist_claim, name="waitlist-claim"),
 ]

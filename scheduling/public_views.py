@@ -18,12 +18,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from agendazap.errors import Conflict, PlanLimitExceeded, TooManyAttempts
+from agendazap.errors import Conflict, Gone, PlanLimitExceeded, TooManyAttempts
 from agendazap.events import Actor, Via
 from agendazap.http import client_ip, page_for, shareable_page
 from scheduling import calendar_links, selectors, services
 from scheduling.models import AppointmentStatus
-from scheduling.public_forms import PublicBookingForm, RescheduleForm
+from scheduling.public_forms import PublicBookingForm, RescheduleForm, WaitlistJoinForm
 
 MAP_SEARCH_URL = "https://www.google.com/maps/search/?api=1&query="
 
@@ -178,6 +178,7 @@ def _book(request: HttpRequest, business, service_id, now) -> tuple[HttpResponse
         "form": form,
         "error": error,
         **_visit_context(business, visit_services),
+        "waitlist_form": WaitlistJoinForm(initial={"date": day, "professional": chosen}),
     }
     slots, in_horizon = _calendar(
         context, business, visit_services, professional, day, request.GET.get("month"), tz, now
@@ -380,7 +381,13 @@ def _calendar(
     open_days = calendar_days.open_days
     weeks = [
         [
-            {"date": d, "in_month": d.month == month.month, "open": open_days.get(d, False), "selected": d == day}
+            {
+                "date": d,
+                "in_month": d.month == month.month,
+                "open": open_days.get(d, False),
+                "full": d in calendar_days.full_days,
+                "selected": d == day,
+            }
             for d in week
         ]
         for week in calendar.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
@@ -395,3 +402,81 @@ def _calendar(
         next_month=following.strftime("%Y-%m") if following <= last else "",
     )
     return calendar_days.slots or [], in_horizon
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_join(request: HttpRequest, slug: str, service_id) -> HttpResponse:
+    """Let me know if a time frees up: the client joins the waitlist of the day they looked at
+    (the form is on the booking page of a full day, and here for a day whose times do not suit)."""
+    business = _business(request, slug)
+    if isinstance(business, HttpResponse):
+        return business
+    service = selectors.service_public_get(business=business, service_id=service_id)
+    if service is None:
+        return render(request, "public/unavailable.html", {"business": business, "reason": "service"}, status=404)
+    timezone.activate(ZoneInfo(business.timezone))
+    if request.method == "GET":
+        day = _date_param(request.GET.get("date"))
+        form = WaitlistJoinForm(initial={"date": day, "professional": request.GET.get("professional", "")})
+        context = {"business": business, "service": service, "form": form, "day": day}
+        return render(request, "public/waitlist.html", context)
+    form = WaitlistJoinForm(request.POST)
+    context = {"business": business, "service": service, "form": form}
+    if not form.is_valid():
+        return render(request, "public/waitlist.html", context, status=400)
+    data = form.cleaned_data
+    if data["website"]:
+        return HttpResponse(_("Your request could not be processed."), status=400)
+    try:
+        entry, _created = services.waitlist_join(
+            business=business,
+            ip_address=client_ip(request),
+            service_id=service.pk,
+            day=data["date"],
+            professional_id=data["professional"] or None,
+            window_from=data["window_from"],
+            window_until=data["window_until"],
+            client_name=data["client_name"],
+            client_whatsapp=data["client_whatsapp"],
+            consent_whatsapp=data["consent_whatsapp"],
+        )
+    except PlanLimitExceeded:
+        return render(request, "public/unavailable.html", {"business": business, "reason": "plan"}, status=402)
+    except TooManyAttempts as exc:
+        response = render(request, "public/unavailable.html", {"business": business, "reason": "throttled"}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except ValidationError as exc:
+        context["error"] = " ".join(exc.messages)
+        return render(request, "public/waitlist.html", context, status=400)
+    return render(request, "public/waitlist.html", {**context, "entry": entry})
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_claim(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The waiting client's offer of a freed time: what, when, until when, and a button to book it."""
+    offer = services.waitlist_offer_get(slug=slug, token=token)
+    business = offer.entry.business
+    timezone.activate(ZoneInfo(business.timezone))
+    status, error = 200, ""
+    if request.method == "POST":
+        try:
+            appointment = services.waitlist_claim(offer=offer, via=Via.PUBLIC_PAGE, ip_address=client_ip(request))
+        except PlanLimitExceeded:
+            return render(request, "public/unavailable.html", {"business": business, "reason": "plan"}, status=402)
+        except TooManyAttempts as exc:
+            response = render(
+                request, "public/unavailable.html", {"business": business, "reason": "throttled"}, status=429
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        except (Conflict, Gone, ValidationError) as exc:
+            status = getattr(exc, "status_code", 400)
+            error = str(exc.detail) if hasattr(exc, "detail") else " ".join(exc.messages)
+            offer = services.waitlist_offer_get(slug=slug, token=token)
+        else:
+            return redirect(reverse("public:manage", args=[business.slug, appointment.manage_token]) + "?new=1")
+    elif (refusal := services.waitlist_claim_refusal(offer)) is not None:
+        error = str(refusal.detail)
+    context = {"business": business, "offer": offer, "entry": offer.entry, "error": error}
+    return render(request, "public/waitlist_offer.html", context, status=status)

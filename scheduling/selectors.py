@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Business, Membership, Role, User
-from agendazap.business_cache import AGENDA, SETUP, minute_answer
+from agendazap.business_cache import AGENDA, SETUP, minute_answer, waitlist_cached
 from agendazap.errors import Forbidden
 from agendazap.filters import filtered
 from agendazap.ids import as_uuid
@@ -38,6 +38,7 @@ from scheduling.availability import (
 from scheduling.business_config import business_config
 from scheduling.filters import AppointmentFilter
 from scheduling.models import (
+    WAITLIST_ACTIVE,
     Appointment,
     AppointmentActivity,
     AppointmentStatus,
@@ -46,6 +47,8 @@ from scheduling.models import (
     Series,
     TimeOff,
     Visit,
+    WaitlistEntry,
+    WaitlistStatus,
     Weekday,
     WorkingHours,
 )
@@ -322,6 +325,8 @@ class BookingCalendar:
     open_days: dict[date, bool]
     # The free starts of the day asked for (None when none was).
     slots: list[datetime] | None
+    # Days with working hours but no free start (fully booked): a client may join their waitlist.
+    full_days: frozenset[date] = frozenset()
 
 
 def booking_calendar(
@@ -373,7 +378,12 @@ def booking_calendar(
             if day_open
             else []
         )
-    return BookingCalendar(open_days=open_days, slots=slots)
+    full_days = frozenset(
+        when
+        for when, is_open in open_days.items()
+        if not is_open and any(pro_day.work for pro_day in plan[when].values())
+    )
+    return BookingCalendar(open_days=open_days, slots=slots, full_days=full_days)
 
 
 def availability_answer(*, business_id, key: tuple, compute: Callable[[datetime], Any]) -> Any:
@@ -873,3 +883,37 @@ def visit_move_starts(*, business: Business, parts: list[Appointment], day: date
         for start in visit_free_starts(days, engine_parts, rules, now=timezone.now(), tz=tz)
         if start != parts[0].start_time
     ]
+
+
+# --- Waitlist ------------------------------------------------------------------------------------
+def waitlist_list(*, business: Business, day: date | None = None, service_id=None, status: str | None = None):
+    """Who waits, by day and then in the order they joined; without `status`, those still waiting
+    or holding an offer."""
+    entries = WaitlistEntry.objects.filter(business=business).select_related("service", "professional")
+    if day:
+        entries = entries.filter(date=day)
+    if service_id:
+        entries = entries.filter(service_id=service_id)
+    entries = entries.filter(status=status) if status else entries.filter(status__in=WAITLIST_ACTIVE)
+    return entries.order_by("date", "created_at")
+
+
+def waitlist_waiting_days(*, business: Business) -> frozenset[date]:
+    """The days someone is waiting for, with WhatsApp consent: what a freed time is checked against
+    first, so that a cancellation costs no query when nobody waits (cached under the waitlist's version)."""
+    return waitlist_cached(
+        business.pk,
+        "waitlist-days",
+        lambda: frozenset(
+            WaitlistEntry.objects.filter(business=business, status=WaitlistStatus.WAITING, consent_whatsapp=True)
+            .values_list("date", flat=True)
+            .distinct()
+        ),
+    )
+
+
+def waitlist_entry_get(*, business: Business, entry_id) -> WaitlistEntry:
+    entry = WaitlistEntry.objects.filter(business=business, pk=as_uuid(entry_id)).first()
+    if entry is None:
+        raise Http404
+    return entry

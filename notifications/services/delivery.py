@@ -55,6 +55,8 @@ TEMPLATE_KINDS = frozenset(
         Kind.OWNER_NEW_BOOKING,
         Kind.OWNER_CANCELLATION,
         Kind.OWNER_RESCHEDULE,
+        Kind.WAITLIST_OFFER,
+        Kind.WAITLIST_TAKEN,
     }
 )
 BUTTON_KINDS = frozenset({Kind.CONFIRMATION, Kind.REMINDER})
@@ -79,6 +81,7 @@ class Draft:
     client: Any = None
     scheduled_at: datetime | None = None
     body: str | None = None
+    claim_token: str = ""
 
 
 def message_create(
@@ -129,7 +132,7 @@ def messages_create(*, business: Business, drafts: list[Draft], texts: BusinessT
                     ),
                     template_language=settings.WHATSAPP_TEMPLATE_LANGUAGE,
                     template_params=_template_params(draft.kind, draft.context, rendered_body),
-                    buttons=_buttons(draft.kind, draft.appointment),
+                    buttons=_buttons(draft.kind, draft.appointment, draft.claim_token),
                     scheduled_at=draft.scheduled_at or now,
                 )
             )
@@ -143,11 +146,16 @@ def messages_create(*, business: Business, drafts: list[Draft], texts: BusinessT
 def _template_params(kind: str, context: dict[str, str], body: str) -> list[str]:
     if kind in TEMPLATE_KINDS:
         keys = ("client_name", "service", "professional", "weekday", "date", "time", "business")
+        if kind == Kind.WAITLIST_OFFER:
+            keys = (*keys, "offer_expires", "claim_link")
         return [context.get(key) or "-" for key in keys]
     return [body]
 
 
-def _buttons(kind: str, appointment) -> list[str]:
+def _buttons(kind: str, appointment, claim_token: str = "") -> list[str]:
+    if kind == Kind.WAITLIST_OFFER:
+        # The quick reply asks for the claim link again (the offer holds it; the reply is answered with it).
+        return [f"WAITLIST:{claim_token}"]
     if kind not in BUTTON_KINDS or appointment is None:
         return []
     return [f"CONFIRM:{appointment.pk}", f"CANCEL:{appointment.pk}", f"RESCHEDULE:{appointment.pk}"]

@@ -23,7 +23,13 @@ from agendazap import events
 from notifications.models import Channel, InboundMessage, Kind, Message, NotificationSettings
 from notifications.models import Status as MessageStatus
 from notifications.services.delivery import ACTIVE, Draft, messages_create
-from notifications.services.texts import BusinessTexts, appointment_context, series_when_context, visit_context
+from notifications.services.texts import (
+    BusinessTexts,
+    appointment_context,
+    series_when_context,
+    visit_context,
+    waitlist_offer_context,
+)
 from scheduling.models import Appointment
 
 ACTIVE_APPOINTMENT_STATUSES = (events.AppointmentStatus.PENDING, events.AppointmentStatus.CONFIRMED)
@@ -387,4 +393,33 @@ def _follow_up_sent(appointment) -> bool:
 def _cancel_pending(appointment, *, kinds) -> None:
     Message.objects.filter(appointment=appointment, kind__in=kinds, status__in=ACTIVE).update(
         status=MessageStatus.CANCELLED, claimed_until=None, updated_at=timezone.now()
+    )
+
+
+def on_waitlist_offered(event: events.WaitlistTimeOffered) -> None:
+    """The waiting client is offered the freed time on WhatsApp (they agreed to it when joining)."""
+    _waitlist_message(event.offer, Kind.WAITLIST_OFFER)
+
+
+def on_waitlist_withdrawn(event: events.WaitlistOfferWithdrawn) -> None:
+    """A client who was offered a time someone else booked is told it is gone."""
+    _waitlist_message(event.offer, Kind.WAITLIST_TAKEN)
+
+
+def _waitlist_message(offer, kind: str) -> None:
+    entry = offer.entry
+    if not entry.consent_whatsapp:
+        return
+    messages_create(
+        business=entry.business,
+        drafts=[
+            Draft(
+                kind=kind,
+                channel=Channel.WHATSAPP,
+                recipient=entry.client_whatsapp,
+                context=waitlist_offer_context(offer),
+                client=entry.client,
+                claim_token=offer.token,
+            )
+        ],
     )

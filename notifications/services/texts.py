@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Business
 from agendazap.templatetags.dashboard import brl
 from notifications.models import Channel, Kind, MessageTemplate
-from scheduling.calendar_links import appointment_manage_url
+from scheduling.calendar_links import appointment_manage_url, waitlist_claim_url
 
 _DANGLING = re.compile(r"[\s,;:-]+$")
 
@@ -39,6 +39,8 @@ PLACEHOLDERS = {
     "manage_link": gettext_lazy("the client's link to see, cancel or reschedule"),
     "status": gettext_lazy("the booking's status"),
     "reason": gettext_lazy("the cancellation reason"),
+    "claim_link": gettext_lazy("the waitlist offer's link to book the freed time"),
+    "offer_expires": gettext_lazy("until when the waitlist offer holds, e.g. 14:30"),
 }
 
 DEFAULT_SUBJECTS = {
@@ -49,6 +51,8 @@ DEFAULT_SUBJECTS = {
     Kind.OWNER_NEW_BOOKING: gettext_lazy("New booking: {client_name}, {date} at {time}"),
     Kind.OWNER_CANCELLATION: gettext_lazy("Cancelled by the client: {client_name}, {date} at {time}"),
     Kind.OWNER_RESCHEDULE: gettext_lazy("Rescheduled by the client: {client_name}, now {date} at {time}"),
+    Kind.WAITLIST_OFFER: gettext_lazy("A time freed up at {business}: {date} at {time}"),
+    Kind.WAITLIST_TAKEN: gettext_lazy("The time at {business} was taken"),
     Kind.REPLY: gettext_lazy("{business}"),
     Kind.TEST: gettext_lazy("AgendaZap test message"),
 }
@@ -78,6 +82,14 @@ DEFAULT_BODIES = {
     ),
     Kind.OWNER_RESCHEDULE: gettext_lazy(
         "{client_name} moved {service} with {professional} to {weekday}, {date} at {time} ({status})."
+    ),
+    Kind.WAITLIST_OFFER: gettext_lazy(
+        "Hello, {client_name}! A time freed up at {business}: {service} with {professional} on {weekday}, "
+        "{date} at {time}. It is yours if you confirm first, until {offer_expires}: {claim_link}"
+    ),
+    Kind.WAITLIST_TAKEN: gettext_lazy(
+        "Hello, {client_name}. The time on {date} at {time} at {business} was taken by someone else. "
+        "You stay on the waitlist for this day."
     ),
     Kind.REPLY: gettext_lazy("{business}"),
     Kind.TEST: gettext_lazy("This is a test message from AgendaZap for {business}."),
@@ -328,6 +340,23 @@ def _length_text(length: timedelta) -> str:
     if not hours:
         return _("%(minutes)d min") % {"minutes": rest}
     return f"{hours}h{rest:02d}" if rest else f"{hours}h"
+
+
+def waitlist_offer_context(offer) -> dict[str, str]:
+    """Placeholder values for a waitlist offer, in the business's time zone and language."""
+    entry = offer.entry
+    business = entry.business
+    tz = ZoneInfo(business.timezone)
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            **business_context(business),
+            "client_name": entry.client_name,
+            "service": entry.service.name,
+            "professional": offer.professional.name,
+            **when_context(offer.start_time.astimezone(tz)),
+            "offer_expires": offer.expires_at.astimezone(tz).strftime("%H:%M"),
+            "claim_link": waitlist_claim_url(offer),
+        }
 
 
 def business_context(business: Business) -> dict[str, str]:

@@ -17,6 +17,8 @@ from scheduling.models import (
     OnlineBookingStatus,
     Professional,
     TimeOff,
+    WaitlistEntry,
+    WaitlistStatus,
     Weekday,
     WorkingHours,
 )
@@ -332,6 +334,8 @@ class BookingRulesSerializer(serializers.ModelSerializer):
             "max_days_ahead",
             "cancellation_notice_hours",
             "online_booking_status",
+            "waitlist_offers_at_once",
+            "waitlist_offer_minutes",
             "updated_at",
         ]
         read_only_fields = fields
@@ -344,6 +348,8 @@ class BookingRulesInputSerializer(serializers.Serializer):
     max_days_ahead = serializers.IntegerField(required=False, min_value=1, max_value=730)
     cancellation_notice_hours = serializers.IntegerField(required=False, min_value=0, max_value=24 * 60)
     online_booking_status = serializers.ChoiceField(choices=OnlineBookingStatus.choices, required=False)
+    waitlist_offers_at_once = serializers.IntegerField(required=False, min_value=1, max_value=20)
+    waitlist_offer_minutes = serializers.IntegerField(required=False, min_value=5, max_value=24 * 60)
 
 
 class PublicBookingInputSerializer(serializers.Serializer):
@@ -552,3 +558,75 @@ class VisitSerializer(serializers.Serializer):
 class VisitMoveInputSerializer(serializers.Serializer):
     start_time = serializers.DateTimeField()
     outside_hours = serializers.BooleanField(required=False, default=False)
+
+
+class WaitlistJoinInputSerializer(serializers.Serializer):
+    business_slug = serializers.SlugField(max_length=60)
+    service_id = serializers.UUIDField()
+    date = serializers.DateField(help_text="YYYY-MM-DD, the business's day")
+    professional_id = serializers.UUIDField(required=False, allow_null=True)
+    client_name = serializers.CharField(max_length=255)
+    client_whatsapp = serializers.CharField(max_length=32)
+    consent_whatsapp = serializers.BooleanField(
+        default=False, help_text="Offers go by WhatsApp only: without it the client is not offered times."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword: declared here, read as `from` and `until` (local HH:MM).
+        fields["from"] = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, earliest start")
+        fields["until"] = serializers.TimeField(required=False, allow_null=True, help_text="HH:MM, latest end")
+        return fields
+
+
+class WaitlistEntrySerializer(serializers.ModelSerializer):
+    service = AppointmentServiceSerializer()
+    professional = AppointmentProfessionalSerializer(allow_null=True)
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(allow_null=True)
+    client_id = serializers.UUIDField()
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "id",
+            "service_id",
+            "service",
+            "professional_id",
+            "professional",
+            "date",
+            "client_id",
+            "client_name",
+            "client_whatsapp",
+            "consent_whatsapp",
+            "status",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["from"] = instance.window_from.strftime("%H:%M") if instance.window_from else None
+        data["until"] = instance.window_until.strftime("%H:%M") if instance.window_until else None
+        return data
+
+
+class PublicWaitlistEntrySerializer(serializers.Serializer):
+    """What the client who joined learns: their place is kept, no one else's data."""
+
+    id = serializers.UUIDField()
+    service_id = serializers.UUIDField()
+    professional_id = serializers.UUIDField(allow_null=True)
+    date = serializers.DateField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class WaitlistQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    service_id = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=WaitlistStatus.choices, required=False)
+
+
+class WaitlistClaimInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=64)

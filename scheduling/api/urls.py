@@ -26,5 +26,8 @@ urlpatterns = [
         name="appointment-activity",
     ),
     *slash_optional("visits/<uuid:visit_id>", views.VisitDetailView.as_view(), name="visit-detail"),
+    *slash_optional("waitlist", views.WaitlistView.as_view(), name="waitlist"),
+    *slash_optional("waitlist/claim", views.WaitlistClaimView.as_view(), name="waitlist-claim"),
+    *slash_optional("waitlist/<uuid:entry_id>", views.WaitlistEntryView.as_view(), name="waitlist-entry"),
     *slash_optional("reports/overview", views.ReportOverviewView.as_view(), name="report-overview"),
 ]

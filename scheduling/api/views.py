@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -46,6 +47,7 @@ from scheduling.api.serializers import (
     PublicBookingSerializer,
     PublicVisitBookingInputSerializer,
     PublicVisitBookingSerializer,
+    PublicWaitlistEntrySerializer,
     ReportOverviewSerializer,
     ReportQuerySerializer,
     SeriesBookedSerializer,
@@ -59,6 +61,10 @@ from scheduling.api.serializers import (
     VisitCreateInputSerializer,
     VisitMoveInputSerializer,
     VisitSerializer,
+    WaitlistClaimInputSerializer,
+    WaitlistEntrySerializer,
+    WaitlistJoinInputSerializer,
+    WaitlistQuerySerializer,
     WorkingHoursInputSerializer,
     WorkingHoursSerializer,
 )
@@ -767,3 +773,121 @@ class ReportOverviewView(BusinessAPIView):
             business=request.business, date_from=date_from, date_to=date_to, professional=professional
         )
         return Response(ReportOverviewSerializer(overview).data)
+
+
+# --- Waitlist ----------------------------------------------------------------------------------------
+class _PublicView(APIView):
+    required_action = Open.PUBLIC
+    permission_classes = [AllowAny]
+    authentication_classes: list = []  # no session: no CSRF, no cookies
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+CANNOT_TAKE_ONLINE = _("This business cannot take bookings online right now. Please contact it directly.")
+
+
+class WaitlistView(APIView):
+    """The owner's waitlist (GET, for the business of the token); a client joins it without an
+    account (POST, public: no authentication, no session, no cookies)."""
+
+    required_action = {"GET": Action.AGENDA_VIEW_ALL, "POST": Open.PUBLIC}
+
+    def get_authenticators(self):
+        if self.request is not None and self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method != "POST":
+            # As BusinessAPIView: the list is the business's, in its time zone.
+            if not request.business:
+                raise PermissionDenied(_("This login belongs to no business."))
+            timezone.activate(ZoneInfo(request.business.timezone))
+
+    @extend_schema(
+        parameters=[*PAGE_PARAMS, WaitlistQuerySerializer],
+        responses={200: WaitlistEntrySerializer(many=True)},
+        tags=["waitlist"],
+        description="Who waits, by day then first come first served; without `status`, waiting or offered.",
+    )
+    def get(self, request: Request) -> Response:
+        query = validated(WaitlistQuerySerializer, request.query_params)
+        entries = selectors.waitlist_list(
+            business=request.business,
+            day=query.get("date"),
+            service_id=query.get("service_id"),
+            status=query.get("status"),
+        )
+        return Response(
+            paginate(
+                entries,
+                request.query_params,
+                key="waitlist",
+                serialize=lambda rows: WaitlistEntrySerializer(rows, many=True).data,
+            )
+        )
+
+    @extend_schema(
+        request=WaitlistJoinInputSerializer,
+        responses={201: PublicWaitlistEntrySerializer, 200: PublicWaitlistEntrySerializer},
+        tags=["waitlist"],
+        description="Public, no account: join the waitlist of a day (200 with the same entry when already on it).",
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(WaitlistJoinInputSerializer, request.data)
+        business = selectors.business_public_get(slug=data["business_slug"])
+        timezone.activate(ZoneInfo(business.timezone))
+        try:
+            entry, created = services.waitlist_join(
+                business=business,
+                ip_address=client_ip(request),
+                service_id=data["service_id"],
+                day=data["date"],
+                professional_id=data.get("professional_id"),
+                window_from=data.get("from"),
+                window_until=data.get("until"),
+                client_name=data["client_name"],
+                client_whatsapp=data["client_whatsapp"],
+                consent_whatsapp=data["consent_whatsapp"],
+            )
+        except PlanLimitExceeded:
+            return Response({"detail": CANNOT_TAKE_ONLINE}, status=status.HTTP_402_PAYMENT_REQUIRED)
+        return Response(
+            PublicWaitlistEntrySerializer(entry).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class WaitlistEntryView(BusinessAPIView):
+    required_action = {"DELETE": Action.AGENDA_MANAGE}
+
+    @extend_schema(responses={204: None}, tags=["waitlist"], description="Take the client off the waitlist.")
+    def delete(self, request: Request, entry_id) -> Response:
+        services.waitlist_remove(entry=selectors.waitlist_entry_get(business=request.business, entry_id=entry_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WaitlistClaimView(_PublicView):
+    """Book an offered time with the offer's token: 201 for the first claim, 409 once taken, 410 once expired."""
+
+    @extend_schema(request=WaitlistClaimInputSerializer, responses={201: PublicBookingSerializer}, tags=["waitlist"])
+    def post(self, request: Request) -> Response:
+        data = validated(WaitlistClaimInputSerializer, request.data)
+        offer = services.waitlist_offer_by_token(token=data["token"])
+        timezone.activate(ZoneInfo(offer.entry.business.timezone))
+        try:
+            appointment = services.waitlist_claim(offer=offer, via=Via.PUBLIC_API, ip_address=client_ip(request))
+        except PlanLimitExceeded:
+            return Response({"detail": CANNOT_TAKE_ONLINE}, status=status.HTTP_402_PAYMENT_REQUIRED)
+        return Response(PublicBookingSerializer(appointment).data, status=status.HTTP_201_CREATED)

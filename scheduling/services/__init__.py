@@ -58,6 +58,18 @@ from scheduling.services.visits import (
     visit_move,
     visit_total,
 )
+from scheduling.services.waitlist import (
+    WaitlistOfferExpired,
+    WaitlistTimeTaken,
+    waitlist_claim,
+    waitlist_claim_refusal,
+    waitlist_expire,
+    waitlist_join,
+    waitlist_offer_by_token,
+    waitlist_offer_get,
+    waitlist_remove,
+    waitlist_time_freed,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -101,5 +113,15 @@ __all__ = [
     "visit_client_reschedule",
     "visit_move",
     "visit_total",
+    "WaitlistOfferExpired",
+    "WaitlistTimeTaken",
+    "waitlist_claim",
+    "waitlist_claim_refusal",
+    "waitlist_expire",
+    "waitlist_join",
+    "waitlist_offer_by_token",
+    "waitlist_offer_get",
+    "waitlist_remove",
+    "waitlist_time_freed",
     "working_hours_replace",
 ]

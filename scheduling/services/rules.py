@@ -28,6 +28,8 @@ RULE_FIELDS = (
     "max_days_ahead",
     "cancellation_notice_hours",
     "online_booking_status",
+    "waitlist_offers_at_once",
+    "waitlist_offer_minutes",
 )
 
 

@@ -16,6 +16,7 @@ from catalog.models import Service
 from scheduling import selectors
 from scheduling.models import BookingRules, Professional, TimeOff, Weekday, WorkingHours
 from scheduling.services.common import as_utc, required_text
+from scheduling.services.waitlist import waitlist_time_off_removed
 
 # Mon-Fri 09:00-18:00 and Sat 09:00-13:00: a new business takes bookings at once.
 DEFAULT_WEEK = {
@@ -169,8 +170,11 @@ def time_off_update(*, time_off: TimeOff, data: dict[str, Any]) -> TimeOff:
     return time_off
 
 
+@transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
+    """Reopen the period; clients waiting for its days are offered what is free now."""
     time_off.delete()
+    waitlist_time_off_removed(time_off)
 
 
 def _apply_time_off(row: TimeOff, *, start_time: datetime, end_time: datetime, professional_id) -> None:

@@ -21,8 +21,11 @@ from scheduling.views.agenda_settings import (
 from scheduling.views.calendar import agenda, agenda_block, agenda_slot, agenda_unblock, appointment_move
 from scheduling.views.reports import reports_csv, reports_page
 from scheduling.views.visits import visit_cancel
+from scheduling.views.waitlist import waitlist, waitlist_remove
 
 __all__ = [
+    "waitlist",
+    "waitlist_remove",
     "agenda",
     "agenda_block",
     "agenda_settings",

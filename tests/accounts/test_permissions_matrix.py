@@ -20,7 +20,7 @@ from accounts.team import invitation_create
 from agendazap.api.views import BusinessAPIView
 from catalog.models import ServiceCategory
 from notifications.models import Channel, Kind, Queue
-from scheduling.models import Appointment, TimeOff, Visit
+from scheduling.models import Appointment, TimeOff, Visit, WaitlistEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -94,6 +94,7 @@ def _url(route: str, team) -> str:
         "queue_name": Queue.WHATSAPP,
         "member_id": team.invitation.pk,
         "visit_id": team.visit.pk,
+        "entry_id": team.waitlist_entry.pk,
     }
 
     def fill(match: re.Match) -> str:
@@ -138,6 +139,14 @@ def matrix_team(team):
         professional=team.professional,
         start_time=team.own_appointment.start_time.replace(year=team.own_appointment.start_time.year + 1),
         end_time=team.own_appointment.end_time.replace(year=team.own_appointment.end_time.year + 1),
+    )
+    team.waitlist_entry = WaitlistEntry.objects.create(
+        business=team.business,
+        service=team.own_appointment.service,
+        date=team.own_appointment.start_time.date(),
+        client=team.served_client,
+        client_name=team.served_client.name,
+        client_whatsapp=team.served_client.whatsapp,
     )
     # A pending invitation, not one of the logins asking: removing it leaves the matrix intact.
     team.invitation = invitation_create(

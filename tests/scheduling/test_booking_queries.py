@@ -28,7 +28,8 @@ BOOKING_BUDGET = 20  # the most one booking may run, whatever the path
 NEW_CLIENT_BUDGET = 15
 KNOWN_CLIENT_BUDGET = 13
 ONLINE_BUDGET = 16
-MOVE_BUDGET = 14
+# The first move or cancel after the waitlist changed reads which days someone waits for (then cached).
+MOVE_BUDGET = 15
 CANCEL_BUDGET = 12
 KNOWN_NUMBER = "+5511988887777"
 
