@@ -131,6 +131,17 @@ def service_bookable_get(*, business: Business, service_id, lock: bool = False) 
     return service
 
 
+def services_lock(*, business: Business, service_ids) -> None:
+    """Lock the services' rows (FOR NO KEY UPDATE, in the caller's transaction) in the order of
+    their ids, so that bookings taking several never wait for each other in a circle."""
+    list(
+        Service.objects.filter(business=business, pk__in=service_ids)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
+
+
 def service_for_booking(*, business: Business, service_id) -> tuple[Service, BookingRules, dict]:
     """What a booking reads first, in one query: the service (400 when it is not bookable), locked
     with the business's row (FOR NO KEY UPDATE, in the caller's transaction), the booking rules,

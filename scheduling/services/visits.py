@@ -129,6 +129,9 @@ def _book(
     tz = selectors.business_timezone(business)
     with transaction.atomic(durable=durable):
         services = selectors.visit_services_get(business=business, service_ids=service_ids)
+        # Every service's row first, in one order (by id): two visits of the same services taken in
+        # another order would otherwise each hold one row and wait for the other (a deadlock).
+        selectors.services_lock(business=business, service_ids=[service.pk for service in services])
         # The first service's row, the business's (the plan's lock), the rules and the plan's limits;
         # then the other services' rows, so that none is archived between the checks and the insert.
         first, booking_rules, plan_columns = selectors.service_for_booking(business=business, service_id=services[0].pk)
