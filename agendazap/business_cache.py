@@ -7,9 +7,9 @@ token kept in the cache beside it; a snapshot is used only while its version is 
 
 A business has four versions: its set-up's (`business_changed`), its agenda's
 (`agenda_changed`: an appointment or time off written), its clients' (`clients_changed`) and its
-waitlist's (`waitlist_changed`: an entry written). A
-computed *answer* (`minute_answer`: the free times of a day, a page of a list) names the versions
-it depends on and is used only while they are all current, and only in the minute it was computed.
+waitlist's (`waitlist_changed`: an entry written). A computed *answer* (`minute_answer`: the free
+times of a day, a page of a list) names the versions it depends on and is used only while they
+are all current, and only in the minute it was computed.
 
 Each `..._changed(business_id)` ends its version twice:
 - at once, with a "changing" marker: until the writing transaction ends, every reader (the
@@ -21,7 +21,7 @@ Each `..._changed(business_id)` ends its version twice:
 A transaction that rolls back leaves the marker until it expires (`CHANGING_SECONDS`); readers
 read the database meanwhile, which is always right. A version evicted from the cache is a new
 version: nothing stale is trusted. Writes that bypass model signals (`QuerySet.update`,
-`bulk_create`) call `business_changed` or `agenda_changed` themselves.
+`bulk_create`) call the `..._changed` of what they write themselves.
 
 Within one request a snapshot is read from the cache once and then kept in memory for the rest
 of that request (several selectors read it); a change made in the request drops that copy.
