@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import Appointment, AppointmentStatus, WaitlistEntry, WaitlistStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,11 @@ def test_the_demo_has_bookings_ahead_and_three_weeks_of_visits_to_report_on(clie
 
     owner = User.objects.get(email="demo@agendazap.local")
     appointments = Appointment.objects.filter(business=owner.last_business)
-    assert appointments.filter(status=AppointmentStatus.CONFIRMED).count() == 3
+    one_offs = appointments.filter(visit__isnull=True, series__isnull=True)
+    assert one_offs.filter(status=AppointmentStatus.CONFIRMED).count() == 3
+    assert appointments.filter(visit__isnull=False, status=AppointmentStatus.CONFIRMED).count() == 2
+    assert appointments.filter(series__isnull=False, status=AppointmentStatus.CONFIRMED).count() >= 2
+    assert WaitlistEntry.objects.filter(business=owner.last_business, status=WaitlistStatus.WAITING).count() == 2
     assert appointments.filter(status=AppointmentStatus.COMPLETED).count() >= 30
     assert appointments.filter(status=AppointmentStatus.NO_SHOW).exists()
     assert "password agenda-demo-2026" in printed

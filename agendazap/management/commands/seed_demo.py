@@ -13,8 +13,8 @@ from agendazap.events import Actor, Via
 from billing.services import plan_change
 from catalog.services import service_create
 from scheduling.models import AppointmentStatus
-from scheduling.selectors import availability_get, business_timezone
-from scheduling.services import appointment_book
+from scheduling.selectors import availability_get, business_timezone, visit_availability_get
+from scheduling.services import appointment_book, series_book, visit_book, waitlist_join
 
 DEMO_EMAIL = "demo@agendazap.local"
 DEMO_PASSWORD = "agenda-demo-2026"  # noqa: S105 - a local demo login, printed on purpose
@@ -127,6 +127,48 @@ class Command(BaseCommand):
                 )
                 booked += 1
             day += timedelta(days=1)
+        self._demo_visit_series_waitlist(business, corte, barba)
+
+    def _demo_visit_series_waitlist(self, business: Business, corte, barba) -> None:
+        """A visit of two services, a client who comes every two weeks, and two clients waiting for
+        a time to free up tomorrow: what the visit, series and waitlist pages show."""
+        actor = Actor.business(business.owner_login, via=Via.DASHBOARD)
+        day = timezone.localdate() + timedelta(days=2)
+        while not (starts := visit_availability_get(business=business, services=[corte, barba], day=day).slots):
+            day += timedelta(days=1)
+        visit_book(
+            business=business,
+            actor=actor,
+            service_ids=[corte.pk, barba.pk],
+            start_time=starts[-1],
+            client_name="Marcos Souza",
+            client_whatsapp="(11) 98888-1004",
+            status="confirmed",
+        )
+        day += timedelta(days=1)
+        while not (starts := availability_get(business=business, service=corte, day=day).slots):
+            day += timedelta(days=1)
+        series_book(
+            business=business,
+            actor=actor,
+            service_id=corte.pk,
+            start_time=starts[0],
+            every_weeks=2,
+            count=4,
+            client_name="André Gomes",
+            client_whatsapp="(11) 98888-1005",
+            status="confirmed",
+        )
+        for name, phone in (("Thiago Melo", "(11) 98888-1006"), ("Vitor Nunes", "(11) 98888-1007")):
+            waitlist_join(
+                business=business,
+                ip_address="127.0.0.1",
+                service_id=corte.pk,
+                day=timezone.localdate() + timedelta(days=1),
+                client_name=name,
+                client_whatsapp=phone,
+                consent_whatsapp=True,
+            )
 
     def _demo_history(self, business: Business, services: list) -> None:
         """Three weeks of past visits, so the reports, the home page and the clients' figures show something."""
