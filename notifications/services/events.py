@@ -191,18 +191,14 @@ def on_series_cancelled(event: events.SeriesCancelled) -> None:
 def on_visit_booked(event: events.VisitBooked) -> None:
     """One confirmation and one set of reminders for the visit, naming every service, its total
     length and price; they hang on the first part (its buttons and manage link stand for the visit)."""
-    parts = list(event.appointments)
-    if not _ahead(parts[0]):
-        return
-    outbox = _Outbox(parts[0], visit_parts=parts)
-    outbox.to_client(Kind.CONFIRMATION)
-    outbox.reminders()
-    if event.actor.is_client:
-        outbox.to_owner(Kind.OWNER_NEW_BOOKING)
-    outbox.write()
+    _visit_confirmation(event, owner_kind=Kind.OWNER_NEW_BOOKING)
 
 
 def on_visit_moved(event: events.VisitMoved) -> None:
+    _visit_confirmation(event, owner_kind=Kind.OWNER_RESCHEDULE)
+
+
+def _visit_confirmation(event: events.VisitEvent, *, owner_kind: str) -> None:
     parts = list(event.appointments)
     if not _ahead(parts[0]):
         return
@@ -210,7 +206,7 @@ def on_visit_moved(event: events.VisitMoved) -> None:
     outbox.to_client(Kind.CONFIRMATION)
     outbox.reminders()
     if event.actor.is_client:
-        outbox.to_owner(Kind.OWNER_RESCHEDULE)
+        outbox.to_owner(owner_kind)
     outbox.write()
 
 

@@ -602,27 +602,15 @@ class PublicBookingView(APIView):
     )
     def post(self, request: Request) -> Response:
         if isinstance(request.data, dict) and "service_ids" in request.data:
-            return _public_visit_create(request)
-        data = validated(PublicBookingInputSerializer, request.data)
-        business = selectors.business_public_get(slug=data["business_slug"])
-        timezone.activate(ZoneInfo(business.timezone))
-        try:
-            appointment = services.appointment_book_online(
-                business=business,
-                via=Via.PUBLIC_API,
-                ip_address=client_ip(request),
-                service_id=data["service_id"],
-                professional_id=data.get("professional_id"),
-                start_time=data["start_time"],
-                client_name=data["client_name"],
-                client_whatsapp=data["client_whatsapp"],
-                client_email=data.get("client_email", ""),
-                notes=data.get("notes", ""),
-                whatsapp_consent=data["consent_whatsapp"],
+            return _book_online(
+                request,
+                PublicVisitBookingInputSerializer,
+                services.visit_book_online,
+                lambda visit: PublicVisitBookingSerializer(visit.parts[0]),
             )
-        except PlanLimitExceeded:
-            return _online_refused()
-        return Response(PublicBookingSerializer(appointment).data, status=status.HTTP_201_CREATED)
+        return _book_online(
+            request, PublicBookingInputSerializer, services.appointment_book_online, PublicBookingSerializer
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         timezone.deactivate()
@@ -637,16 +625,19 @@ def _online_refused() -> Response:
     )
 
 
-def _public_visit_create(request: Request) -> Response:
-    data = validated(PublicVisitBookingInputSerializer, request.data)
+def _book_online(request: Request, input_serializer, book, output) -> Response:
+    """A client's booking through the public API: one appointment or a visit (`book` and the
+    serializers say which), in the business's time zone."""
+    data = validated(input_serializer, request.data)
     business = selectors.business_public_get(slug=data["business_slug"])
     timezone.activate(ZoneInfo(business.timezone))
+    asked = {key: data[key] for key in ("service_id", "service_ids") if key in data}
     try:
-        visit = services.visit_book_online(
+        booked = book(
             business=business,
             via=Via.PUBLIC_API,
             ip_address=client_ip(request),
-            service_ids=data["service_ids"],
+            **asked,
             professional_id=data.get("professional_id"),
             start_time=data["start_time"],
             client_name=data["client_name"],
@@ -657,7 +648,7 @@ def _public_visit_create(request: Request) -> Response:
         )
     except PlanLimitExceeded:
         return _online_refused()
-    return Response(PublicVisitBookingSerializer(visit.parts[0]).data, status=status.HTTP_201_CREATED)
+    return Response(output(booked).data, status=status.HTTP_201_CREATED)
 
 
 class VisitDetailView(BusinessAPIView):
