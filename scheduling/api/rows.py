@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from django.utils import timezone
 
 from agendazap.api.json_values import datetime_text, decimal_number, uuid_text
+from scheduling.api.serializers import AppointmentSerializer
 from scheduling.models import CONFIRMED_STATUSES, AppointmentStatus
 
 # The service and the professional come along in the same query (their joins are inner: both required).
@@ -20,28 +21,15 @@ _RELATED_COLUMNS = (
     "professional__name",
 )
 
+# The serializer's fields that are columns; the nested service and professional and the status
+# flags are written from the columns (the ids come with `_RELATED_COLUMNS`).
+_WRITTEN_FROM_COLUMNS = {"service", "professional", "is_confirmed", "is_cancelled", "is_completed"}
 APPOINTMENT_COLUMNS = (
-    "id",
-    "client_id",
-    "client_name",
-    "client_whatsapp",
-    "client_email",
-    "start_time",
-    "end_time",
-    "duration_minutes",
-    "buffer_minutes",
-    "price",
-    "status",
-    "notes",
-    "internal_notes",
-    "source",
-    "series_id",
-    "custom_fields",
-    "client_confirmed_at",
-    "cancellation_reason",
-    "cancelled_at",
-    "created_at",
-    "updated_at",
+    *(
+        field
+        for field in AppointmentSerializer.Meta.fields
+        if field not in _WRITTEN_FROM_COLUMNS and field not in _RELATED_COLUMNS
+    ),
     *_RELATED_COLUMNS,
 )
 

@@ -875,7 +875,7 @@ class WaitlistClaimView(_PublicView):
     @extend_schema(request=WaitlistClaimInputSerializer, responses={201: PublicBookingSerializer}, tags=["waitlist"])
     def post(self, request: Request) -> Response:
         data = validated(WaitlistClaimInputSerializer, request.data)
-        offer = services.waitlist_offer_by_token(token=data["token"])
+        offer = services.waitlist_offer_get(token=data["token"])
         timezone.activate(ZoneInfo(offer.entry.business.timezone))
         try:
             appointment = services.waitlist_claim(offer=offer, via=Via.PUBLIC_API, ip_address=client_ip(request))

@@ -269,23 +269,12 @@ def on_appointment_moved(event: events.AppointmentMoved) -> None:
 
 
 # --- Claiming ------------------------------------------------------------------------------------
-def waitlist_offer_get(*, slug: str, token: str) -> WaitlistOffer:
-    offer = (
-        WaitlistOffer.objects.filter(token=token, entry__business__slug=slug)
-        .select_related("entry__business", "entry__service", "professional", "appointment")
-        .first()
-    )
-    if offer is None:
-        raise Http404
-    return offer
-
-
-def waitlist_offer_by_token(*, token: str) -> WaitlistOffer:
-    offer = (
-        WaitlistOffer.objects.filter(token=token)
-        .select_related("entry__business", "entry__service", "professional", "appointment")
-        .first()
-    )
+def waitlist_offer_get(*, token: str, slug: str | None = None) -> WaitlistOffer:
+    """The offer behind a claim link's token (404 when none; with `slug`, only that business's)."""
+    offers = WaitlistOffer.objects.filter(token=token)
+    if slug is not None:
+        offers = offers.filter(entry__business__slug=slug)
+    offer = offers.select_related("entry__business", "entry__service", "professional", "appointment").first()
     if offer is None:
         raise Http404
     return offer
